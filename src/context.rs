@@ -1,0 +1,131 @@
+//! The evaluation context: the attributes of one user or request
+//! (`user_id`, `plan`, `country`, ...). Built once, then read by every flag
+//! evaluated for that request.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::json::Value;
+use crate::limits::MAX_CONTEXT_ATTRIBUTES;
+
+/// The attributes of one user or request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Context {
+    attrs: Vec<(Box<str>, Value)>,
+}
+
+/// A context that is not a JSON object, or is too large.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextError(pub String);
+
+impl fmt::Display for ContextError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ContextError {}
+
+impl Context {
+    /// An empty context.
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// A context from a JSON object (`null` gives an empty context).
+    pub fn from_value(v: Value) -> Result<Context, ContextError> {
+        match v {
+            Value::Null => Ok(Context::new()),
+            Value::Object(members) => {
+                if members.len() > MAX_CONTEXT_ATTRIBUTES {
+                    return Err(ContextError(format!(
+                        "context has {} attributes; the limit is {MAX_CONTEXT_ATTRIBUTES}",
+                        members.len()
+                    )));
+                }
+                Ok(Context { attrs: members.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect() })
+            }
+            other => Err(ContextError(format!("context must be a JSON object, not {}", other.type_name()))),
+        }
+    }
+
+    /// A context holding just `user_id`.
+    pub fn with_user(user_id: &str) -> Context {
+        let mut c = Context::new();
+        c.set("user_id", Value::String(user_id.to_string()));
+        c
+    }
+
+    /// Sets an attribute, replacing any earlier value.
+    pub fn set(&mut self, name: &str, value: Value) {
+        match self.attrs.iter_mut().find(|(k, _)| &**k == name) {
+            Some(slot) => slot.1 = value,
+            None => self.attrs.push((name.into(), value)),
+        }
+    }
+
+    /// The value of an attribute. `null` counts as missing.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.attrs.iter().find(|(k, _)| &**k == name).map(|(_, v)| v).filter(|v| !matches!(v, Value::Null))
+    }
+
+    /// The attributes, in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.attrs.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// The attribute as a bucketing unit or list entry: strings as they
+    /// are, numbers in their shortest decimal form (`42`, `1.5`), booleans
+    /// as `true`/`false`. Arrays, objects and missing values give `None`.
+    pub fn unit(&self, name: &str) -> Option<Cow<'_, str>> {
+        scalar_str(self.get(name)?)
+    }
+}
+
+/// The string form of a scalar, as used for bucketing units and `in` lists.
+pub(crate) fn scalar_str(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(number_str(*n))),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        _ => None,
+    }
+}
+
+pub(crate) fn number_str(n: f64) -> String {
+    if n == 0.0 {
+        "0".to_string() // no "-0"
+    } else {
+        format!("{n}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_from_objects_only() {
+        let c = Context::from_value(Value::parse(r#"{"user_id": 42, "plan": "pro", "x": null}"#).unwrap()).unwrap();
+        assert_eq!(c.unit("user_id").as_deref(), Some("42"));
+        assert_eq!(c.get("plan").and_then(Value::as_str), Some("pro"));
+        assert_eq!(c.get("x"), None);
+        assert!(Context::from_value(Value::parse("[1]").unwrap()).is_err());
+        assert_eq!(Context::from_value(Value::Null).unwrap(), Context::new());
+    }
+
+    #[test]
+    fn unit_forms() {
+        let mut c = Context::new();
+        c.set("a", Value::Number(1.5));
+        c.set("b", Value::Bool(true));
+        c.set("c", Value::Array(vec![]));
+        c.set("d", Value::Number(-0.0));
+        assert_eq!(c.unit("a").as_deref(), Some("1.5"));
+        assert_eq!(c.unit("b").as_deref(), Some("true"));
+        assert_eq!(c.unit("c"), None);
+        assert_eq!(c.unit("d").as_deref(), Some("0"));
+        c.set("a", Value::String("z".into()));
+        assert_eq!(c.unit("a").as_deref(), Some("z"));
+    }
+}

@@ -1,0 +1,133 @@
+//! The core's error and outcome vocabulary, each with a stable code that
+//! the JS package and the Worker's JSON bodies reuse verbatim.
+
+use std::fmt;
+
+/// Why an evaluation produced its value, in OpenFeature's vocabulary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The flag has no targeting at all: everyone gets the same value.
+    Static,
+    /// The flag has targeting, but nothing matched: the default variant.
+    Default,
+    /// A user list, target or rule matched.
+    TargetingMatch,
+    /// The value came from bucketing: a percentage rollout or a weighted split.
+    Split,
+    /// The flag is killed: its off variant is served.
+    Disabled,
+    /// A prerequisite flag did not serve the required variant: the off variant.
+    PrerequisiteFailed,
+    /// The caller's default was returned because of an error (see [`ErrorCode`]).
+    Error,
+}
+
+impl Reason {
+    /// The stable string (`"TARGETING_MATCH"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Static => "STATIC",
+            Reason::Default => "DEFAULT",
+            Reason::TargetingMatch => "TARGETING_MATCH",
+            Reason::Split => "SPLIT",
+            Reason::Disabled => "DISABLED",
+            Reason::PrerequisiteFailed => "PREREQUISITE_FAILED",
+            Reason::Error => "ERROR",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why an evaluation fell back to the caller's default (OpenFeature codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// No flag with that key in the ruleset.
+    FlagNotFound,
+    /// The caller's default has a different type from the flag's values.
+    TypeMismatch,
+    /// The request or context could not be parsed.
+    ParseError,
+    /// The context is not a JSON object, or exceeds a limit.
+    InvalidContext,
+    /// No ruleset is loaded (used by the Worker and the JS package).
+    ProviderNotReady,
+    /// Anything else.
+    General,
+}
+
+impl ErrorCode {
+    /// The stable string (`"FLAG_NOT_FOUND"`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::FlagNotFound => "FLAG_NOT_FOUND",
+            ErrorCode::TypeMismatch => "TYPE_MISMATCH",
+            ErrorCode::ParseError => "PARSE_ERROR",
+            ErrorCode::InvalidContext => "INVALID_CONTEXT",
+            ErrorCode::ProviderNotReady => "PROVIDER_NOT_READY",
+            ErrorCode::General => "GENERAL",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One problem found while loading a ruleset, at a JSON path such as
+/// `flags.new_search.rules[2].conditions[0].op`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: a JSON path from the document root (empty for the root).
+    pub path: String,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// A ruleset that failed to load: every problem found, not just the first.
+/// Its stable code is `INVALID_RULESET`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadError {
+    /// The problems, in document order. Never empty.
+    pub problems: Vec<Problem>,
+}
+
+impl LoadError {
+    /// The stable code clients match on.
+    pub const CODE: &'static str = "INVALID_RULESET";
+
+    pub(crate) fn single(path: &str, message: impl Into<String>) -> LoadError {
+        LoadError { problems: vec![Problem { path: path.to_string(), message: message.into() }] }
+    }
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        write!(f, "invalid ruleset ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        for p in &self.problems {
+            write!(f, "\n  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LoadError {}

@@ -1,0 +1,50 @@
+//! # edgeflags
+//!
+//! The evaluation core of edgeflags, a feature-flag engine that runs the
+//! same code natively, in the browser and Node (wasm), and at the edge (a
+//! Cloudflare Worker).
+//!
+//! A [`Ruleset`] is loaded once from JSON (validated, with every problem
+//! reported at its JSON path, and compiled), then evaluated many times:
+//!
+//! ```
+//! use edgeflags::{Context, Ruleset, Value};
+//!
+//! let rs = Ruleset::from_json(r#"{"flags": {
+//!     "new_search": {"percentage": 20},
+//!     "dark_mode": {"users": ["user:1", "user:42"]},
+//!     "maintenance": false
+//! }}"#).unwrap();
+//! let ctx = Context::with_user("user:42");
+//! let e = rs.evaluate("dark_mode", &ctx, 0, &Value::Bool(false));
+//! assert_eq!(e.value, &Value::Bool(true));
+//! assert_eq!(e.reason.as_str(), "TARGETING_MATCH");
+//! ```
+//!
+//! The core has no clock and no I/O: time comes in as an argument
+//! (milliseconds since the epoch), so schedules are deterministic in tests.
+//! Bucketing follows `shared/spec/bucketing.md` exactly ([`bucket`]).
+#![deny(missing_docs)]
+
+mod bucket;
+mod context;
+pub mod edit;
+mod error;
+mod glob;
+pub mod json;
+pub mod limits;
+mod md5;
+mod ruleset;
+pub mod semver;
+pub mod time;
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use bucket::{bucket, bucket_in_rollout, in_rollout, pick_weighted};
+pub use context::{Context, ContextError};
+pub use error::{ErrorCode, LoadError, Problem, Reason};
+pub use glob::glob_match;
+pub use json::{JsonError, Value};
+pub use ruleset::{
+    Evaluation, Flag, FlagId, FlagType, Metadata, Resolution, Route, Ruleset, StaleReason, Variant, SCHEMA_VERSION,
+};

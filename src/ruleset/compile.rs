@@ -1,0 +1,1253 @@
+//! Loading: validates a ruleset document and compiles it into a
+//! [`Ruleset`]. Every problem is collected with its JSON path; a document
+//! with any problem is rejected whole (it never half-loads).
+//!
+//! The seeds' shorthands are read here and expanded into the full form, so
+//! evaluation has one code path: `true`/`false`, a bare number (a
+//! percentage), a bare list (user ids), and objects with `users`,
+//! `percentage`, `enabled` (plus the `DatabaseFeatureFlags` column names
+//! `rollout_percentage` and `allowed_users`).
+
+use std::collections::HashMap;
+
+use super::model::*;
+use super::{Route, Ruleset};
+use crate::context::number_str;
+use crate::error::{LoadError, Problem};
+use crate::json::Value;
+use crate::limits::*;
+use crate::semver::Semver;
+use crate::time::{parse_rfc3339, Millis, DAY_MS};
+
+/// The only `schema` this engine reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const TOP_FIELDS: &[&str] = &["$schema", "schema", "version", "description", "flags", "segments", "routes"];
+const FLAG_FIELDS: &[&str] = &[
+    "type",
+    "variants",
+    "enabled",
+    "default_variant",
+    "off_variant",
+    "killed",
+    "salt",
+    "bucket_by",
+    "prerequisites",
+    "users",
+    "allowed_users",
+    "targets",
+    "rules",
+    "percentage",
+    "rollout_percentage",
+    "schedule",
+    "split",
+    "rollout_variant",
+    "owner",
+    "description",
+    "created",
+    "expires",
+    "tags",
+];
+const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "percentage", "schedule", "split"];
+const CONDITION_FIELDS: &[&str] = &["attribute", "op", "value", "values"];
+const SEGMENT_FIELDS: &[&str] = &["description", "users", "conditions"];
+const ROUTE_FIELDS: &[&str] = &["id", "path", "flag", "upstreams"];
+const OPERATORS: &[&str] = &[
+    "in",
+    "not_in",
+    "eq",
+    "neq",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "glob",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "semver_eq",
+    "semver_lt",
+    "semver_lte",
+    "semver_gt",
+    "semver_gte",
+    "before",
+    "after",
+    "in_segment",
+    "not_in_segment",
+];
+
+/// `base.key`, or `base["key"]` when the key is not a plain word.
+pub(crate) fn key_path(base: &str, key: &str) -> String {
+    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    match (plain, base.is_empty()) {
+        (true, true) => key.to_string(),
+        (true, false) => format!("{base}.{key}"),
+        (false, _) => {
+            let mut s = format!("{base}[");
+            crate::json::write_string(key, &mut s);
+            s.push(']');
+            s
+        }
+    }
+}
+
+fn idx_path(base: &str, i: usize) -> String {
+    format!("{base}[{i}]")
+}
+
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn err(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(Problem { path: path.to_string(), message: message.into() });
+    }
+
+    fn object<'v>(&mut self, path: &str, v: &'v Value, allowed: &[&str], what: &str) -> Option<&'v [(String, Value)]> {
+        match v {
+            Value::Object(members) => {
+                for (k, _) in members {
+                    if !allowed.contains(&k.as_str()) {
+                        self.err(&key_path(path, k), format!("unknown field \"{k}\" in {what}"));
+                    }
+                }
+                Some(members)
+            }
+            other => {
+                self.err(path, format!("{what} must be an object, not {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    fn string<'v>(&mut self, path: &str, v: &'v Value, max: usize) -> Option<&'v str> {
+        match v {
+            Value::String(s) if s.len() > max => {
+                self.err(path, format!("string of {} bytes is longer than the limit of {max}", s.len()));
+                None
+            }
+            Value::String(s) => Some(s),
+            other => {
+                self.err(path, format!("expected a string, not {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    fn name<'v>(&mut self, path: &str, v: &'v Value, what: &str) -> Option<&'v str> {
+        let s = self.string(path, v, MAX_NAME_LEN)?;
+        if s.is_empty() {
+            self.err(path, format!("{what} must not be empty"));
+            return None;
+        }
+        Some(s)
+    }
+
+    fn bool(&mut self, path: &str, v: &Value) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.err(path, format!("expected true or false, not {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, path: &str, v: &Value) -> Option<f64> {
+        match v {
+            Value::Number(n) => Some(*n),
+            other => {
+                self.err(path, format!("expected a number, not {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    fn percentage(&mut self, path: &str, v: &Value) -> Option<f64> {
+        let n = self.number(path, v)?;
+        if !(0.0..=100.0).contains(&n) {
+            self.err(path, format!("percentage {} is outside 0..100", number_str(n)));
+            return None;
+        }
+        Some(n)
+    }
+
+    fn array<'v>(&mut self, path: &str, v: &'v Value, max: usize) -> Option<&'v [Value]> {
+        match v {
+            Value::Array(items) if items.len() > max => {
+                self.err(path, format!("list of {} entries is longer than the limit of {max}", items.len()));
+                None
+            }
+            Value::Array(items) => Some(items),
+            other => {
+                self.err(path, format!("expected a list, not {}", other.type_name()));
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, path: &str, v: &Value) -> Option<Millis> {
+        match v {
+            Value::String(s) => match parse_rfc3339(s) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.err(path, e);
+                    None
+                }
+            },
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(*n as i64),
+            other => {
+                self.err(
+                    path,
+                    format!("expected an RFC 3339 timestamp or epoch milliseconds, not {}", other.type_name()),
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of ids (strings or numbers) as a set of their string forms.
+    fn id_set(&mut self, path: &str, v: &Value) -> StrSet {
+        let mut out = Vec::new();
+        for (i, item) in self.array(path, v, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
+            match item {
+                Value::String(s) if s.len() <= MAX_STRING_LEN => out.push(s.clone().into_boxed_str()),
+                Value::Number(n) => out.push(number_str(*n).into_boxed_str()),
+                _ => self.err(
+                    &idx_path(path, i),
+                    format!("a user id must be a string or a number, not {}", item.type_name()),
+                ),
+            }
+        }
+        StrSet::new(out)
+    }
+}
+
+/// What loading needs to know across flags before compiling them.
+struct Names {
+    flags: HashMap<String, FlagId>,
+    segments: HashMap<String, u32>,
+}
+
+struct PendingPrereq {
+    flag: FlagId,
+    of: FlagId,
+    variants: Vec<(String, String)>, // (variant name, its path)
+}
+
+/// Loads a ruleset document.
+pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
+    let mut c = Checker { problems: Vec::new() };
+    let Some(top) = c.object("", doc, TOP_FIELDS, "a ruleset") else {
+        return Err(LoadError { problems: c.problems });
+    };
+    let field = |name: &str| top.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+
+    let schema = match field("schema") {
+        None => SCHEMA_VERSION,
+        Some(Value::Number(n)) if *n == f64::from(SCHEMA_VERSION) => SCHEMA_VERSION,
+        Some(v) => {
+            c.err("schema", format!("unsupported schema {v}; this engine reads schema {SCHEMA_VERSION}"));
+            SCHEMA_VERSION
+        }
+    };
+    let version = match field("version") {
+        None => 0,
+        Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => *n as u64,
+        Some(v) => {
+            c.err("version", format!("version must be a whole number from 0 to 2^53-1, not {v}"));
+            0
+        }
+    };
+    if let Some(d) = field("description") {
+        c.string("description", d, MAX_STRING_LEN);
+    }
+
+    let empty = Vec::new();
+    let flag_members: &[(String, Value)] = match field("flags") {
+        None => {
+            c.err("flags", "a ruleset needs a \"flags\" object (it may be empty)");
+            &empty
+        }
+        Some(Value::Object(m)) => m,
+        Some(v) => {
+            c.err("flags", format!("flags must be an object of flag key to flag, not {}", v.type_name()));
+            &empty
+        }
+    };
+    if flag_members.len() > MAX_FLAGS {
+        c.err("flags", format!("{} flags is more than the limit of {MAX_FLAGS}", flag_members.len()));
+        return Err(LoadError { problems: c.problems });
+    }
+    let segment_members: &[(String, Value)] = match field("segments") {
+        None => &empty,
+        Some(Value::Object(m)) if m.len() <= MAX_SEGMENTS => m,
+        Some(Value::Object(m)) => {
+            c.err("segments", format!("{} segments is more than the limit of {MAX_SEGMENTS}", m.len()));
+            &empty
+        }
+        Some(v) => {
+            c.err("segments", format!("segments must be an object of name to segment, not {}", v.type_name()));
+            &empty
+        }
+    };
+
+    let mut names = Names { flags: HashMap::new(), segments: HashMap::new() };
+    for (i, (k, _)) in flag_members.iter().enumerate() {
+        check_flag_key(&mut c, k);
+        names.flags.insert(k.clone(), FlagId(i as u32));
+    }
+    for (i, (k, _)) in segment_members.iter().enumerate() {
+        if k.is_empty() || k.len() > MAX_NAME_LEN {
+            c.err(&key_path("segments", k), format!("a segment name must be 1 to {MAX_NAME_LEN} bytes"));
+        }
+        names.segments.insert(k.clone(), i as u32);
+    }
+
+    let mut segments = Vec::with_capacity(segment_members.len());
+    for (name, v) in segment_members {
+        let path = key_path("segments", name);
+        let mut seg = Segment { users: StrSet::default(), conditions: Vec::new() };
+        if let Some(m) = c.object(&path, v, SEGMENT_FIELDS, "a segment") {
+            for (k, v) in m {
+                let p = key_path(&path, k);
+                match k.as_str() {
+                    "users" => seg.users = c.id_set(&p, v),
+                    "conditions" => seg.conditions = conditions(&mut c, &p, v, &names, false),
+                    "description" => {
+                        c.string(&p, v, MAX_STRING_LEN);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        segments.push(seg);
+    }
+
+    let mut flags = Vec::with_capacity(flag_members.len());
+    let mut pending = Vec::new();
+    for (i, (key, v)) in flag_members.iter().enumerate() {
+        let path = key_path("flags", key);
+        flags.push(flag(&mut c, &path, key, FlagId(i as u32), v, &names, &mut pending));
+    }
+    resolve_prerequisites(&mut c, &mut flags, pending, flag_members);
+
+    let routes = match field("routes") {
+        None => Vec::new(),
+        Some(v) => routes(&mut c, v, &names, &flags),
+    };
+
+    if !c.problems.is_empty() {
+        return Err(LoadError { problems: c.problems });
+    }
+    let mut index = FlagIndex::default();
+    index.reserve(flags.len());
+    for (i, f) in flags.iter().enumerate() {
+        index.insert(f.key.clone(), FlagId(i as u32));
+    }
+    Ok(Ruleset { schema, version, flags, index, segments, routes })
+}
+
+fn check_flag_key(c: &mut Checker, k: &str) {
+    let ok_chars = k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
+    if k.is_empty() || k.len() > MAX_NAME_LEN || !ok_chars {
+        c.err(
+            &key_path("flags", k),
+            format!("a flag key must be 1 to {MAX_NAME_LEN} characters of A-Z a-z 0-9 _ - . : (it appears in URLs and headers)"),
+        );
+    }
+}
+
+/// Expands the seeds' non-object shorthands into the object form.
+pub(crate) fn expand_shorthand(v: &Value) -> Option<Value> {
+    match v {
+        Value::Bool(b) => Some(Value::Object(vec![("enabled".into(), Value::Bool(*b))])),
+        Value::Number(_) => Some(Value::Object(vec![("percentage".into(), v.clone())])),
+        Value::Array(_) => Some(Value::Object(vec![("users".into(), v.clone())])),
+        _ => None,
+    }
+}
+
+#[allow(clippy::too_many_lines)]
+fn flag(
+    c: &mut Checker,
+    path: &str,
+    key: &str,
+    id: FlagId,
+    v: &Value,
+    names: &Names,
+    pending: &mut Vec<PendingPrereq>,
+) -> Flag {
+    let expanded = expand_shorthand(v);
+    let v = expanded.as_ref().unwrap_or(v);
+    let mut f = Flag {
+        key: key.into(),
+        kind: FlagType::Boolean,
+        variants: Vec::new(),
+        off: 0,
+        default: 0,
+        killed: false,
+        salt: key.into(),
+        bucket_by: "user_id".into(),
+        prerequisites: Vec::new(),
+        targets: Vec::new(),
+        rules: Vec::new(),
+        fallthrough: None,
+        metadata: Metadata::default(),
+    };
+    let Some(m) = c.object(path, v, FLAG_FIELDS, "a flag (or true/false, a percentage, a list of user ids)") else {
+        f.variants = bool_variants();
+        return f;
+    };
+    let get = |name: &str| m.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    let p = |name: &str| key_path(path, name);
+
+    // Variants and their type come first: everything else names them.
+    f.variants = match get("variants") {
+        None => bool_variants(),
+        Some(vs) => variants(c, &p("variants"), vs),
+    };
+    let inferred = infer_type(&f.variants);
+    f.kind = match get("type") {
+        None => inferred,
+        Some(t) => {
+            let declared = match t.as_str() {
+                Some("boolean") => Some(FlagType::Boolean),
+                Some("string") => Some(FlagType::String),
+                Some("number") => Some(FlagType::Number),
+                Some("json") => Some(FlagType::Json),
+                _ => {
+                    c.err(&p("type"), format!("type must be \"boolean\", \"string\", \"number\" or \"json\", not {t}"));
+                    None
+                }
+            };
+            if let Some(d) = declared {
+                for var in &f.variants {
+                    if !d.accepts(&var.value) || var.value == Value::Null && d != FlagType::Json {
+                        c.err(
+                            &key_path(&p("variants"), &var.name),
+                            format!("value {} is not of the flag's type {}", var.value, d.as_str()),
+                        );
+                    }
+                }
+            }
+            declared.unwrap_or(inferred)
+        }
+    };
+    let vidx = |name: &str| f.variants.iter().position(|v| &*v.name == name).map(|i| i as u32);
+    let variant_ref = |c: &mut Checker, path: &str, v: &Value| -> Option<u32> {
+        let name = c.string(path, v, MAX_NAME_LEN)?;
+        let found = vidx(name);
+        if found.is_none() {
+            let known: Vec<&str> = f.variants.iter().map(|v| &*v.name).collect();
+            c.err(path, format!("unknown variant \"{name}\" (the flag's variants: {})", known.join(", ")));
+        }
+        found
+    };
+
+    // The default (nothing else decides) and off (killed, prerequisite failed) variants.
+    let enabled = get("enabled").and_then(|v| c.bool(&p("enabled"), v));
+    let default = match (get("default_variant"), enabled) {
+        (Some(_), Some(_)) => {
+            c.err(&p("enabled"), "set either enabled (for on/off flags) or default_variant, not both");
+            None
+        }
+        (Some(dv), None) => variant_ref(c, &p("default_variant"), dv),
+        (None, Some(on)) => {
+            let name = if on { "on" } else { "off" };
+            let found = vidx(name);
+            if found.is_none() {
+                c.err(&p("enabled"), format!("enabled needs a variant named \"{name}\"; use default_variant"));
+            }
+            found
+        }
+        (None, None) => {
+            let found = vidx("off");
+            if found.is_none() && !f.variants.is_empty() {
+                c.err(path, "default_variant is required (the flag has no variant named \"off\")");
+            }
+            found
+        }
+    };
+    f.default = default.unwrap_or(0);
+    f.off = match get("off_variant") {
+        Some(ov) => variant_ref(c, &p("off_variant"), ov).unwrap_or(0),
+        None => vidx("off").unwrap_or(f.default),
+    };
+    if let Some(k) = get("killed") {
+        f.killed = c.bool(&p("killed"), k).unwrap_or(false);
+    }
+    if let Some(s) = get("salt") {
+        f.salt = c.string(&p("salt"), s, MAX_STRING_LEN).unwrap_or(key).into();
+    }
+    if let Some(b) = get("bucket_by") {
+        f.bucket_by = c.name(&p("bucket_by"), b, "bucket_by").unwrap_or("user_id").into();
+    }
+
+    // User lists.
+    let user_fields: Vec<&str> = ["users", "allowed_users"].into_iter().filter(|n| get(n).is_some()).collect();
+    if user_fields.len() > 1 {
+        c.err(&p(user_fields[1]), format!("{} and {} are the same list; keep one", user_fields[0], user_fields[1]));
+    }
+    if let Some(name) = user_fields.first() {
+        let users = c.id_set(&p(name), get(name).unwrap_or(&Value::Null));
+        match vidx("on") {
+            Some(on) => f.targets.push(Target { users, variant: on, id: "users".into() }),
+            None => {
+                c.err(&p(name), format!("{name} serve the variant \"on\", which this flag does not have; use targets"))
+            }
+        }
+    }
+    if let Some(ts) = get("targets") {
+        let tp = p("targets");
+        for (i, t) in c.array(&tp, ts, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
+            let tpi = idx_path(&tp, i);
+            let Some(tm) = c.object(&tpi, t, &["variant", "users"], "a target") else { continue };
+            let tget = |n: &str| tm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+            let variant = match tget("variant") {
+                Some(v) => variant_ref(c, &key_path(&tpi, "variant"), v),
+                None => {
+                    c.err(&tpi, "a target needs a variant");
+                    None
+                }
+            };
+            let users = match tget("users") {
+                Some(u) => c.id_set(&key_path(&tpi, "users"), u),
+                None => {
+                    c.err(&tpi, "a target needs users");
+                    StrSet::default()
+                }
+            };
+            if let Some(variant) = variant {
+                f.targets.push(Target { users, variant, id: format!("targets[{i}]").into() });
+            }
+        }
+    }
+
+    // Prerequisites: resolved once every flag's variants are known.
+    if let Some(ps) = get("prerequisites") {
+        let pp = p("prerequisites");
+        for (i, pr) in c.array(&pp, ps, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
+            let ppi = idx_path(&pp, i);
+            let Some(pm) = c.object(&ppi, pr, &["flag", "variant", "variants"], "a prerequisite") else { continue };
+            let pget = |n: &str| pm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+            let Some(of_key) = pget("flag").and_then(|v| c.string(&key_path(&ppi, "flag"), v, MAX_NAME_LEN)) else {
+                if pget("flag").is_none() {
+                    c.err(&ppi, "a prerequisite needs a flag");
+                }
+                continue;
+            };
+            let Some(&of) = names.flags.get(of_key) else {
+                c.err(&key_path(&ppi, "flag"), format!("unknown flag \"{of_key}\""));
+                continue;
+            };
+            if of == id {
+                c.err(&key_path(&ppi, "flag"), "a flag cannot be its own prerequisite");
+                continue;
+            }
+            let mut wanted = Vec::new();
+            match (pget("variant"), pget("variants")) {
+                (Some(_), Some(_)) => c.err(&ppi, "set variant or variants, not both"),
+                (Some(v), None) => {
+                    if let Some(s) = c.string(&key_path(&ppi, "variant"), v, MAX_NAME_LEN) {
+                        wanted.push((s.to_string(), key_path(&ppi, "variant")));
+                    }
+                }
+                (None, Some(vs)) => {
+                    let vp = key_path(&ppi, "variants");
+                    for (j, v) in c.array(&vp, vs, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
+                        if let Some(s) = c.string(&idx_path(&vp, j), v, MAX_NAME_LEN) {
+                            wanted.push((s.to_string(), idx_path(&vp, j)));
+                        }
+                    }
+                }
+                (None, None) => wanted.push(("on".to_string(), ppi.clone())),
+            }
+            pending.push(PendingPrereq { flag: id, of, variants: wanted });
+        }
+    }
+
+    // Rules.
+    if let Some(rs) = get("rules") {
+        let rp = p("rules");
+        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        for (i, r) in c.array(&rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
+            let rpi = idx_path(&rp, i);
+            let Some(rm) = c.object(&rpi, r, RULE_FIELDS, "a rule") else { continue };
+            let rget = |n: &str| rm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+            let rule_id = match rget("id") {
+                Some(v) => c.name(&key_path(&rpi, "id"), v, "a rule id").unwrap_or("").to_string(),
+                None => format!("rules[{i}]"),
+            };
+            if let Some(prev) = seen_ids.insert(rule_id.clone(), i) {
+                c.err(&key_path(&rpi, "id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"));
+            }
+            if let Some(d) = rget("description") {
+                c.string(&key_path(&rpi, "description"), d, MAX_STRING_LEN);
+            }
+            let conds = match rget("conditions") {
+                Some(cs) => conditions(c, &key_path(&rpi, "conditions"), cs, names, true),
+                None => Vec::new(),
+            };
+            let serve =
+                serve(c, &rpi, rget("variant"), rget("percentage"), rget("schedule"), rget("split"), &variant_ref);
+            match serve {
+                Some(serve) => f.rules.push(Rule { id: rule_id.into(), conditions: conds, serve }),
+                None if rget("variant").is_none()
+                    && rget("percentage").is_none()
+                    && rget("schedule").is_none()
+                    && rget("split").is_none() =>
+                {
+                    c.err(&rpi, "a rule must serve something: variant, percentage, schedule or split")
+                }
+                None => {}
+            }
+        }
+    }
+
+    // The flag-level rollout or split (after rules, before the default).
+    let pct_fields: Vec<&str> = ["percentage", "rollout_percentage"].into_iter().filter(|n| get(n).is_some()).collect();
+    if pct_fields.len() > 1 {
+        c.err(&p(pct_fields[1]), format!("{} and {} are the same setting; keep one", pct_fields[0], pct_fields[1]));
+    }
+    let pct = pct_fields.first().and_then(|n| get(n).map(|v| (*n, v)));
+    let rollout_variant = get("rollout_variant");
+    if rollout_variant.is_some() && pct.is_none() && get("schedule").is_none() {
+        c.err(&p("rollout_variant"), "rollout_variant needs a percentage or schedule");
+    }
+    if pct.is_some() || get("schedule").is_some() || get("split").is_some() {
+        // `serve` reports under the flag's own field names.
+        let pct_value = pct.map(|(_, v)| v);
+        f.fallthrough = serve_at(
+            c,
+            path,
+            ServeFields {
+                variant: rollout_variant,
+                variant_name: "rollout_variant",
+                percentage: pct_value,
+                percentage_name: pct.map_or("percentage", |(n, _)| n),
+                schedule: get("schedule"),
+                split: get("split"),
+            },
+            &variant_ref,
+        );
+    }
+
+    // Metadata for cleanup.
+    for (k, v) in m {
+        let kp = p(k);
+        match k.as_str() {
+            "owner" => f.metadata.owner = c.string(&kp, v, MAX_STRING_LEN).map(Into::into),
+            "description" => f.metadata.description = c.string(&kp, v, MAX_STRING_LEN).map(Into::into),
+            "created" => f.metadata.created = c.time(&kp, v),
+            "expires" => f.metadata.expires = c.time(&kp, v),
+            "tags" => {
+                for (i, t) in c.array(&kp, v, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
+                    if let Some(s) = c.string(&idx_path(&kp, i), t, MAX_NAME_LEN) {
+                        f.metadata.tags.push(s.into());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    f
+}
+
+fn bool_variants() -> Vec<Variant> {
+    vec![
+        Variant { name: "on".into(), value: Value::Bool(true) },
+        Variant { name: "off".into(), value: Value::Bool(false) },
+    ]
+}
+
+fn variants(c: &mut Checker, path: &str, v: &Value) -> Vec<Variant> {
+    let Value::Object(m) = v else {
+        c.err(path, format!("variants must be an object of name to value, not {}", v.type_name()));
+        return bool_variants();
+    };
+    if m.is_empty() {
+        c.err(path, "a flag needs at least one variant");
+        return bool_variants();
+    }
+    if m.len() > MAX_VARIANTS {
+        c.err(path, format!("{} variants is more than the limit of {MAX_VARIANTS}", m.len()));
+    }
+    m.iter()
+        .map(|(name, value)| {
+            if name.is_empty() || name.len() > MAX_NAME_LEN {
+                c.err(&key_path(path, name), format!("a variant name must be 1 to {MAX_NAME_LEN} bytes"));
+            }
+            Variant { name: name.as_str().into(), value: value.clone() }
+        })
+        .collect()
+}
+
+fn infer_type(vs: &[Variant]) -> FlagType {
+    let all = |f: fn(&Value) -> bool| vs.iter().all(|v| f(&v.value));
+    if all(|v| matches!(v, Value::Bool(_))) {
+        FlagType::Boolean
+    } else if all(|v| matches!(v, Value::String(_))) {
+        FlagType::String
+    } else if all(|v| matches!(v, Value::Number(_))) {
+        FlagType::Number
+    } else {
+        FlagType::Json
+    }
+}
+
+struct ServeFields<'v> {
+    variant: Option<&'v Value>,
+    variant_name: &'static str,
+    percentage: Option<&'v Value>,
+    percentage_name: &'static str,
+    schedule: Option<&'v Value>,
+    split: Option<&'v Value>,
+}
+
+fn serve(
+    c: &mut Checker,
+    path: &str,
+    variant: Option<&Value>,
+    percentage: Option<&Value>,
+    schedule: Option<&Value>,
+    split: Option<&Value>,
+    variant_ref: &dyn Fn(&mut Checker, &str, &Value) -> Option<u32>,
+) -> Option<Serve> {
+    serve_at(
+        c,
+        path,
+        ServeFields { variant, variant_name: "variant", percentage, percentage_name: "percentage", schedule, split },
+        variant_ref,
+    )
+}
+
+/// One serve: a fixed variant, a rollout (percentage or schedule, with the
+/// variant served inside it, `on` by default) or a weighted split.
+fn serve_at(
+    c: &mut Checker,
+    path: &str,
+    s: ServeFields<'_>,
+    variant_ref: &dyn Fn(&mut Checker, &str, &Value) -> Option<u32>,
+) -> Option<Serve> {
+    let p = |n: &str| key_path(path, n);
+    if let Some(split_v) = s.split {
+        for (name, other) in [(s.variant_name, s.variant), (s.percentage_name, s.percentage), ("schedule", s.schedule)]
+        {
+            if other.is_some() {
+                c.err(&p(name), format!("{name} cannot be combined with split (a split names its variants)"));
+            }
+        }
+        return split(c, &p("split"), split_v, variant_ref);
+    }
+    let percentage = match (s.percentage, s.schedule) {
+        (Some(_), Some(_)) => {
+            c.err(&p("schedule"), format!("set {} or schedule, not both", s.percentage_name));
+            return None;
+        }
+        (Some(pv), None) => Percentage::Fixed(c.percentage(&p(s.percentage_name), pv)?),
+        (None, Some(sv)) => Percentage::Schedule(schedule(c, &p("schedule"), sv)?),
+        (None, None) => {
+            return s.variant.and_then(|v| variant_ref(c, &p(s.variant_name), v)).map(Serve::Variant);
+        }
+    };
+    let variant = match s.variant {
+        Some(v) => variant_ref(c, &p(s.variant_name), v)?,
+        None => variant_ref(c, &p(s.variant_name), &Value::String("on".into()))?,
+    };
+    Some(Serve::Rollout { percentage, variant })
+}
+
+fn split(
+    c: &mut Checker,
+    path: &str,
+    v: &Value,
+    variant_ref: &dyn Fn(&mut Checker, &str, &Value) -> Option<u32>,
+) -> Option<Serve> {
+    let items = c.array(path, v, MAX_VARIANTS)?;
+    if items.is_empty() {
+        c.err(path, "a split needs at least one variant");
+        return None;
+    }
+    let mut out = Vec::with_capacity(items.len());
+    let mut total = 0.0;
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let ip = idx_path(path, i);
+        // {"variant": "a", "weight": 50} or the vectors' ["a", 50].
+        let (name, weight, name_path, weight_path) = match item {
+            Value::Object(m) => {
+                let Some(_) = c.object(&ip, item, &["variant", "weight"], "a split entry") else { continue };
+                let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+                match (g("variant"), g("weight")) {
+                    (Some(n), Some(w)) => (n, w, key_path(&ip, "variant"), key_path(&ip, "weight")),
+                    _ => {
+                        c.err(&ip, "a split entry needs variant and weight");
+                        ok = false;
+                        continue;
+                    }
+                }
+            }
+            Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], idx_path(&ip, 0), idx_path(&ip, 1)),
+            _ => {
+                c.err(&ip, "a split entry is {\"variant\": name, \"weight\": percent}");
+                ok = false;
+                continue;
+            }
+        };
+        let variant = variant_ref(c, &name_path, name);
+        let weight = c.percentage(&weight_path, weight);
+        match (variant, weight) {
+            (Some(vi), Some(w)) => {
+                total += w;
+                out.push((vi, w));
+            }
+            _ => ok = false,
+        }
+    }
+    if ok && (total - 100.0).abs() > 0.1 {
+        c.err(path, format!("split weights add up to {}; they must add up to 100", number_str(total)));
+        return None;
+    }
+    ok.then_some(Serve::Split(out))
+}
+
+fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
+    let m = c.object(
+        path,
+        v,
+        &["type", "start", "steps", "start_percentage", "end_percentage", "duration_hours", "steepness"],
+        "a schedule",
+    )?;
+    let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+    let p = |n: &str| key_path(path, n);
+    let kind = match g("type") {
+        None if g("steps").is_some() => "steps",
+        None => {
+            c.err(path, "a schedule needs a type: \"steps\", \"linear\" or \"s_curve\"");
+            return None;
+        }
+        Some(t) => match t.as_str() {
+            Some(k @ ("steps" | "linear" | "s_curve")) => k,
+            _ => {
+                c.err(&p("type"), format!("unknown schedule type {t}: use \"steps\", \"linear\" or \"s_curve\""));
+                return None;
+            }
+        },
+    };
+    let Some(start_v) = g("start") else {
+        c.err(path, "a schedule needs a start time");
+        return None;
+    };
+    let start = c.time(&p("start"), start_v)?;
+    let allowed: &[&str] = if kind == "steps" {
+        &["type", "start", "steps"]
+    } else if kind == "linear" {
+        &["type", "start", "start_percentage", "end_percentage", "duration_hours"]
+    } else {
+        &["type", "start", "start_percentage", "end_percentage", "duration_hours", "steepness"]
+    };
+    for (k, _) in m {
+        if !allowed.contains(&k.as_str()) {
+            c.err(&p(k), format!("{k} does not apply to a {kind} schedule"));
+        }
+    }
+    if kind == "steps" {
+        let Some(sv) = g("steps") else {
+            c.err(path, "a steps schedule needs steps: [[day, percentage], ...]");
+            return None;
+        };
+        let sp = p("steps");
+        let items = c.array(&sp, sv, MAX_LIST)?;
+        if items.is_empty() {
+            c.err(&sp, "a steps schedule needs at least one step");
+            return None;
+        }
+        let mut steps = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let ip = idx_path(&sp, i);
+            // The seed's (day_offset, percentage) tuples, or {"day", "percentage"}.
+            let (day, pct, dp, pp) = match item {
+                Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], idx_path(&ip, 0), idx_path(&ip, 1)),
+                Value::Object(_) => {
+                    let Some(om) = c.object(&ip, item, &["day", "percentage"], "a step") else { continue };
+                    let og = |n: &str| om.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+                    match (og("day"), og("percentage")) {
+                        (Some(d), Some(pv)) => (d, pv, key_path(&ip, "day"), key_path(&ip, "percentage")),
+                        _ => {
+                            c.err(&ip, "a step needs day and percentage");
+                            continue;
+                        }
+                    }
+                }
+                _ => {
+                    c.err(&ip, "a step is [day, percentage]");
+                    continue;
+                }
+            };
+            let day = c.number(&dp, day);
+            if let Some(d) = day.filter(|d| !(0.0..=36_500.0).contains(d)) {
+                c.err(&dp, format!("day {} is outside 0..36500", number_str(d)));
+                continue;
+            }
+            if let (Some(d), Some(pv)) = (day, c.percentage(&pp, pct)) {
+                steps.push(((d * DAY_MS as f64) as i64, pv));
+            }
+        }
+        steps.sort_by_key(|s| s.0);
+        return Some(Schedule::Steps { start, steps });
+    }
+    let from = match g("start_percentage") {
+        Some(v) => c.percentage(&p("start_percentage"), v)?,
+        None if kind == "s_curve" => 1.0,
+        None => 0.0,
+    };
+    let to = match g("end_percentage") {
+        Some(v) => c.percentage(&p("end_percentage"), v)?,
+        None => 100.0,
+    };
+    let Some(hours_v) = g("duration_hours") else {
+        c.err(path, format!("a {kind} schedule needs duration_hours"));
+        return None;
+    };
+    let hours = c.number(&p("duration_hours"), hours_v)?;
+    if !(hours > 0.0 && hours <= 24.0 * 36_500.0) {
+        c.err(&p("duration_hours"), "duration_hours must be above 0 and at most 100 years");
+        return None;
+    }
+    let duration = (hours * 3_600_000.0) as i64;
+    if kind == "linear" {
+        return Some(Schedule::Linear { start, duration, from, to });
+    }
+    let steepness = match g("steepness") {
+        Some(v) => c.number(&p("steepness"), v)?,
+        None => 10.0,
+    };
+    if !(steepness > 0.0 && steepness <= 1000.0) {
+        c.err(&p("steepness"), "steepness must be above 0 and at most 1000");
+        return None;
+    }
+    Some(Schedule::SCurve { start, duration, from, to, steepness })
+}
+
+fn conditions(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_allowed: bool) -> Vec<Condition> {
+    let Some(items) = c.array(path, v, MAX_CONDITIONS) else { return Vec::new() };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| condition(c, &idx_path(path, i), item, names, segments_allowed))
+        .collect()
+}
+
+fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
+    let m = c.object(path, v, CONDITION_FIELDS, "a condition")?;
+    let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+    let p = |n: &str| key_path(path, n);
+    let Some(op_v) = g("op") else {
+        c.err(path, "a condition needs an op");
+        return None;
+    };
+    let op = c.string(&p("op"), op_v, MAX_NAME_LEN)?;
+    if !OPERATORS.contains(&op) {
+        let squash = |s: &str| s.to_ascii_lowercase().replace(['_', '-', ' '], "");
+        let hint = OPERATORS
+            .iter()
+            .find(|known| squash(known) == squash(op))
+            .map(|k| format!(" (did you mean \"{k}\"?)"))
+            .unwrap_or_default();
+        c.err(&p("op"), format!("unknown operator \"{op}\"{hint}"));
+        return None;
+    }
+    let is_segment_op = matches!(op, "in_segment" | "not_in_segment");
+    let attribute: Box<str> = match (g("attribute"), is_segment_op) {
+        (Some(_), true) => {
+            c.err(&p("attribute"), format!("{op} takes no attribute (it names segments in value/values)"));
+            return None;
+        }
+        (None, true) => "".into(),
+        (Some(a), false) => c.name(&p("attribute"), a, "an attribute")?.into(),
+        (None, false) => {
+            c.err(path, "a condition needs an attribute");
+            return None;
+        }
+    };
+    let (value, values) = (g("value"), g("values"));
+    let one = |c: &mut Checker| -> Option<&Value> {
+        if values.is_some() {
+            c.err(&p("values"), format!("{op} takes one value; use \"value\""));
+            return None;
+        }
+        if value.is_none() {
+            c.err(path, format!("{op} needs a value"));
+        }
+        value
+    };
+    let op = match op {
+        "in" | "not_in" | "eq" | "neq" => {
+            let list: Vec<(String, &Value)> = if matches!(op, "in" | "not_in") {
+                if value.is_some() {
+                    c.err(&p("value"), format!("{op} takes a list: use \"values\""));
+                    return None;
+                }
+                let Some(vs) = values else {
+                    c.err(path, format!("{op} needs values (a list)"));
+                    return None;
+                };
+                let vp = p("values");
+                c.array(&vp, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (idx_path(&vp, i), v)).collect()
+            } else {
+                vec![(p("value"), one(c)?)]
+            };
+            let mut set = ValueSet::default();
+            let mut strings = Vec::with_capacity(list.len());
+            for (ip, item) in list {
+                match item {
+                    Value::String(s) if s.len() <= MAX_STRING_LEN => {
+                        if let Ok(n) = s.trim().parse::<f64>() {
+                            if n.is_finite() && !s.trim().is_empty() {
+                                set.numbers.push(n);
+                            }
+                        }
+                        strings.push(s.as_str().into());
+                    }
+                    Value::Number(n) => {
+                        set.numbers.push(*n);
+                        strings.push(number_str(*n).into());
+                    }
+                    Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
+                    other => c.err(&ip, format!("expected a string, number or boolean, not {}", other.type_name())),
+                }
+            }
+            set.strings = StrSet::new(strings);
+            if matches!(op, "in" | "eq") {
+                Op::In(set)
+            } else {
+                Op::NotIn(set)
+            }
+        }
+        "contains" | "starts_with" | "ends_with" | "glob" => {
+            let v = one(c)?;
+            let s: Box<str> = c.string(&p("value"), v, MAX_STRING_LEN)?.into();
+            match op {
+                "contains" => Op::Contains(s),
+                "starts_with" => Op::StartsWith(s),
+                "ends_with" => Op::EndsWith(s),
+                _ => Op::Glob(s),
+            }
+        }
+        "lt" | "lte" | "gt" | "gte" => {
+            let v = one(c)?;
+            Op::Num(num_op(op), c.number(&p("value"), v)?)
+        }
+        "semver_eq" | "semver_lt" | "semver_lte" | "semver_gt" | "semver_gte" => {
+            let v = one(c)?;
+            let s = c.string(&p("value"), v, MAX_NAME_LEN)?;
+            let Some(ver) = Semver::parse(s) else {
+                c.err(&p("value"), format!("\"{s}\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"));
+                return None;
+            };
+            Op::Semver(num_op(&op[7..]), ver)
+        }
+        "before" | "after" => {
+            let v = one(c)?;
+            let t = c.time(&p("value"), v)?;
+            if op == "before" {
+                Op::Before(t)
+            } else {
+                Op::After(t)
+            }
+        }
+        _ => {
+            // in_segment / not_in_segment
+            if !segments_allowed {
+                c.err(&p("op"), "segments cannot refer to other segments");
+                return None;
+            }
+            let list: Vec<(String, &Value)> = match (value, values) {
+                (Some(v), None) => vec![(p("value"), v)],
+                (None, Some(vs)) => {
+                    let vp = p("values");
+                    c.array(&vp, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (idx_path(&vp, i), v)).collect()
+                }
+                _ => {
+                    c.err(path, format!("{op} needs value (a segment name) or values (a list of them)"));
+                    return None;
+                }
+            };
+            let mut ids = Vec::new();
+            for (ip, item) in list {
+                let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
+                match names.segments.get(name) {
+                    Some(&i) => ids.push(i),
+                    None => c.err(&ip, format!("unknown segment \"{name}\"")),
+                }
+            }
+            if op == "in_segment" {
+                Op::InSegment(ids)
+            } else {
+                Op::NotInSegment(ids)
+            }
+        }
+    };
+    Some(Condition { attribute, op })
+}
+
+fn num_op(op: &str) -> NumOp {
+    match op {
+        "lt" => NumOp::Lt,
+        "lte" => NumOp::Lte,
+        "gt" => NumOp::Gt,
+        "gte" => NumOp::Gte,
+        _ => NumOp::Eq,
+    }
+}
+
+fn resolve_prerequisites(
+    c: &mut Checker,
+    flags: &mut [Flag],
+    pending: Vec<PendingPrereq>,
+    members: &[(String, Value)],
+) {
+    for pr in pending {
+        let of = &flags[pr.of.index()];
+        let mut variants = Vec::new();
+        for (name, path) in &pr.variants {
+            match of.variants.iter().position(|v| &*v.name == name) {
+                Some(i) => variants.push(i as u32),
+                None => c.err(path, format!("flag \"{}\" has no variant \"{name}\"", members[pr.of.index()].0)),
+            }
+        }
+        flags[pr.flag.index()].prerequisites.push(Prerequisite { flag: pr.of, variants });
+    }
+    // Cycles and depth: iterative DFS over the prerequisite graph.
+    let n = flags.len();
+    let mut depth: Vec<Option<usize>> = vec![None; n];
+    let mut on_stack = vec![false; n];
+    for root in 0..n {
+        if depth[root].is_some() {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        on_stack[root] = true;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let prereqs = &flags[node].prerequisites;
+            if *next < prereqs.len() {
+                let child = prereqs[*next].flag.index();
+                *next += 1;
+                if on_stack[child] {
+                    let cycle: Vec<&str> = stack
+                        .iter()
+                        .map(|(i, _)| &*flags[*i].key)
+                        .skip_while(|k| **k != *flags[child].key)
+                        .chain(std::iter::once(&*flags[child].key))
+                        .collect();
+                    c.err(
+                        &key_path(&key_path("flags", &flags[node].key), "prerequisites"),
+                        format!("prerequisite cycle: {}", cycle.join(" -> ")),
+                    );
+                    // Report a cycle once: break its edge from here on.
+                    depth[child] = Some(0);
+                } else if depth[child].is_none() {
+                    on_stack[child] = true;
+                    stack.push((child, 0));
+                }
+            } else {
+                let d = prereqs.iter().map(|p| depth[p.flag.index()].unwrap_or(0) + 1).max().unwrap_or(0);
+                depth[node] = Some(d);
+                on_stack[node] = false;
+                stack.pop();
+                if d > MAX_PREREQUISITE_DEPTH {
+                    c.err(
+                        &key_path(&key_path("flags", &flags[node].key), "prerequisites"),
+                        format!("prerequisite chain of depth {d} is deeper than the limit of {MAX_PREREQUISITE_DEPTH}"),
+                    );
+                    depth[node] = Some(0);
+                }
+            }
+        }
+    }
+}
+
+fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Route> {
+    let mut out = Vec::new();
+    let Some(items) = c.array("routes", v, MAX_RULES) else { return out };
+    for (i, item) in items.iter().enumerate() {
+        let path = idx_path("routes", i);
+        let Some(m) = c.object(&path, item, ROUTE_FIELDS, "a route") else { continue };
+        let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
+        let p = |n: &str| key_path(&path, n);
+        let id = match g("id") {
+            Some(v) => c.name(&p("id"), v, "a route id").unwrap_or("").to_string(),
+            None => format!("routes[{i}]"),
+        };
+        let pattern = match g("path") {
+            Some(v) => c.string(&p("path"), v, MAX_NAME_LEN).map(str::to_string),
+            None => {
+                c.err(&path, "a route needs a path pattern (like \"/api/orders/*\")");
+                None
+            }
+        };
+        if let Some(pat) = &pattern {
+            if !pat.starts_with('/') {
+                c.err(&p("path"), "a route path must start with /");
+            }
+        }
+        let flag = match g("flag") {
+            Some(v) => c.string(&p("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
+                Some(id) => Some(*id),
+                None => {
+                    c.err(&p("flag"), format!("unknown flag \"{k}\""));
+                    None
+                }
+            }),
+            None => {
+                c.err(&path, "a route needs a flag");
+                None
+            }
+        };
+        let Some(up_v) = g("upstreams") else {
+            c.err(&path, "a route needs upstreams: {variant: origin URL}");
+            continue;
+        };
+        let up_path = p("upstreams");
+        let Value::Object(ups) = up_v else {
+            c.err(
+                &up_path,
+                format!("upstreams must be an object of variant name to origin URL, not {}", up_v.type_name()),
+            );
+            continue;
+        };
+        let (Some(pattern), Some(flag)) = (pattern, flag) else { continue };
+        let fl = &flags[flag.index()];
+        let mut upstreams: Vec<Option<Box<str>>> = vec![None; fl.variants.len()];
+        for (name, url) in ups {
+            let up = key_path(&up_path, name);
+            let Some(vi) = fl.variants.iter().position(|v| &*v.name == name) else {
+                c.err(&up, format!("flag \"{}\" has no variant \"{name}\"", fl.key));
+                continue;
+            };
+            let Some(url) = c.string(&up, url, MAX_NAME_LEN * 8) else { continue };
+            if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(['?', '#']) {
+                c.err(&up, format!("upstream \"{url}\" must be an http:// or https:// URL without query or fragment"));
+                continue;
+            }
+            upstreams[vi] = Some(url.trim_end_matches('/').into());
+        }
+        for (vi, u) in upstreams.iter().enumerate() {
+            if u.is_none() {
+                c.err(
+                    &up_path,
+                    format!("no upstream for variant \"{}\": every variant needs one", fl.variants[vi].name),
+                );
+            }
+        }
+        out.push(Route {
+            id: id.into(),
+            pattern: pattern.into(),
+            flag,
+            upstreams: upstreams.into_iter().flatten().collect(),
+        });
+    }
+    out
+}

@@ -1,0 +1,328 @@
+//! Evaluation: a compiled flag, a context and a time in; a variant, a
+//! reason and the matched rule out. No parsing, no clock, no I/O; no heap
+//! allocation unless a bucketing unit is a number rather than a string.
+//!
+//! The order, for every flag: kill switch, prerequisites, user lists and
+//! targets, rules in order, the flag-level rollout or split, the default.
+//! A rollout serves its variant to units inside it and the off variant to
+//! units outside it; a context without the bucketing attribute skips the
+//! rollout (it is never bucketed at random) and evaluation goes on.
+
+use std::cmp::Ordering;
+
+use super::model::*;
+use super::Ruleset;
+use crate::bucket::{bucket, bucket_in_rollout, pick_weighted};
+use crate::context::Context;
+use crate::error::{ErrorCode, Reason};
+use crate::glob::glob_match;
+use crate::json::Value;
+use crate::semver::Semver;
+use crate::time::{parse_rfc3339, Millis};
+
+/// What a flag resolved to, as indices: cheap to copy and to send across a
+/// wasm boundary. Read names and values through the ruleset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolution {
+    /// Index of the served variant in the flag's variants.
+    pub variant: u32,
+    /// Why.
+    pub reason: Reason,
+    /// What matched: see [`Resolution::rule_id`].
+    pub(crate) matched: Matched,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Matched {
+    Nothing,
+    Target(u32),
+    Rule(u32),
+    Prerequisite(u32),
+}
+
+impl Resolution {
+    /// The id of what decided: a rule's id, `users`, `targets[i]`, or
+    /// `prerequisite:<flag>`; `None` for the default, the kill switch and
+    /// the flag-level rollout.
+    pub fn rule_id<'r>(&self, ruleset: &'r Ruleset, flag: FlagId) -> Option<&'r str> {
+        let f = &ruleset.flags[flag.index()];
+        match self.matched {
+            Matched::Nothing => None,
+            Matched::Target(i) => Some(&f.targets[i as usize].id),
+            Matched::Rule(i) => Some(&f.rules[i as usize].id),
+            Matched::Prerequisite(i) => Some(&ruleset.flags[f.prerequisites[i as usize].flag.index()].key),
+        }
+    }
+
+    /// A small integer encoding of what matched, for bindings: 0 nothing,
+    /// then targets, rules and prerequisites as `kind << 24 | index`
+    /// (kind 1, 2, 3).
+    pub fn matched_code(&self) -> u32 {
+        match self.matched {
+            Matched::Nothing => 0,
+            Matched::Target(i) => 1 << 24 | i,
+            Matched::Rule(i) => 2 << 24 | i,
+            Matched::Prerequisite(i) => 3 << 24 | i,
+        }
+    }
+}
+
+/// A full evaluation result, borrowing from the ruleset and the caller's default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation<'a> {
+    /// The value: the served variant's, or the caller's default on error.
+    pub value: &'a Value,
+    /// The served variant's name (`None` on error).
+    pub variant: Option<&'a str>,
+    /// Why.
+    pub reason: Reason,
+    /// What decided (see [`Resolution::rule_id`]).
+    pub rule_id: Option<&'a str>,
+    /// Set when the caller's default was returned.
+    pub error_code: Option<ErrorCode>,
+}
+
+impl Evaluation<'_> {
+    /// Whether the value is truthy: `true`, a non-zero number, a non-empty
+    /// string, or any array or object (the seeds' X-Active-Flags test).
+    pub fn is_truthy(&self) -> bool {
+        match self.value {
+            Value::Null => false,
+            Value::Bool(b) => *b,
+            Value::Number(n) => *n != 0.0,
+            Value::String(s) => !s.is_empty(),
+            Value::Array(_) | Value::Object(_) => true,
+        }
+    }
+}
+
+impl Ruleset {
+    /// Resolves flag `id` for `ctx` at time `now`. The hot path.
+    pub fn resolve(&self, id: FlagId, ctx: &Context, now: Millis) -> Resolution {
+        self.resolve_depth(&self.flags[id.index()], ctx, now, 0)
+    }
+
+    fn resolve_depth(&self, f: &Flag, ctx: &Context, now: Millis, depth: usize) -> Resolution {
+        let res = |variant, reason, matched| Resolution { variant, reason, matched };
+        if f.killed {
+            return res(f.off, Reason::Disabled, Matched::Nothing);
+        }
+        // Prerequisite chains are acyclic and depth-limited at load time;
+        // the depth guard here only makes that a local fact.
+        for (i, p) in f.prerequisites.iter().enumerate() {
+            let ok = depth < crate::limits::MAX_PREREQUISITE_DEPTH && {
+                let r = self.resolve_depth(&self.flags[p.flag.index()], ctx, now, depth + 1);
+                p.variants.contains(&r.variant)
+            };
+            if !ok {
+                return res(f.off, Reason::PrerequisiteFailed, Matched::Prerequisite(i as u32));
+            }
+        }
+        if !f.targets.is_empty() {
+            if let Some(user) = ctx.unit("user_id") {
+                for (i, t) in f.targets.iter().enumerate() {
+                    if t.users.contains(&user) {
+                        return res(t.variant, Reason::TargetingMatch, Matched::Target(i as u32));
+                    }
+                }
+            }
+        }
+        for (i, rule) in f.rules.iter().enumerate() {
+            if rule.conditions.iter().all(|c| self.condition(c, ctx, now)) {
+                if let Some((variant, reason)) = serve(f, &rule.serve, ctx, now, Reason::TargetingMatch) {
+                    return res(variant, reason, Matched::Rule(i as u32));
+                }
+            }
+        }
+        if let Some(s) = &f.fallthrough {
+            if let Some((variant, reason)) = serve(f, s, ctx, now, Reason::Default) {
+                return res(variant, reason, Matched::Nothing);
+            }
+        }
+        let reason = if f.is_static() { Reason::Static } else { Reason::Default };
+        res(f.default, reason, Matched::Nothing)
+    }
+
+    fn condition(&self, c: &Condition, ctx: &Context, now: Millis) -> bool {
+        match &c.op {
+            Op::InSegment(ids) => ids.iter().any(|&s| self.in_segment(s, ctx, now)),
+            Op::NotInSegment(ids) => !ids.iter().any(|&s| self.in_segment(s, ctx, now)),
+            op => match ctx.get(&c.attribute) {
+                None => false,
+                // A list attribute (groups, roles) matches when any element
+                // does; for the negated operator, when no element is in the set.
+                Some(Value::Array(items)) => match op {
+                    Op::NotIn(set) => !items.iter().any(|v| in_set(set, v)),
+                    _ => items.iter().any(|v| scalar_matches(op, v)),
+                },
+                Some(v) => scalar_matches(op, v),
+            },
+        }
+    }
+
+    fn in_segment(&self, id: u32, ctx: &Context, now: Millis) -> bool {
+        let seg = &self.segments[id as usize];
+        if !seg.users.0.is_empty() {
+            if let Some(user) = ctx.unit("user_id") {
+                if seg.users.contains(&user) {
+                    return true;
+                }
+            }
+        }
+        !seg.conditions.is_empty() && seg.conditions.iter().all(|c| self.condition(c, ctx, now))
+    }
+
+    /// Evaluates flag `key` with the caller's `default`: a missing flag or a
+    /// default of another type gives the default back with an error code.
+    pub fn evaluate<'a>(&'a self, key: &str, ctx: &Context, now: Millis, default: &'a Value) -> Evaluation<'a> {
+        let Some(id) = self.flag_id(key) else {
+            return error(default, ErrorCode::FlagNotFound);
+        };
+        let f = &self.flags[id.index()];
+        if !f.kind.accepts(default) {
+            return error(default, ErrorCode::TypeMismatch);
+        }
+        self.evaluation(id, self.resolve(id, ctx, now))
+    }
+
+    /// The full result of a [`Resolution`] of flag `id`.
+    pub fn evaluation(&self, id: FlagId, r: Resolution) -> Evaluation<'_> {
+        let v = &self.flags[id.index()].variants[r.variant as usize];
+        Evaluation {
+            value: &v.value,
+            variant: Some(&v.name),
+            reason: r.reason,
+            rule_id: r.rule_id(self, id),
+            error_code: None,
+        }
+    }
+
+    /// Every flag for one context, in document order.
+    pub fn evaluate_all(&self, ctx: &Context, now: Millis) -> Vec<(&str, Evaluation<'_>)> {
+        (0..self.flags.len() as u32)
+            .map(|i| {
+                let id = FlagId(i);
+                (&*self.flags[i as usize].key, self.evaluation(id, self.resolve(id, ctx, now)))
+            })
+            .collect()
+    }
+}
+
+fn error(default: &Value, code: ErrorCode) -> Evaluation<'_> {
+    Evaluation { value: default, variant: None, reason: Reason::Error, rule_id: None, error_code: Some(code) }
+}
+
+/// Applies a serve; `None` when it cannot (no bucketing unit) and
+/// evaluation should go on.
+fn serve(f: &Flag, s: &Serve, ctx: &Context, now: Millis, fixed_reason: Reason) -> Option<(u32, Reason)> {
+    match s {
+        Serve::Variant(v) => Some((*v, fixed_reason)),
+        Serve::Rollout { percentage, variant } => {
+            let p = match percentage {
+                Percentage::Fixed(p) => *p,
+                Percentage::Schedule(s) => schedule_percentage(s, now),
+            };
+            // 0% and 100% need no hash, but still need a unit: an
+            // unidentified requester is never bucketed.
+            let unit = ctx.unit(&f.bucket_by)?;
+            let inside = p >= 100.0 || (p > 0.0 && bucket_in_rollout(bucket(&f.salt, &unit), p));
+            Some((if inside { *variant } else { f.off }, Reason::Split))
+        }
+        Serve::Split(weights) => {
+            let unit = ctx.unit(&f.bucket_by)?;
+            let b = bucket(&f.salt, &unit);
+            let i = pick_weighted(b, weights.iter().map(|w| w.1))?;
+            Some((weights[i].0, Reason::Split))
+        }
+    }
+}
+
+/// The percentage a schedule gives at `now` (0 before its start).
+pub(crate) fn schedule_percentage(s: &Schedule, now: Millis) -> f64 {
+    match s {
+        Schedule::Steps { start, steps } => {
+            let elapsed = now.saturating_sub(*start);
+            if elapsed < 0 {
+                return 0.0;
+            }
+            // For whole-day offsets this is the seed's `days_since_start >= day_offset`.
+            steps.iter().take_while(|(at, _)| elapsed >= *at).last().map_or(0.0, |s| s.1)
+        }
+        Schedule::Linear { start, duration, from, to } => {
+            let elapsed = now.saturating_sub(*start);
+            if elapsed < 0 {
+                0.0
+            } else if elapsed >= *duration {
+                *to
+            } else {
+                from + (to - from) * (elapsed as f64 / *duration as f64)
+            }
+        }
+        Schedule::SCurve { start, duration, from, to, steepness } => {
+            let elapsed = now.saturating_sub(*start);
+            if elapsed < 0 {
+                0.0
+            } else if elapsed >= *duration {
+                *to
+            } else {
+                let progress = elapsed as f64 / *duration as f64;
+                // The seed's logistic curve, truncated to a whole percent as it does.
+                (from + (to - from) / (1.0 + (-steepness * (progress - 0.5)).exp())).trunc()
+            }
+        }
+    }
+}
+
+fn in_set(set: &ValueSet, v: &Value) -> bool {
+    match v {
+        Value::String(s) => set.strings.contains(s),
+        Value::Number(n) => set.numbers.contains(n),
+        Value::Bool(b) => set.strings.contains(if *b { "true" } else { "false" }),
+        _ => false,
+    }
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => Some(*n),
+        // Contexts built from query strings and headers carry numbers as text.
+        Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        _ => None,
+    }
+}
+
+fn as_time(v: &Value) -> Option<Millis> {
+    match v {
+        Value::Number(n) if n.is_finite() => Some(*n as i64),
+        Value::String(s) => parse_rfc3339(s).ok(),
+        _ => None,
+    }
+}
+
+fn ord_matches(op: NumOp, o: Ordering) -> bool {
+    match op {
+        NumOp::Eq => o == Ordering::Equal,
+        NumOp::Lt => o == Ordering::Less,
+        NumOp::Lte => o != Ordering::Greater,
+        NumOp::Gt => o == Ordering::Greater,
+        NumOp::Gte => o != Ordering::Less,
+    }
+}
+
+fn scalar_matches(op: &Op, v: &Value) -> bool {
+    match op {
+        Op::In(set) => in_set(set, v),
+        Op::NotIn(set) => !in_set(set, v),
+        Op::Contains(s) => v.as_str().is_some_and(|x| x.contains(&**s)),
+        Op::StartsWith(s) => v.as_str().is_some_and(|x| x.starts_with(&**s)),
+        Op::EndsWith(s) => v.as_str().is_some_and(|x| x.ends_with(&**s)),
+        Op::Glob(p) => v.as_str().is_some_and(|x| glob_match(p, x)),
+        Op::Num(op, n) => as_number(v).and_then(|x| x.partial_cmp(n)).is_some_and(|o| ord_matches(*op, o)),
+        Op::Semver(op, want) => {
+            v.as_str().and_then(Semver::parse).is_some_and(|have| ord_matches(*op, have.cmp_precedence(want)))
+        }
+        Op::Before(t) => as_time(v).is_some_and(|x| x < *t),
+        Op::After(t) => as_time(v).is_some_and(|x| x > *t),
+        Op::InSegment(_) | Op::NotInSegment(_) => false,
+    }
+}

@@ -1,0 +1,199 @@
+//! The ruleset: loaded once (validated and compiled), then shared and read
+//! by every evaluation. Immutable after loading; updating a ruleset means
+//! loading a new one and swapping it in whole.
+
+pub(crate) mod compile;
+mod eval;
+pub(crate) mod model;
+
+pub use compile::SCHEMA_VERSION;
+pub use eval::{Evaluation, Resolution};
+pub use model::{Flag, FlagId, FlagType, Metadata, Variant};
+
+use crate::error::LoadError;
+use crate::glob::glob_match;
+use crate::json::Value;
+use crate::limits::MAX_RULESET_BYTES;
+use crate::time::Millis;
+use model::{FlagIndex, Percentage, Segment, Serve};
+
+/// A validated, compiled ruleset.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    pub(crate) schema: u32,
+    pub(crate) version: u64,
+    pub(crate) flags: Vec<Flag>,
+    pub(crate) index: FlagIndex,
+    pub(crate) segments: Vec<Segment>,
+    pub(crate) routes: Vec<Route>,
+}
+
+/// A request route: requests whose path matches `pattern` are sent to the
+/// upstream of the variant that `flag` serves the requester.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    pub(crate) id: Box<str>,
+    pub(crate) pattern: Box<str>,
+    pub(crate) flag: FlagId,
+    /// One origin per variant of the flag, in variant order.
+    pub(crate) upstreams: Vec<Box<str>>,
+}
+
+impl Route {
+    /// The route's id (`routes[i]` unless set).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Its path pattern (a glob: `/api/orders/*`).
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+    /// The flag that picks the upstream.
+    pub fn flag(&self) -> FlagId {
+        self.flag
+    }
+    /// The origin for a variant index of the flag.
+    pub fn upstream(&self, variant: u32) -> Option<&str> {
+        self.upstreams.get(variant as usize).map(|s| &**s)
+    }
+}
+
+/// Why a flag is a cleanup candidate (the seeds' "stale flags").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StaleReason {
+    /// Its `expires` date has passed.
+    Expired,
+    /// It serves one value to everyone: the rollout is complete or it never had targeting.
+    Static,
+    /// It is killed: the feature behind it is off for everyone.
+    Killed,
+    /// Its rollout has reached 100% (or its schedule has finished at 100%).
+    FullyRolledOut,
+}
+
+impl StaleReason {
+    /// `"expired"`, `"static"`, `"killed"` or `"fully_rolled_out"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaleReason::Expired => "expired",
+            StaleReason::Static => "static",
+            StaleReason::Killed => "killed",
+            StaleReason::FullyRolledOut => "fully_rolled_out",
+        }
+    }
+}
+
+impl Ruleset {
+    /// Loads a ruleset from JSON text: parses, validates and compiles it.
+    /// Any problem rejects the whole document, with every problem listed.
+    pub fn from_json(text: &str) -> Result<Ruleset, LoadError> {
+        if text.len() > MAX_RULESET_BYTES {
+            return Err(LoadError::single(
+                "",
+                format!("ruleset of {} bytes is larger than the limit of {MAX_RULESET_BYTES}", text.len()),
+            ));
+        }
+        let doc = Value::parse(text).map_err(|e| LoadError::single("", e.to_string()))?;
+        Ruleset::from_value(&doc)
+    }
+
+    /// Loads a ruleset from a parsed JSON document.
+    pub fn from_value(doc: &Value) -> Result<Ruleset, LoadError> {
+        compile::compile(doc)
+    }
+
+    /// The ruleset's `version` (0 unless set).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The format version (`schema`), always [`SCHEMA_VERSION`].
+    pub fn schema(&self) -> u32 {
+        self.schema
+    }
+
+    /// Number of flags.
+    pub fn len(&self) -> usize {
+        self.flags.len()
+    }
+
+    /// Whether the ruleset has no flags.
+    pub fn is_empty(&self) -> bool {
+        self.flags.is_empty()
+    }
+
+    /// The flags, in document order (a flag's position is its [`FlagId`]).
+    pub fn flags(&self) -> &[Flag] {
+        &self.flags
+    }
+
+    /// The id of the flag `key`.
+    pub fn flag_id(&self, key: &str) -> Option<FlagId> {
+        self.index.get(key).copied()
+    }
+
+    /// The flag `key`.
+    pub fn flag(&self, key: &str) -> Option<&Flag> {
+        self.flag_id(key).map(|id| &self.flags[id.index()])
+    }
+
+    /// The routes, in order.
+    pub fn routes(&self) -> &[Route] {
+        &self.routes
+    }
+
+    /// The first route whose pattern matches `path`.
+    pub fn route_for(&self, path: &str) -> Option<&Route> {
+        self.routes.iter().find(|r| glob_match(&r.pattern, path))
+    }
+
+    /// Every attribute name the ruleset reads (conditions, segments,
+    /// bucketing, `user_id` for user lists), sorted: a binding only needs
+    /// to copy these out of a caller's context.
+    pub fn attributes(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = vec!["user_id"];
+        let conds = self
+            .flags
+            .iter()
+            .flat_map(|f| f.rules.iter().flat_map(|r| r.conditions.iter()))
+            .chain(self.segments.iter().flat_map(|s| s.conditions.iter()));
+        out.extend(conds.map(|c| &*c.attribute).filter(|a| !a.is_empty()));
+        out.extend(self.flags.iter().map(|f| &*f.bucket_by));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Flags that are candidates for cleanup at time `now`, with why.
+    pub fn stale_flags(&self, now: Millis) -> Vec<(&Flag, Vec<StaleReason>)> {
+        let mut out = Vec::new();
+        for f in &self.flags {
+            let mut why = Vec::new();
+            if f.metadata.expires.is_some_and(|e| e <= now) {
+                why.push(StaleReason::Expired);
+            }
+            if f.killed {
+                why.push(StaleReason::Killed);
+            }
+            if f.is_static() {
+                why.push(StaleReason::Static);
+            } else if f.prerequisites.is_empty() && f.rules.is_empty() {
+                let complete = match &f.fallthrough {
+                    Some(Serve::Rollout { percentage, .. }) => match percentage {
+                        Percentage::Fixed(p) => *p >= 100.0,
+                        Percentage::Schedule(s) => eval::schedule_percentage(s, now) >= 100.0,
+                    },
+                    _ => false,
+                };
+                if complete {
+                    why.push(StaleReason::FullyRolledOut);
+                }
+            }
+            if !why.is_empty() {
+                out.push((f, why));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,294 @@
+//! The compiled ruleset: what loading produces and evaluation reads. Every
+//! string the hot path compares is already parsed into its final form
+//! (sorted sets, numbers, semvers, timestamps, indices), so evaluation does
+//! no parsing and, for string attributes, no allocation.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::json::Value;
+use crate::semver::Semver;
+use crate::time::Millis;
+
+/// Index of a flag in its [`Ruleset`](crate::Ruleset), stable for that ruleset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FlagId(pub(crate) u32);
+
+impl FlagId {
+    /// The position of the flag in document order.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The type every variant value of a flag shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FlagType {
+    /// `true` / `false`.
+    Boolean,
+    /// Strings.
+    String,
+    /// Numbers.
+    Number,
+    /// Any JSON (objects, arrays, or mixed).
+    Json,
+}
+
+impl FlagType {
+    /// `"boolean"`, `"string"`, `"number"` or `"json"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagType::Boolean => "boolean",
+            FlagType::String => "string",
+            FlagType::Number => "number",
+            FlagType::Json => "json",
+        }
+    }
+
+    /// Whether a caller's default of this JSON value fits the type. `null`
+    /// fits everything (no default), and any value fits a JSON flag.
+    pub fn accepts(self, v: &Value) -> bool {
+        matches!(
+            (self, v),
+            (_, Value::Null)
+                | (FlagType::Json, _)
+                | (FlagType::Boolean, Value::Bool(_))
+                | (FlagType::String, Value::String(_))
+                | (FlagType::Number, Value::Number(_))
+        )
+    }
+}
+
+/// A named value a flag can serve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    /// The variant's name (`"on"`, `"control"`, ...).
+    pub name: Box<str>,
+    /// The value served.
+    pub value: Value,
+}
+
+/// Cleanup metadata of a flag (see [`Ruleset::stale_flags`](crate::Ruleset::stale_flags)).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metadata {
+    /// Who owns the flag.
+    pub owner: Option<Box<str>>,
+    /// What it is for.
+    pub description: Option<Box<str>>,
+    /// When it was created (ms since the epoch).
+    pub created: Option<Millis>,
+    /// When it should be gone (ms since the epoch).
+    pub expires: Option<Millis>,
+    /// Free-form tags (`"release"`, `"experiment"`, `"ops"`, `"permission"`...).
+    pub tags: Vec<Box<str>>,
+}
+
+/// A compiled flag.
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub(crate) key: Box<str>,
+    pub(crate) kind: FlagType,
+    pub(crate) variants: Vec<Variant>,
+    pub(crate) off: u32,
+    pub(crate) default: u32,
+    pub(crate) killed: bool,
+    pub(crate) salt: Box<str>,
+    pub(crate) bucket_by: Box<str>,
+    pub(crate) prerequisites: Vec<Prerequisite>,
+    pub(crate) targets: Vec<Target>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) fallthrough: Option<Serve>,
+    pub(crate) metadata: Metadata,
+}
+
+impl Flag {
+    /// The flag's key.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+    /// The type of its values.
+    pub fn kind(&self) -> FlagType {
+        self.kind
+    }
+    /// Its variants, in declared order.
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+    /// Whether its kill switch is on.
+    pub fn is_killed(&self) -> bool {
+        self.killed
+    }
+    /// The attribute it buckets by (`user_id` unless set).
+    pub fn bucket_by(&self) -> &str {
+        &self.bucket_by
+    }
+    /// The salt of its buckets (its key unless set).
+    pub fn salt(&self) -> &str {
+        &self.salt
+    }
+    /// Its cleanup metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+    /// The variant served when killed or when a prerequisite fails.
+    pub fn off_variant(&self) -> &Variant {
+        &self.variants[self.off as usize]
+    }
+    /// The variant served when nothing else decides.
+    pub fn default_variant(&self) -> &Variant {
+        &self.variants[self.default as usize]
+    }
+    /// The rule ids, in order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| &*r.id)
+    }
+    /// True when the flag serves one value to everyone (no targeting).
+    pub fn is_static(&self) -> bool {
+        self.prerequisites.is_empty() && self.targets.is_empty() && self.rules.is_empty() && self.fallthrough.is_none()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Prerequisite {
+    pub flag: FlagId,
+    /// Served variants of `flag` that satisfy it (indices into its variants).
+    pub variants: Vec<u32>,
+}
+
+/// A user list serving one variant.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub users: StrSet,
+    pub variant: u32,
+    pub id: Box<str>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    pub id: Box<str>,
+    pub conditions: Vec<Condition>,
+    pub serve: Serve,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Serve {
+    Variant(u32),
+    /// In the rollout: `variant`; out: the flag's off variant; unbucketable: skipped.
+    Rollout {
+        percentage: Percentage,
+        variant: u32,
+    },
+    /// Weighted variants (percent), in order.
+    Split(Vec<(u32, f64)>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Percentage {
+    Fixed(f64),
+    Schedule(Schedule),
+}
+
+/// A percentage that is a function of time; before `start` it is 0.
+#[derive(Debug, Clone)]
+pub(crate) enum Schedule {
+    /// `(offset from start in ms, percentage)`, sorted by offset.
+    Steps {
+        start: Millis,
+        steps: Vec<(i64, f64)>,
+    },
+    Linear {
+        start: Millis,
+        duration: i64,
+        from: f64,
+        to: f64,
+    },
+    SCurve {
+        start: Millis,
+        duration: i64,
+        from: f64,
+        to: f64,
+        steepness: f64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Condition {
+    pub attribute: Box<str>,
+    pub op: Op,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Op {
+    In(ValueSet),
+    NotIn(ValueSet),
+    Contains(Box<str>),
+    StartsWith(Box<str>),
+    EndsWith(Box<str>),
+    Glob(Box<str>),
+    Num(NumOp, f64),
+    Semver(NumOp, Semver),
+    Before(Millis),
+    After(Millis),
+    InSegment(Vec<u32>),
+    NotInSegment(Vec<u32>),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum NumOp {
+    Eq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+}
+
+/// A set of scalars for `in`/`eq`: their string forms and, for those that
+/// are numbers (or numeric strings), their values.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ValueSet {
+    pub strings: StrSet,
+    pub numbers: Vec<f64>,
+}
+
+/// A sorted, deduplicated set of strings: binary search, no hashing.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StrSet(pub Vec<Box<str>>);
+
+impl StrSet {
+    pub fn new(mut items: Vec<Box<str>>) -> StrSet {
+        items.sort_unstable();
+        items.dedup();
+        StrSet(items)
+    }
+    pub fn contains(&self, s: &str) -> bool {
+        self.0.binary_search_by(|x| (**x).cmp(s)).is_ok()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Segment {
+    pub users: StrSet,
+    pub conditions: Vec<Condition>,
+}
+
+/// FNV-1a: flag keys are short and come from the ruleset, so a fast
+/// non-keyed hash is the right trade (lookups by request-supplied keys only
+/// ever probe, they cannot insert).
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+pub(crate) type FlagIndex = HashMap<Box<str>, FlagId, BuildHasherDefault<Fnv>>;

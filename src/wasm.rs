@@ -1,0 +1,1 @@
+//! The JS binding (wasm-bindgen), filled in by the npm package issue.

@@ -1,0 +1,1 @@
+//! The edgeflags Worker (filled in by the Worker issue).
