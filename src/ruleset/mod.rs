@@ -173,10 +173,16 @@ impl Ruleset {
             if f.metadata.expires.is_some_and(|e| e <= now) {
                 why.push(StaleReason::Expired);
             }
-            if f.killed {
+            // The design notes: ops (kill switches) and permission flags are
+            // long-lived; being static or killed is their normal state.
+            let long_lived = f.metadata.tags.iter().any(|t| matches!(&**t, "ops" | "permission"));
+            if long_lived {
+                // only expiry applies
+            } else if f.killed {
                 why.push(StaleReason::Killed);
             }
-            if f.is_static() {
+            if long_lived {
+            } else if f.is_static() {
                 why.push(StaleReason::Static);
             } else if f.prerequisites.is_empty() && f.rules.is_empty() {
                 let complete = match &f.fallthrough {
