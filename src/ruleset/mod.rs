@@ -176,23 +176,13 @@ impl Ruleset {
             // The design notes: ops (kill switches) and permission flags are
             // long-lived; being static or killed is their normal state.
             let long_lived = f.metadata.tags.iter().any(|t| matches!(&**t, "ops" | "permission"));
-            if long_lived {
-                // only expiry applies
-            } else if f.killed {
-                why.push(StaleReason::Killed);
-            }
-            if long_lived {
-            } else if f.is_static() {
-                why.push(StaleReason::Static);
-            } else if f.prerequisites.is_empty() && f.rules.is_empty() {
-                let complete = match &f.fallthrough {
-                    Some(Serve::Rollout { percentage, .. }) => match percentage {
-                        Percentage::Fixed(p) => *p >= 100.0,
-                        Percentage::Schedule(s) => eval::schedule_percentage(s, now) >= 100.0,
-                    },
-                    _ => false,
-                };
-                if complete {
+            if !long_lived {
+                if f.killed {
+                    why.push(StaleReason::Killed);
+                }
+                if f.is_static() {
+                    why.push(StaleReason::Static);
+                } else if f.prerequisites.is_empty() && f.rules.is_empty() && fully_rolled_out(f, now) {
                     why.push(StaleReason::FullyRolledOut);
                 }
             }
@@ -201,5 +191,14 @@ impl Ruleset {
             }
         }
         out
+    }
+}
+
+/// A flag with nothing but a flag-level rollout that now takes everyone.
+fn fully_rolled_out(f: &Flag, now: Millis) -> bool {
+    match &f.fallthrough {
+        Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => *p >= 100.0,
+        Some(Serve::Rollout { percentage: Percentage::Schedule(s), .. }) => eval::schedule_percentage(s, now) >= 100.0,
+        _ => false,
     }
 }
