@@ -3,7 +3,7 @@
 //! produce these numbers bit for bit; changing any byte here reshuffles
 //! every running rollout and experiment.
 
-use crate::md5::Md5;
+use crate::md5::md5_prefix_u32;
 
 const MAX32: f64 = 4_294_967_295.0;
 
@@ -17,12 +17,7 @@ const MAX32: f64 = 4_294_967_295.0;
 /// assert_eq!(edgeflags::bucket("ai_recommendations", "tenant/920049642"), 17.89072070221666);
 /// ```
 pub fn bucket(salt: &str, unit: &str) -> f64 {
-    let mut h = Md5::new();
-    h.update(salt.as_bytes());
-    h.update(b":");
-    h.update(unit.as_bytes());
-    let d = h.finish();
-    let top = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+    let top = md5_prefix_u32(salt.as_bytes(), b":", unit.as_bytes());
     (f64::from(top) / MAX32) * 100.0
 }
 

@@ -20,6 +20,8 @@ const K: [u32; 64] = [
     0xeb86d391,
 ];
 
+const INIT: [u32; 4] = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
+
 /// A streaming MD5 state.
 pub(crate) struct Md5 {
     state: [u32; 4],
@@ -30,7 +32,7 @@ pub(crate) struct Md5 {
 
 impl Md5 {
     pub(crate) fn new() -> Self {
-        Md5 { state: [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476], buf: [0; 64], buf_len: 0, total_len: 0 }
+        Md5 { state: INIT, buf: [0; 64], buf_len: 0, total_len: 0 }
     }
 
     pub(crate) fn update(&mut self, mut data: &[u8]) {
@@ -73,29 +75,81 @@ impl Md5 {
     }
 }
 
+/// One MD5 block, the 64 steps unrolled: the loop form with a `match` per
+/// step measured about 25% slower, and bucketing is the hot path of every
+/// rollout and split.
 fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
     let mut m = [0u32; 16];
     for (i, w) in m.iter_mut().enumerate() {
         *w = u32::from_le_bytes([block[i * 4], block[i * 4 + 1], block[i * 4 + 2], block[i * 4 + 3]]);
     }
     let [mut a, mut b, mut c, mut d] = *state;
-    for i in 0..64 {
-        let (f, g) = match i / 16 {
-            0 => ((b & c) | (!b & d), i),
-            1 => ((d & b) | (!d & c), (5 * i + 1) % 16),
-            2 => (b ^ c ^ d, (3 * i + 5) % 16),
-            _ => (c ^ (b | !d), (7 * i) % 16),
+    macro_rules! step {
+        ($f:expr, $a:ident, $b:ident, $c:ident, $d:ident, $i:expr, $g:expr) => {
+            $a = $b.wrapping_add(
+                $f($b, $c, $d).wrapping_add($a).wrapping_add(K[$i]).wrapping_add(m[$g]).rotate_left(S[$i]),
+            );
         };
-        let f = f.wrapping_add(a).wrapping_add(K[i]).wrapping_add(m[g]);
-        a = d;
-        d = c;
-        c = b;
-        b = b.wrapping_add(f.rotate_left(S[i]));
     }
+    let f = |x: u32, y: u32, z: u32| (x & y) | (!x & z);
+    let g = |x: u32, y: u32, z: u32| (x & z) | (y & !z);
+    let h = |x: u32, y: u32, z: u32| x ^ y ^ z;
+    let i = |x: u32, y: u32, z: u32| y ^ (x | !z);
+    macro_rules! round {
+        ($fun:ident, $base:expr, $g0:expr, $gm:expr) => {
+            step!($fun, a, b, c, d, $base, ($g0) % 16);
+            step!($fun, d, a, b, c, $base + 1, ($g0 + $gm) % 16);
+            step!($fun, c, d, a, b, $base + 2, ($g0 + 2 * $gm) % 16);
+            step!($fun, b, c, d, a, $base + 3, ($g0 + 3 * $gm) % 16);
+            step!($fun, a, b, c, d, $base + 4, ($g0 + 4 * $gm) % 16);
+            step!($fun, d, a, b, c, $base + 5, ($g0 + 5 * $gm) % 16);
+            step!($fun, c, d, a, b, $base + 6, ($g0 + 6 * $gm) % 16);
+            step!($fun, b, c, d, a, $base + 7, ($g0 + 7 * $gm) % 16);
+            step!($fun, a, b, c, d, $base + 8, ($g0 + 8 * $gm) % 16);
+            step!($fun, d, a, b, c, $base + 9, ($g0 + 9 * $gm) % 16);
+            step!($fun, c, d, a, b, $base + 10, ($g0 + 10 * $gm) % 16);
+            step!($fun, b, c, d, a, $base + 11, ($g0 + 11 * $gm) % 16);
+            step!($fun, a, b, c, d, $base + 12, ($g0 + 12 * $gm) % 16);
+            step!($fun, d, a, b, c, $base + 13, ($g0 + 13 * $gm) % 16);
+            step!($fun, c, d, a, b, $base + 14, ($g0 + 14 * $gm) % 16);
+            step!($fun, b, c, d, a, $base + 15, ($g0 + 15 * $gm) % 16);
+        };
+    }
+    round!(f, 0, 0, 1);
+    round!(g, 16, 1, 5);
+    round!(h, 32, 5, 3);
+    round!(i, 48, 0, 7);
     state[0] = state[0].wrapping_add(a);
     state[1] = state[1].wrapping_add(b);
     state[2] = state[2].wrapping_add(c);
     state[3] = state[3].wrapping_add(d);
+}
+
+/// The first 4 bytes of MD5(`a` ++ `b` ++ `c`) as a big-endian u32 (what
+/// bucketing reads). Inputs up to 55 bytes, almost every `salt:unit`, are
+/// hashed as one padded block on the stack, skipping the streaming state.
+pub(crate) fn md5_prefix_u32(a: &[u8], b: &[u8], c: &[u8]) -> u32 {
+    let len = a.len() + b.len() + c.len();
+    let digest_a = if len <= 55 {
+        let mut block = [0u8; 64];
+        block[..a.len()].copy_from_slice(a);
+        block[a.len()..a.len() + b.len()].copy_from_slice(b);
+        block[a.len() + b.len()..len].copy_from_slice(c);
+        block[len] = 0x80;
+        block[56..].copy_from_slice(&((len as u64) * 8).to_le_bytes());
+        let mut state = INIT;
+        compress(&mut state, &block);
+        state[0]
+    } else {
+        let mut h = Md5::new();
+        h.update(a);
+        h.update(b);
+        h.update(c);
+        let d = h.finish();
+        u32::from_le_bytes([d[0], d[1], d[2], d[3]])
+    };
+    // The digest's first word is stored little-endian; the hex prefix reads it big-endian.
+    digest_a.swap_bytes()
 }
 
 #[cfg(test)]
@@ -119,6 +173,20 @@ mod tests {
             hex(b"12345678901234567890123456789012345678901234567890123456789012345678901234567890"),
             "57edf4a22be3c955ac49da2e2107b67a"
         );
+    }
+
+    #[test]
+    fn prefix_fast_path_equals_streaming() {
+        for len in 0..130usize {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let mut h = Md5::new();
+            h.update(&data);
+            let d = h.finish();
+            let want = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+            let (x, rest) = data.split_at(len / 3);
+            let (y, z) = rest.split_at(rest.len() / 2);
+            assert_eq!(md5_prefix_u32(x, y, z), want, "len {len}");
+        }
     }
 
     #[test]

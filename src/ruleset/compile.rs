@@ -14,6 +14,7 @@ use super::model::*;
 use super::{Route, Ruleset};
 use crate::context::number_str;
 use crate::error::{LoadError, Problem};
+use crate::glob::GlobKind;
 use crate::json::Value;
 use crate::limits::*;
 use crate::semver::Semver;
@@ -1033,7 +1034,13 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
                 "contains" => Op::Contains(s),
                 "starts_with" => Op::StartsWith(s),
                 "ends_with" => Op::EndsWith(s),
-                _ => Op::Glob(s),
+                // Most globs are `*@company.com`: compile them to the plain test.
+                _ => match crate::glob::classify(&s) {
+                    (GlobKind::Prefix, lit) => Op::StartsWith(lit.into()),
+                    (GlobKind::Suffix, lit) => Op::EndsWith(lit.into()),
+                    (GlobKind::Contains, lit) => Op::Contains(lit.into()),
+                    (GlobKind::Exact | GlobKind::General, _) => Op::Glob(s),
+                },
             }
         }
         "lt" | "lte" | "gt" | "gte" => {
