@@ -88,6 +88,7 @@ for (const e of ENTRIES) {
       platform: e.serverOnly ? 'node' : 'browser',
       target: 'es2022',
       outdir,
+      define: { 'process.env.NODE_ENV': '"production"' },
       loader: { '.wasm': 'file' },
       logLevel: 'silent',
       metafile: true,
