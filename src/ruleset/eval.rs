@@ -65,6 +65,21 @@ impl Resolution {
             Matched::Prerequisite(i) => 3 << 24 | i,
         }
     }
+
+    /// The inverse of [`Resolution::matched_code`] for bindings that carry
+    /// only the code across a boundary: the id [`Resolution::rule_id`]
+    /// would give. `None` for 0, and for a code or flag that does not
+    /// exist (never a panic: the code comes from outside).
+    pub fn rule_id_of_code(ruleset: &Ruleset, flag: FlagId, code: u32) -> Option<&str> {
+        let f = ruleset.flags.get(flag.index())?;
+        let i = (code & 0x00ff_ffff) as usize;
+        match code >> 24 {
+            1 => f.targets.get(i).map(|t| &*t.id),
+            2 => f.rules.get(i).map(|r| &*r.id),
+            3 => f.prerequisites.get(i).and_then(|p| ruleset.flags.get(p.flag.index())).map(|p| &*p.key),
+            _ => None,
+        }
+    }
 }
 
 /// A full evaluation result, borrowing from the ruleset and the caller's default.
@@ -324,5 +339,32 @@ fn scalar_matches(op: &Op, v: &Value) -> bool {
         Op::Before(t) => as_time(v).is_some_and(|x| x < *t),
         Op::After(t) => as_time(v).is_some_and(|x| x > *t),
         Op::InSegment(_) | Op::NotInSegment(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_id_of_code_inverts_matched_code() {
+        let rs = Ruleset::from_json(
+            r#"{"flags": {
+                "base": {"users": ["u1", "u2"]},
+                "f": {"users": ["u1"], "prerequisites": [{"flag": "base", "variant": "on"}],
+                      "rules": [{"id": "pro", "conditions": [{"attribute": "plan", "op": "eq", "value": "pro"}], "variant": "on"}]}
+            }}"#,
+        )
+        .unwrap();
+        let f = rs.flag_id("f").unwrap();
+        let mut ctx = Context::with_user("u2");
+        ctx.set("plan", Value::String("pro".into()));
+        for ctx in [Context::with_user("u1"), ctx, Context::new()] {
+            let r = rs.resolve(f, &ctx, 0);
+            assert_eq!(Resolution::rule_id_of_code(&rs, f, r.matched_code()), r.rule_id(&rs, f));
+        }
+        assert_eq!(Resolution::rule_id_of_code(&rs, f, 0), None);
+        assert_eq!(Resolution::rule_id_of_code(&rs, f, 2 << 24 | 7), None);
+        assert_eq!(Resolution::rule_id_of_code(&rs, FlagId(99), 2 << 24), None);
     }
 }

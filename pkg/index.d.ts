@@ -1,0 +1,308 @@
+// Types of the edgeflags npm package (hand-written; every entry of the
+// exports map shares them). The ruleset format is docs/ruleset.md.
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A value a flag can serve. */
+export type FlagValue = JsonValue;
+
+// ---------------------------------------------------------------- rulesets
+
+/** RFC 3339 time (`2026-10-01T00:00:00Z`) or date (`2026-10-01`). */
+export type Time = string;
+
+/** A condition on one context attribute (docs/ruleset.md#conditions). */
+export type AttributeCondition =
+  | { attribute: string; op: 'eq' | 'neq'; value: string | number | boolean }
+  | { attribute: string; op: 'in' | 'not_in'; values: Array<string | number | boolean> }
+  | { attribute: string; op: 'contains' | 'starts_with' | 'ends_with' | 'glob'; value: string }
+  | { attribute: string; op: 'lt' | 'lte' | 'gt' | 'gte'; value: number }
+  | { attribute: string; op: 'semver_eq' | 'semver_lt' | 'semver_lte' | 'semver_gt' | 'semver_gte'; value: string }
+  | { attribute: string; op: 'before' | 'after'; value: Time | number };
+
+/** Membership of segments (no attribute). */
+export type SegmentCondition =
+  | { op: 'in_segment' | 'not_in_segment'; value: string }
+  | { op: 'in_segment' | 'not_in_segment'; values: string[] };
+
+export type Condition = AttributeCondition | SegmentCondition;
+
+/** Weighted variants; weights are percents adding up to 100. */
+export type Split = Array<{ variant: string; weight: number } | [variant: string, weight: number]>;
+
+/** A rollout percentage that follows time (docs/ruleset.md#schedules). */
+export type Schedule =
+  | { type?: 'steps'; start: Time; steps: Array<[day: number, percentage: number] | { day: number; percentage: number }> }
+  | { type: 'linear'; start: Time; duration_hours: number; start_percentage?: number; end_percentage?: number }
+  | {
+      type: 's_curve';
+      start: Time;
+      duration_hours: number;
+      start_percentage?: number;
+      end_percentage?: number;
+      steepness?: number;
+    };
+
+/** A targeting rule: every condition must hold; it must serve something. */
+export interface Rule {
+  id?: string;
+  description?: string;
+  conditions?: Condition[];
+  variant?: string;
+  percentage?: number;
+  schedule?: Schedule;
+  split?: Split;
+}
+
+/** A flag in full (docs/ruleset.md#a-flag). */
+export interface FlagDefinition {
+  variants?: { [name: string]: FlagValue };
+  type?: 'boolean' | 'string' | 'number' | 'json';
+  enabled?: boolean;
+  default_variant?: string;
+  off_variant?: string;
+  killed?: boolean;
+  users?: string[];
+  allowed_users?: string[];
+  targets?: Array<{ variant: string; users: string[] }>;
+  prerequisites?: Array<{ flag: string; variant?: string } | { flag: string; variants: string[] }>;
+  rules?: Rule[];
+  percentage?: number;
+  rollout_percentage?: number;
+  schedule?: Schedule;
+  rollout_variant?: string;
+  split?: Split;
+  bucket_by?: string;
+  salt?: string;
+  owner?: string;
+  description?: string;
+  created?: Time;
+  expires?: Time;
+  tags?: string[];
+}
+
+/** A flag: in full, or one of the design notes' shorthands (`true`, `20`, `["user:1"]`). */
+export type FlagInput = FlagDefinition | boolean | number | string[];
+
+export interface SegmentDefinition {
+  description?: string;
+  users?: string[];
+  conditions?: AttributeCondition[];
+}
+
+export interface RouteDefinition {
+  id?: string;
+  path: string;
+  flag: string;
+  upstreams: { [variant: string]: string };
+}
+
+/** A ruleset document (docs/ruleset.md). */
+export interface Ruleset {
+  $schema?: string;
+  schema?: 1;
+  version?: number;
+  description?: string;
+  flags: { [key: string]: FlagInput };
+  segments?: { [name: string]: SegmentDefinition };
+  routes?: RouteDefinition[];
+}
+
+/** A ruleset object, or its JSON text. */
+export type RulesetInput = Ruleset | string;
+
+// ---------------------------------------------------------------- contexts
+
+/** A context attribute value; values are read as `JSON.stringify` would write them. */
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | bigint
+  | null
+  | undefined
+  | Date
+  | AttributeValue[]
+  | { [key: string]: AttributeValue };
+
+/** The attributes of one user or request (`user_id`, `plan`, `country`, ...). */
+export interface Attributes {
+  user_id?: string | number;
+  [attribute: string]: AttributeValue;
+}
+
+/** Attributes prepared once by `flags.context()`. */
+export declare class PreparedContext {
+  private constructor();
+  /** A frozen copy of the attributes it was prepared from. */
+  readonly attributes: Readonly<Attributes>;
+  /** Frees its wasm memory now (otherwise on garbage collection); using it afterwards rebuilds it. */
+  free(): void;
+}
+
+/** A context: a plain attributes object, or a prepared one. */
+export type Context = Attributes | PreparedContext;
+
+// ---------------------------------------------------------------- results
+
+/** Why a flag evaluated as it did. `OVERRIDE`: set by enable/disable/override. */
+export type Reason =
+  | 'STATIC'
+  | 'DEFAULT'
+  | 'TARGETING_MATCH'
+  | 'SPLIT'
+  | 'DISABLED'
+  | 'PREREQUISITE_FAILED'
+  | 'ERROR'
+  | 'OVERRIDE';
+
+/** Why the caller's default was returned. */
+export type EvaluationErrorCode = 'FLAG_NOT_FOUND' | 'TYPE_MISMATCH' | 'INVALID_CONTEXT';
+
+/** The result of `evaluate()`. */
+export interface Evaluation<T = FlagValue> {
+  /** The served value, or the caller's default on error. */
+  value: T;
+  /** The served variant's name; null on error, or for an override matching no variant. */
+  variant: string | null;
+  reason: Reason;
+  /** What decided: a rule id, `users`, `targets[i]` or a failed prerequisite's key. */
+  ruleId?: string;
+  /** Set (with reason `ERROR`) when the default was returned. */
+  errorCode?: EvaluationErrorCode;
+}
+
+/** One flag in `evaluateAll()`. */
+export interface FlagResult {
+  value: FlagValue;
+  variant: string | null;
+  reason: Reason;
+  errorCode?: EvaluationErrorCode;
+}
+
+/**
+ * The value type a default implies: a boolean, number or string default
+ * gets a value of its type (or itself back, with `TYPE_MISMATCH`); an
+ * object, array or null default accepts any JSON.
+ */
+export type Widen<T> = T extends boolean ? boolean : T extends number ? number : T extends string ? string : FlagValue;
+
+// ---------------------------------------------------------------- errors
+
+export type EdgeflagsErrorCode =
+  | 'INVALID_RULESET'
+  | 'INVALID_CONTEXT'
+  | 'INVALID_ARGUMENT'
+  | 'FREED'
+  | 'SYNC_FAILED';
+
+/** One problem of a rejected ruleset, at a JSON path (`flags.x.rules[2].op`). */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** Every failure the package throws. */
+export declare class EdgeflagsError extends Error {
+  readonly name: 'EdgeflagsError';
+  readonly code: EdgeflagsErrorCode;
+  /** For `INVALID_RULESET`: every problem found (empty for other codes). */
+  readonly problems: Problem[];
+}
+
+// ---------------------------------------------------------------- Flags
+
+export interface FlagsOptions {
+  /** The clock, in epoch milliseconds (default `Date.now`); schedules read it. */
+  now?: () => number;
+}
+
+/** Flags evaluated locally from a ruleset. */
+export declare class Flags {
+  /** Loads a ruleset; throws `EdgeflagsError` `INVALID_RULESET` with every problem. */
+  constructor(ruleset: RulesetInput, options?: FlagsOptions);
+  /** Swaps the ruleset atomically; on error throws and keeps the old one. */
+  update(ruleset: RulesetInput): this;
+  /** The ruleset's `version`. */
+  readonly version: number;
+  /** The flag keys, in ruleset order. */
+  keys(): string[];
+  /** Prepares a context once; throws `INVALID_CONTEXT` for a non-object or an unreadable attribute. */
+  context(attributes: Attributes): PreparedContext;
+
+  /** Whether the flag serves a truthy value; false for an unknown flag or an unusable context. */
+  isEnabled(key: string, context?: Context | null): boolean;
+  /** The served value; the default for an unknown flag, a default of another type, or an unusable context. */
+  getValue<T extends FlagValue>(key: string, context: Context | null | undefined, defaultValue: T): Widen<T>;
+  getValue(key: string, context?: Context | null): FlagValue | undefined;
+  /** The served variant's name, or null. */
+  variant(key: string, context?: Context | null): string | null;
+  /** The full result; never throws for unknown flags or type mismatches. */
+  evaluate<T extends FlagValue>(key: string, context: Context | null | undefined, defaultValue: T): Evaluation<Widen<T>>;
+  evaluate(key: string, context?: Context | null): Evaluation<FlagValue | undefined>;
+  /** Every flag for one context. */
+  evaluateAll(context?: Context | null): { [key: string]: FlagResult };
+  /** The keys of flags serving a truthy value (the X-Active-Flags header). */
+  activeFlags(context?: Context | null): string[];
+
+  /** Test helper: serve `true` (reason OVERRIDE) until `reset()`. */
+  enable(key: string): this;
+  /** Test helper: serve `false` (reason OVERRIDE) until `reset()`. */
+  disable(key: string): this;
+  /** Test helper: serve `value` over every rule, across `update()`, until `reset()`. */
+  override(key: string, value: FlagValue): this;
+  /** Removes one override, or all of them. */
+  reset(key?: string): this;
+
+  /** Frees the wasm memory now; otherwise freed on garbage collection (FinalizationRegistry). */
+  free(): void;
+}
+
+/** The bucket of `unit` under `salt`, in [0, 100] (the bucketing contract). */
+export declare function bucket(salt: string, unit: string): number;
+
+// ---------------------------------------------------------------- sync
+
+export interface SyncChange {
+  version: number;
+  previousVersion: number | null;
+  etag: string | null;
+}
+
+export interface SyncOptions {
+  /** Milliseconds between polls (default 30000); 0 polls only on `refresh()`. */
+  interval?: number;
+  /** Milliseconds before a poll is aborted (default 10000). */
+  timeout?: number;
+  /** Called after a new ruleset is loaded. */
+  onChange?: (flags: Flags, change: SyncChange) => void;
+  /** Called when a poll fails (the last good ruleset stays in use). */
+  onError?: (error: Error) => void;
+  /** Keep this instance in sync instead of creating one. */
+  flags?: Flags;
+  /** Start from this ruleset at once, and poll in the background. */
+  ruleset?: RulesetInput;
+  /** Options for the Flags instance created. */
+  flagsOptions?: FlagsOptions;
+  /** Extra request headers (e.g. a read key). */
+  headers?: { [name: string]: string };
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: (url: string, init: { headers: { [name: string]: string }; signal?: AbortSignal }) => Promise<Response>;
+}
+
+/** A Flags instance kept in sync with a ruleset URL. */
+export interface FlagsSync {
+  readonly flags: Flags;
+  /** The ETag of the ruleset in use. */
+  readonly etag: string | null;
+  /** The error of the last poll, or null. */
+  readonly lastError: Error | null;
+  /** Polls now: true when a new ruleset was loaded. */
+  refresh(): Promise<boolean>;
+  /** Stops polling. */
+  stop(): void;
+}
+
+/** Loads a ruleset from `url` (e.g. the Worker's `/v1/ruleset`) and keeps it in sync with ETag polling. */
+export declare function syncFlags(url: string | URL, options?: SyncOptions): Promise<FlagsSync>;

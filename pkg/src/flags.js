@@ -1,0 +1,581 @@
+// The edgeflags JS API over the wasm core: `Flags`, prepared contexts,
+// test overrides, errors and `bucket`.
+//
+// Shaped by the boundary (shared/PERFORMANCE.md): everything the ruleset
+// already knows (flag keys, variant names and values, the attribute names
+// it reads) crosses once per load and lives here in plain JS tables; each
+// evaluation sends a flag index and gets one packed u32 back (src/wasm.rs
+// `pack`: bits 0-9 variant, 10-12 reason, 13-31 what matched), which is
+// read against those tables. Values returned to callers are the cached,
+// deeply frozen variant values: no decoding per call.
+//
+// Contexts: a `PreparedContext` (`flags.context(attrs)`) is built in wasm
+// once and reused. A plain object per call is copied attribute by
+// attribute (only the attributes the ruleset reads) into the engine's
+// scratch context; slots whose primitive value is unchanged since the last
+// call are not sent again, so a reused user costs no string crossing.
+//
+// This module does not load the wasm: each entry (web.js, node.js,
+// node-cjs.js, workerd.js) initialises the glue first, then re-exports it.
+
+import { Engine, prepare, context_error, bucket as wasmBucket } from '../dist/glue/edgeflags.js';
+
+// src/wasm.rs NO_RESOLUTION: unknown flag index or no ruleset.
+const NO_RESOLUTION = 0xffffffff;
+// Up to this many attributes, a plain context is read by looking each
+// ruleset attribute up on the object; above it, by walking the object's keys.
+const SMALL_ATTRIBUTES = 32;
+// A scratch slot whose JS-side value cannot be trusted to be unchanged.
+const DIRTY = Object.freeze({});
+
+/** An edgeflags failure: a real `Error` with a stable `code`. */
+export class EdgeflagsError extends Error {
+  constructor(code, message, problems, cause) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'EdgeflagsError';
+    this.code = code;
+    this.problems = problems || [];
+  }
+}
+
+function invalidRuleset(problems) {
+  const lines = problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message));
+  const n = problems.length;
+  return new EdgeflagsError('INVALID_RULESET', `invalid ruleset (${n} problem${n === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, problems);
+}
+
+// BigInt ids keep every digit as a decimal string (JSON has no BigInt).
+function jsonReplacer(_key, v) {
+  return typeof v === 'bigint' ? String(v) : v;
+}
+
+function rulesetJson(ruleset) {
+  if (typeof ruleset === 'string') return ruleset;
+  if (typeof ruleset !== 'object' || ruleset === null) {
+    throw invalidRuleset([{ path: '', message: `a ruleset must be a JSON object or JSON text, not ${ruleset === null ? 'null' : typeof ruleset}` }]);
+  }
+  try {
+    return JSON.stringify(ruleset, jsonReplacer);
+  } catch (e) {
+    throw invalidRuleset([{ path: '', message: `the ruleset object cannot be written as JSON: ${e && e.message}` }]);
+  }
+}
+
+function deepFreeze(v) {
+  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const k in v) deepFreeze(v[k]);
+  }
+  return v;
+}
+
+// Evaluation::is_truthy in the core, and the seeds' X-Active-Flags test.
+function truthy(v) {
+  return v !== null && v !== undefined && v !== false && v !== 0 && v !== '' && !(typeof v === 'number' && v !== v);
+}
+
+// FlagType::accepts: no default fits everything; json flags take anything.
+function accepts(type, d) {
+  return d === undefined || d === null || type === 'json' || typeof d === type;
+}
+
+// Whether a served value may stand in for the caller's default: same type
+// for a boolean, number or string default (OpenFeature's typed getters);
+// any JSON for an object, array or missing default. Only json flags (and
+// overrides of unknown flags) can fail it once `accepts` has passed.
+function fits(d, v) {
+  return d === undefined || d === null || typeof d === 'object' || typeof v === typeof d;
+}
+
+function sameJson(a, b) {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false;
+  }
+}
+
+// A shallow, null-prototype copy of an attributes object (what a prepared
+// context keeps to rebuild itself for a later ruleset).
+function snapshot(attrs) {
+  const copy = Object.create(null);
+  for (const k in attrs) copy[k] = attrs[k];
+  return copy;
+}
+
+function contextError(message) {
+  return new EdgeflagsError('INVALID_CONTEXT', message);
+}
+
+function checkContextObject(attrs) {
+  if (typeof attrs !== 'object' || attrs === null || Array.isArray(attrs)) {
+    throw contextError(`a context must be an object of attributes, not ${attrs === null ? 'null' : Array.isArray(attrs) ? 'an array' : typeof attrs}`);
+  }
+}
+
+function freedError() {
+  throw new EdgeflagsError('FREED', 'this Flags instance was freed (free() was called)');
+}
+
+// Stands in for the engine after free(): every crossing throws.
+const FREED_ENGINE = new Proxy({}, { get: () => freedError });
+
+/**
+ * Attributes prepared once for a `Flags` instance (`flags.context(attrs)`).
+ * It keeps a shallow snapshot of the attributes and a wasm-side context of
+ * the ones the ruleset reads; after `update()` changes which attributes the
+ * ruleset reads, it rebuilds itself on first use.
+ */
+export class PreparedContext {
+  constructor(flags, attrs) {
+    checkContextObject(attrs);
+    this._flags = flags;
+    this._attrs = snapshot(attrs);
+    this._ctx = undefined;
+    this._key = null;
+    if (this._handle() === undefined) {
+      throw contextError(this._error || 'invalid context');
+    }
+  }
+
+  /** The attributes this context was prepared from (a frozen copy). */
+  get attributes() {
+    return Object.freeze(Object.assign({}, this._attrs));
+  }
+
+  // The wasm context for the owner's current ruleset, or undefined when
+  // the attributes cannot be read (deep, cyclic, not JSON).
+  _handle() {
+    const f = this._flags;
+    if (this._key === f._attrsKey && this._ctx !== undefined) return this._ctx;
+    if (this._ctx !== undefined) this._ctx.free();
+    this._ctx = undefined;
+    this._key = f._attrsKey;
+    const picked = Object.create(null);
+    const index = f._attrIndex;
+    for (const k in this._attrs) if (index.has(k)) picked[k] = this._attrs[k];
+    let json;
+    try {
+      json = JSON.stringify(picked, jsonReplacer);
+    } catch (e) {
+      this._error = `the context cannot be written as JSON: ${e && e.message}`;
+      return undefined;
+    }
+    const ctx = prepare(json);
+    if (ctx === undefined) this._error = context_error(json);
+    this._ctx = ctx;
+    return ctx;
+  }
+
+  /** Frees the wasm memory now (it is also freed when garbage collected). Using it afterwards rebuilds it. */
+  free() {
+    if (this._ctx !== undefined) this._ctx.free();
+    this._ctx = undefined;
+    this._key = null;
+  }
+}
+
+/** Flags evaluated locally from a ruleset. */
+export class Flags {
+  constructor(ruleset, options) {
+    const now = options && options.now;
+    if (now !== undefined && typeof now !== 'function') {
+      throw new EdgeflagsError('INVALID_ARGUMENT', 'options.now must be a function returning epoch milliseconds');
+    }
+    this._now = now || Date.now;
+    this._overrides = new Map();
+    this._engine = new Engine();
+    try {
+      this._load(ruleset);
+    } catch (e) {
+      this._engine.free();
+      throw e;
+    }
+    this._empty = prepare('{}');
+  }
+
+  /** Replaces the ruleset atomically; on error throws and keeps the old one. */
+  update(ruleset) {
+    this._load(ruleset);
+    return this;
+  }
+
+  /** The ruleset's `version`. */
+  get version() {
+    return this._version;
+  }
+
+  /** The flag keys, in ruleset order. */
+  keys() {
+    return this._keys.slice();
+  }
+
+  _load(ruleset) {
+    const json = rulesetJson(ruleset);
+    const meta = JSON.parse(this._engine.load(json));
+    if (Array.isArray(meta)) throw invalidRuleset(meta);
+    const flags = meta.flags;
+    const n = flags.length;
+    const index = new Map();
+    const keys = new Array(n);
+    const types = new Array(n);
+    const base = new Int32Array(n + 1);
+    const names = [];
+    const values = [];
+    for (let i = 0; i < n; i++) {
+      const [key, type, vnames, vvalues] = flags[i];
+      index.set(key, i);
+      keys[i] = key;
+      types[i] = type;
+      base[i] = names.length;
+      for (let j = 0; j < vnames.length; j++) {
+        names.push(vnames[j]);
+        values.push(deepFreeze(vvalues[j]));
+      }
+    }
+    base[n] = names.length;
+    const truthyTable = new Uint8Array(values.length);
+    for (let j = 0; j < values.length; j++) truthyTable[j] = truthy(values[j]) ? 1 : 0;
+    const attrs = meta.attributes;
+    this._index = index;
+    this._keys = keys;
+    this._types = types;
+    this._base = base;
+    this._names = names;
+    this._values = values;
+    this._truthy = truthyTable;
+    this._reasons = meta.reasons;
+    this._ruleIds = new Map();
+    this._version = meta.version;
+    this._attrNames = attrs;
+    this._attrIndex = new Map(attrs.map((a, i) => [a, i]));
+    this._attrsKey = attrs.join('\u0000');
+    // The engine's scratch context starts empty after every load.
+    this._vals = new Array(attrs.length).fill(undefined);
+    this._live = [];
+    this._inLive = new Uint8Array(attrs.length);
+    this._seen = new Float64Array(attrs.length);
+    this._stamp = 0;
+  }
+
+  /** Prepares a context once, to evaluate many flags without re-sending its attributes. */
+  context(attributes) {
+    return new PreparedContext(this, attributes);
+  }
+
+  // The packed resolution of flag i, or NO_RESOLUTION for an unusable context.
+  _res(i, ctx) {
+    if (ctx === undefined || ctx === null) return this._engine.resolve(i, this._empty, this._now());
+    if (ctx instanceof PreparedContext) {
+      if (ctx._flags === this) {
+        const h = ctx._handle();
+        return h === undefined ? NO_RESOLUTION : this._engine.resolve(i, h, this._now());
+      }
+      ctx = ctx._attrs;
+    }
+    return this._sync(ctx) ? this._engine.resolve_scratch(i, this._now()) : NO_RESOLUTION;
+  }
+
+  _resAll(ctx) {
+    if (ctx === undefined || ctx === null) return this._engine.resolve_all(this._empty, this._now());
+    if (ctx instanceof PreparedContext) {
+      if (ctx._flags === this) {
+        const h = ctx._handle();
+        return h === undefined ? undefined : this._engine.resolve_all(h, this._now());
+      }
+      ctx = ctx._attrs;
+    }
+    return this._sync(ctx) ? this._engine.resolve_all_scratch(this._now()) : undefined;
+  }
+
+  // Brings the scratch context to the attributes of a plain object;
+  // false when the context is unusable (not an object, an attribute that
+  // is not JSON or is too deep).
+  _sync(obj) {
+    if (typeof obj !== 'object' || Array.isArray(obj)) return false;
+    const names = this._attrNames;
+    if (names.length > SMALL_ATTRIBUTES) return this._syncLarge(obj);
+    const vals = this._vals;
+    for (let i = 0; i < names.length; i++) {
+      const v = obj[names[i]];
+      if (v !== vals[i] && !this._set(i, v)) return false;
+    }
+    return true;
+  }
+
+  // Many ruleset attributes: walk the object's keys instead, and clear the
+  // slots that the previous context set and this one lacks.
+  _syncLarge(obj) {
+    const index = this._attrIndex;
+    const vals = this._vals;
+    const seen = this._seen;
+    const live = this._live;
+    const inLive = this._inLive;
+    const stamp = ++this._stamp;
+    let ok = true;
+    for (const k in obj) {
+      const i = index.get(k);
+      if (i === undefined) continue;
+      seen[i] = stamp;
+      const v = obj[k];
+      if (v !== vals[i] && !this._set(i, v)) ok = false;
+      if (inLive[i] === 0) {
+        inLive[i] = 1;
+        live.push(i);
+      }
+    }
+    let w = 0;
+    for (let j = 0; j < live.length; j++) {
+      const i = live[j];
+      if (seen[i] === stamp) {
+        live[w++] = i;
+      } else {
+        inLive[i] = 0;
+        if (vals[i] !== undefined) {
+          this._engine.clear(i);
+          vals[i] = undefined;
+        }
+      }
+    }
+    live.length = w;
+    return ok;
+  }
+
+  // Sends one attribute value to scratch slot i, with the same meaning as
+  // JSON.stringify of the context would give it (what the CLI and the
+  // Worker read): undefined, functions and symbols are missing; NaN and
+  // Infinity are null; BigInt is its decimal string.
+  _set(i, v) {
+    const e = this._engine;
+    const vals = this._vals;
+    switch (typeof v) {
+      case 'string':
+        e.set_str(i, v);
+        vals[i] = v;
+        return true;
+      case 'number':
+        e.set_num(i, v);
+        vals[i] = v;
+        return true;
+      case 'boolean':
+        e.set_bool(i, v);
+        vals[i] = v;
+        return true;
+      case 'bigint':
+        e.set_str(i, String(v));
+        vals[i] = v;
+        return true;
+      case 'object':
+        if (v === null) {
+          e.clear(i);
+          vals[i] = null;
+          return true;
+        }
+        break;
+      default:
+        e.clear(i);
+        vals[i] = v;
+        return true;
+    }
+    // Arrays and objects can change in place: never cached.
+    vals[i] = DIRTY;
+    let json;
+    try {
+      json = JSON.stringify(v, jsonReplacer);
+    } catch {
+      e.clear(i);
+      return false;
+    }
+    if (json === undefined) {
+      e.clear(i);
+      return true;
+    }
+    return e.set_json(i, json);
+  }
+
+  _override(key) {
+    return this._overrides.size === 0 ? undefined : this._overrides.get(key);
+  }
+
+  // The variant name an override's value corresponds to, if any.
+  _overrideVariant(key, o) {
+    const i = this._index.get(key);
+    if (i === undefined) return null;
+    for (let j = this._base[i]; j < this._base[i + 1]; j++) {
+      if (sameJson(this._values[j], o.value)) return this._names[j];
+    }
+    return null;
+  }
+
+  _ruleId(i, r) {
+    const k = i * 524288 + (r >>> 13);
+    let id = this._ruleIds.get(k);
+    if (id === undefined) {
+      id = this._engine.rule_id(i, r);
+      if (id === undefined) id = null;
+      this._ruleIds.set(k, id);
+    }
+    return id;
+  }
+
+  /** Whether the flag serves a truthy value (false for unknown flags). */
+  isEnabled(key, context) {
+    const o = this._override(key);
+    if (o !== undefined) return truthy(o.value);
+    const i = this._index.get(key);
+    if (i === undefined) return false;
+    const r = this._res(i, context);
+    return r !== NO_RESOLUTION && this._truthy[this._base[i] + (r & 1023)] === 1;
+  }
+
+  /** The flag's value, or `defaultValue` for an unknown flag, a default of another type, or an unusable context. */
+  getValue(key, context, defaultValue) {
+    const o = this._override(key);
+    if (o !== undefined) return fits(defaultValue, o.value) ? o.value : defaultValue;
+    const i = this._index.get(key);
+    if (i === undefined || !accepts(this._types[i], defaultValue)) return defaultValue;
+    const r = this._res(i, context);
+    if (r === NO_RESOLUTION) return defaultValue;
+    const v = this._values[this._base[i] + (r & 1023)];
+    return fits(defaultValue, v) ? v : defaultValue;
+  }
+
+  /** The name of the variant served, or null for an unknown flag or an unusable context. */
+  variant(key, context) {
+    const o = this._override(key);
+    if (o !== undefined) return this._overrideVariant(key, o);
+    const i = this._index.get(key);
+    if (i === undefined) return null;
+    const r = this._res(i, context);
+    return r === NO_RESOLUTION ? null : this._names[this._base[i] + (r & 1023)];
+  }
+
+  /** The full result: value, variant, reason, and ruleId / errorCode when there is one. */
+  evaluate(key, context, defaultValue) {
+    const o = this._override(key);
+    if (o !== undefined) {
+      if (!fits(defaultValue, o.value)) return errorResult(defaultValue, 'TYPE_MISMATCH');
+      return { value: o.value, variant: this._overrideVariant(key, o), reason: 'OVERRIDE' };
+    }
+    const i = this._index.get(key);
+    if (i === undefined) return errorResult(defaultValue, 'FLAG_NOT_FOUND');
+    if (!accepts(this._types[i], defaultValue)) return errorResult(defaultValue, 'TYPE_MISMATCH');
+    const r = this._res(i, context);
+    if (r === NO_RESOLUTION) return errorResult(defaultValue, 'INVALID_CONTEXT');
+    const j = this._base[i] + (r & 1023);
+    if (!fits(defaultValue, this._values[j])) return errorResult(defaultValue, 'TYPE_MISMATCH');
+    const out = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] };
+    if (r >>> 13 !== 0) {
+      const id = this._ruleId(i, r);
+      if (id !== null) out.ruleId = id;
+    }
+    return out;
+  }
+
+  /** Every flag for one context, in ruleset order (then overridden keys not in the ruleset). */
+  evaluateAll(context) {
+    const packed = this._resAll(context);
+    const out = {};
+    const keys = this._keys;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const o = this._override(key);
+      let e;
+      if (o !== undefined) {
+        e = { value: o.value, variant: this._overrideVariant(key, o), reason: 'OVERRIDE' };
+      } else if (packed === undefined) {
+        e = { value: null, variant: null, reason: 'ERROR', errorCode: 'INVALID_CONTEXT' };
+      } else {
+        const r = packed[i];
+        const j = this._base[i] + (r & 1023);
+        e = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] };
+      }
+      put(out, key, e);
+    }
+    for (const [key, o] of this._overrides) {
+      if (!this._index.has(key)) put(out, key, { value: o.value, variant: null, reason: 'OVERRIDE' });
+    }
+    return out;
+  }
+
+  /** The keys of the flags serving a truthy value (the seeds' X-Active-Flags header). */
+  activeFlags(context) {
+    const packed = this._resAll(context);
+    const out = [];
+    const keys = this._keys;
+    for (let i = 0; i < keys.length; i++) {
+      const o = this._override(keys[i]);
+      if (o !== undefined) {
+        if (truthy(o.value)) out.push(keys[i]);
+      } else if (packed !== undefined && this._truthy[this._base[i] + (packed[i] & 1023)] === 1) {
+        out.push(keys[i]);
+      }
+    }
+    for (const [key, o] of this._overrides) {
+      if (!this._index.has(key) && truthy(o.value)) out.push(key);
+    }
+    return out;
+  }
+
+  /** Test helper: the flag serves `true` (reason OVERRIDE) until reset(). */
+  enable(key) {
+    return this.override(key, true);
+  }
+
+  /** Test helper: the flag serves `false` (reason OVERRIDE) until reset(). */
+  disable(key) {
+    return this.override(key, false);
+  }
+
+  /** Test helper: the flag serves `value` (reason OVERRIDE), over every rule, across update(), until reset(). */
+  override(key, value) {
+    if (typeof key !== 'string') throw new EdgeflagsError('INVALID_ARGUMENT', `a flag key must be a string, not ${typeof key}`);
+    if (value === undefined) throw new EdgeflagsError('INVALID_ARGUMENT', `override("${key}") needs a value (use reset("${key}") to remove an override)`);
+    const i = this._index.get(key);
+    if (i !== undefined && !accepts(this._types[i], value)) {
+      throw new EdgeflagsError('INVALID_ARGUMENT', `flag "${key}" serves ${this._types[i]} values, not ${typeof value}`);
+    }
+    this._overrides.set(key, { value: deepFreeze(value) });
+    return this;
+  }
+
+  /** Removes the override of `key`, or every override when called without a key. */
+  reset(key) {
+    if (key === undefined) this._overrides.clear();
+    else this._overrides.delete(key);
+    return this;
+  }
+
+  /** Frees the wasm memory now (without it, the garbage collector frees it where FinalizationRegistry exists). */
+  free() {
+    if (this._engine === FREED_ENGINE) return;
+    this._engine.free();
+    this._empty.free();
+    this._engine = FREED_ENGINE;
+  }
+}
+
+if (typeof Symbol.dispose === 'symbol') {
+  Flags.prototype[Symbol.dispose] = Flags.prototype.free;
+  PreparedContext.prototype[Symbol.dispose] = PreparedContext.prototype.free;
+}
+
+function errorResult(value, errorCode) {
+  return { value, variant: null, reason: 'ERROR', errorCode };
+}
+
+// A flag key may be "__proto__"; a plain assignment would set the prototype.
+function put(obj, key, value) {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+  else obj[key] = value;
+}
+
+/** The bucket of `unit` under `salt`, in [0, 100] (shared/spec/bucketing.md). */
+export function bucket(salt, unit) {
+  if (typeof salt !== 'string' || typeof unit !== 'string') {
+    throw new EdgeflagsError('INVALID_ARGUMENT', `bucket(salt, unit) takes two strings, not ${typeof salt} and ${typeof unit}`);
+  }
+  return wasmBucket(salt, unit);
+}

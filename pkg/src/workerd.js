@@ -1,0 +1,9 @@
+// Cloudflare Workers (workerd): Workers forbid compiling wasm from bytes at
+// run time, so the wasm is imported as a module (wrangler and Miniflare
+// turn a `.wasm` import into a compiled WebAssembly.Module).
+import wasmModule from './edgeflags_bg.wasm';
+import { initSync } from '../dist/glue/edgeflags.js';
+
+initSync({ module: wasmModule });
+
+export * from './index.js';

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the npm package into pkg/dist/ (generated, gitignored): the core
+# compiled to wasm with the `wasm` feature, wasm-bindgen's web glue, the
+# wasm shrunk by wasm-opt -Oz (npm binaryen, never Debian's), and one
+# bundle per environment made by esbuild from the hand-written pkg/src/:
+#   dist/web.js      browsers and bundlers (minified; top-level await init)
+#   dist/node.mjs    Node import        dist/node.cjs  Node require
+#   dist/workerd.js  Cloudflare Workers (imports the .wasm as a module)
+# Then prints the browser download size (scripts/size.sh).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+DIST=pkg/dist
+WASM_IN=target/wasm32-unknown-unknown/release/edgeflags.wasm
+
+# opt-level "z" for the wasm only: measured smaller than the workspace's
+# opt-level 3 after wasm-opt (scripts/size.sh), and evaluation stays fast.
+cargo build --release --target wasm32-unknown-unknown -p edgeflags --lib --features wasm \
+  --config 'profile.release.opt-level="z"'
+
+mkdir -p "$DIST"
+rm -rf "$DIST/glue"
+wasm-bindgen --target web --out-dir "$DIST/glue" --out-name edgeflags "$WASM_IN"
+"$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --strip-debug --strip-producers "$DIST/glue/edgeflags_bg.wasm" -o "$DIST/edgeflags_bg.wasm"
+
+ESB=("$ESBUILD_BIN" --bundle --log-level=warning --target=es2022 --legal-comments=none)
+"${ESB[@]}" pkg/src/web.js --format=esm --platform=browser --minify --outfile="$DIST/web.js"
+"${ESB[@]}" pkg/src/node.js --format=esm --platform=node --outfile="$DIST/node.mjs"
+# The glue's default init reads import.meta.url; CJS never takes that path
+# (node-cjs.js passes the wasm bytes), so the warning is silenced.
+"${ESB[@]}" pkg/src/node-cjs.js --format=cjs --platform=node --log-override:empty-import-meta=silent \
+  --outfile="$DIST/node.cjs"
+"${ESB[@]}" pkg/src/workerd.js --format=esm --platform=neutral --external:*.wasm --outfile="$DIST/workerd.js"
+# The same declarations serve `require` (TypeScript wants .d.cts for CJS).
+cp pkg/index.d.ts "$DIST/index.d.cts"
+
+bash scripts/size.sh

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints the size of what a browser downloads from the npm package (the
+# wasm and the JS of dist/web.js), raw and gzip -9. Fails only above the CI
+# limit (60 KB gzipped); the goal is 30 KB (issue 3).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+LIMIT_GZ=$((60 * 1024))
+GOAL_GZ=$((30 * 1024))
+files=(pkg/dist/edgeflags_bg.wasm pkg/dist/web.js)
+for f in "${files[@]}"; do
+  [ -f "$f" ] || { echo "size: $f is missing; run scripts/build-pkg.sh" >&2; exit 1; }
+done
+total_raw=0
+total_gz=0
+printf '%-30s %10s %10s\n' "browser download" "raw B" "gzip-9 B"
+for f in "${files[@]}"; do
+  raw=$(wc -c < "$f")
+  gz=$(gzip -9c "$f" | wc -c)
+  total_raw=$((total_raw + raw))
+  total_gz=$((total_gz + gz))
+  printf '%-30s %10d %10d\n' "$f" "$raw" "$gz"
+done
+kb=$(awk -v b="$total_gz" 'BEGIN { printf "%.1f", b / 1024 }')
+printf '%-30s %10d %10d  (%s KB gz; goal %d KB, limit %d KB)\n' total "$total_raw" "$total_gz" \
+  "$kb" $((GOAL_GZ / 1024)) $((LIMIT_GZ / 1024))
+if [ "$total_gz" -gt "$LIMIT_GZ" ]; then
+  echo "size: the browser download is over the $((LIMIT_GZ / 1024)) KB gzip limit" >&2
+  exit 1
+fi
