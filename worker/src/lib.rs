@@ -1,1 +1,29 @@
-//! The edgeflags Worker (filled in by the Worker issue).
+//! # edgeflags-worker
+//!
+//! The edgeflags Cloudflare Worker: answers flag queries at the edge from a
+//! ruleset stored in Workers KV, routes requests to upstreams by flag, and
+//! takes authenticated, versioned, audited changes. `docs/worker.md` is the
+//! user's guide (endpoints, KV layout, auth, consistency, failures).
+//!
+//! The crate is split so that everything that decides something is plain
+//! Rust, tested natively with `cargo test`: the endpoint table ([`api`]),
+//! tokens ([`auth`]), settings ([`config`]), CORS ([`cors`]), request
+//! bodies and conditional headers ([`body`]), contexts ([`requester`]),
+//! the KV layout ([`store`]) and errors ([`errors`]). The `runtime`
+//! module, compiled for wasm32 only, is the thin I/O layer over the
+//! `worker` crate: KV, the isolate's compiled ruleset, the proxy and the
+//! handlers. The Worker's own behaviour end to end is tested in the real
+//! runtime by `tests/worker/` (Miniflare).
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod cors;
+pub mod errors;
+pub mod requester;
+pub mod store;
+
+#[cfg(target_arch = "wasm32")]
+mod runtime;

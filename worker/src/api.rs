@@ -1,0 +1,207 @@
+//! The endpoint table: which `(method, path)` pairs the Worker's JSON API
+//! answers, and who may call them. Paths under `/v1` are the API; any other
+//! path is a candidate for the ruleset's `routes` (the proxy).
+//!
+//! Matching is pure so that every 404 and 405 is decided in one place and
+//! tested natively.
+
+use edgeflags::edit::Edit;
+
+use crate::errors::ApiError;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Public, unless a `READ_KEY` is configured.
+    Read,
+    /// Needs an admin token.
+    Admin,
+}
+
+/// A management or query endpoint.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Endpoint {
+    /// `GET /v1/status`: isolate and ruleset health.
+    Status,
+    /// `GET|POST /v1/flags`: evaluate every flag.
+    EvaluateAll,
+    /// `GET|POST /v1/flags/{key}`: evaluate one flag.
+    EvaluateOne(String),
+    /// `PATCH /v1/flags/{key}`: flag-level edits from a JSON body.
+    EditFlag(String),
+    /// `POST /v1/flags/{key}/{kill|unkill|enable|disable}`.
+    FlagAction(String, Edit),
+    /// `GET /v1/ruleset`: the current document, with an ETag.
+    GetRuleset,
+    /// `PUT /v1/ruleset`: replace the whole ruleset.
+    PutRuleset,
+    /// `GET /v1/versions`: stored versions.
+    ListVersions,
+    /// `GET /v1/versions/{n}`: one stored version's document.
+    GetVersion(u64),
+    /// `POST /v1/versions/{n}/rollback`: make version n current again (as a new version).
+    Rollback(u64),
+    /// `GET /v1/audit`: the change log.
+    ListAudit,
+    /// `OPTIONS` on any API path: a CORS preflight.
+    Preflight,
+}
+
+/// What a request is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// An API endpoint and its access level.
+    Api(Endpoint, Access),
+    /// Not an API path: look it up in the ruleset's routes.
+    Proxy,
+}
+
+/// The API's path prefix.
+pub const PREFIX: &str = "/v1";
+
+/// Whether `path` belongs to the API (and never to the proxy).
+pub fn is_api_path(path: &str) -> bool {
+    path == PREFIX || path.starts_with("/v1/")
+}
+
+/// Decides what `(method, path)` is; `path` is the raw, percent-encoded URL
+/// path. Errors are the 404 and 405 answers.
+pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
+    if !is_api_path(path) {
+        return Ok(Target::Proxy);
+    }
+    let rest = path[PREFIX.len()..].trim_start_matches('/');
+    let segs: Vec<&str> = if rest.is_empty() { Vec::new() } else { rest.split('/').collect() };
+    let not_found = || ApiError::not_found(path);
+    // Every segment is percent-decoded once; a segment that does not decode
+    // to UTF-8 names nothing we have.
+    let decoded: Vec<String> =
+        segs.iter().map(|s| percent_decode(s).ok_or_else(not_found)).collect::<Result<_, _>>()?;
+    let d: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    use Access::*;
+    use Endpoint::*;
+    // (allowed methods, endpoint for each) per path shape.
+    let table: Vec<(&str, Endpoint, Access)> = match d.as_slice() {
+        ["status"] => vec![("GET", Status, Read)],
+        ["flags"] => vec![("GET", EvaluateAll, Read), ("POST", EvaluateAll, Read)],
+        ["flags", key] if !key.is_empty() => vec![
+            ("GET", EvaluateOne(key.to_string()), Read),
+            ("POST", EvaluateOne(key.to_string()), Read),
+            ("PATCH", EditFlag(key.to_string()), Admin),
+        ],
+        ["flags", key, action] if !key.is_empty() => {
+            let edit = match *action {
+                "kill" => Edit::Kill(true),
+                "unkill" => Edit::Kill(false),
+                "enable" => Edit::Enable(true),
+                "disable" => Edit::Enable(false),
+                _ => return Err(not_found()),
+            };
+            vec![("POST", FlagAction(key.to_string(), edit), Admin)]
+        }
+        ["ruleset"] => vec![("GET", GetRuleset, Read), ("PUT", PutRuleset, Admin)],
+        ["versions"] => vec![("GET", ListVersions, Admin)],
+        ["versions", n] => vec![("GET", GetVersion(version_number(n).ok_or_else(not_found)?), Admin)],
+        ["versions", n, "rollback"] => vec![("POST", Rollback(version_number(n).ok_or_else(not_found)?), Admin)],
+        ["audit"] => vec![("GET", ListAudit, Admin)],
+        _ => return Err(not_found()),
+    };
+    if method == "OPTIONS" {
+        return Ok(Target::Api(Preflight, Read));
+    }
+    // HEAD is answered like GET (the runtime drops the body).
+    let wanted = if method == "HEAD" { "GET" } else { method };
+    if let Some((_, ep, access)) = table.iter().find(|(m, _, _)| *m == wanted) {
+        return Ok(Target::Api(ep.clone(), *access));
+    }
+    let mut allow: Vec<&str> = table.iter().map(|(m, _, _)| *m).collect();
+    if allow.contains(&"GET") {
+        allow.push("HEAD");
+    }
+    allow.push("OPTIONS");
+    Err(ApiError::method_not_allowed(method, &allow.join(", ")))
+}
+
+/// A version number in a path: decimal digits, no sign, fits u64.
+fn version_number(s: &str) -> Option<u64> {
+    if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
+}
+
+/// Decodes `%XX` escapes; `None` for a bad escape or non-UTF-8 result.
+pub fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_string());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = b.get(i + 1..i + 3)?;
+            let hi = (hex[0] as char).to_digit(16)?;
+            let lo = (hex[1] as char).to_digit(16)?;
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(m: &str, p: &str) -> Endpoint {
+        match route(m, p).unwrap() {
+            Target::Api(e, _) => e,
+            Target::Proxy => panic!("{p} went to the proxy"),
+        }
+    }
+
+    #[test]
+    fn endpoints() {
+        assert_eq!(ep("GET", "/v1/flags"), Endpoint::EvaluateAll);
+        assert_eq!(ep("POST", "/v1/flags/new%20search"), Endpoint::EvaluateOne("new search".into()));
+        assert_eq!(ep("HEAD", "/v1/ruleset"), Endpoint::GetRuleset);
+        assert_eq!(ep("POST", "/v1/flags/a/kill"), Endpoint::FlagAction("a".into(), Edit::Kill(true)));
+        assert_eq!(ep("POST", "/v1/versions/12/rollback"), Endpoint::Rollback(12));
+        assert_eq!(ep("OPTIONS", "/v1/ruleset"), Endpoint::Preflight);
+        assert_eq!(route("PUT", "/v1/ruleset").unwrap(), Target::Api(Endpoint::PutRuleset, Access::Admin));
+        assert_eq!(route("GET", "/api/orders").unwrap(), Target::Proxy);
+        assert_eq!(route("GET", "/v10").unwrap(), Target::Proxy);
+    }
+
+    #[test]
+    fn not_found_and_not_allowed() {
+        for p in [
+            "/v1",
+            "/v1/",
+            "/v1/nope",
+            "/v1/flags/a/explode",
+            "/v1/versions/-1",
+            "/v1/versions/x/rollback",
+            "/v1/flags/%ff",
+        ] {
+            let e = route("GET", p).unwrap_err();
+            assert_eq!((e.status, e.code), (404, "NOT_FOUND"), "{p}");
+        }
+        let e = route("DELETE", "/v1/ruleset").unwrap_err();
+        assert_eq!((e.status, e.code), (405, "METHOD_NOT_ALLOWED"));
+        assert_eq!(e.headers, vec![("Allow", "GET, PUT, HEAD, OPTIONS".to_string())]);
+        assert_eq!(route("GET", "/v1/flags/a/kill").unwrap_err().status, 405);
+    }
+
+    #[test]
+    fn decoding() {
+        assert_eq!(percent_decode("a%3Ab").as_deref(), Some("a:b"));
+        assert_eq!(percent_decode("%C3%BC").as_deref(), Some("ü"));
+        assert_eq!(percent_decode("%2"), None);
+        assert_eq!(percent_decode("%zz"), None);
+    }
+}

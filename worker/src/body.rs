@@ -1,0 +1,188 @@
+//! Request bodies and conditional headers: what the evaluate endpoints and
+//! the flag edits accept, parsed strictly so that a client sending the
+//! wrong shape hears about it (400) instead of getting a silent default.
+//! Body size limits are named here and enforced before parsing.
+
+use edgeflags::edit::Edit;
+use edgeflags::{Context, Value};
+
+use crate::errors::ApiError;
+
+/// Largest evaluate or edit request body, in bytes (256 KiB).
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+/// Largest ruleset upload, in bytes: the core's own document limit.
+pub const MAX_RULESET_UPLOAD_BYTES: usize = edgeflags::limits::MAX_RULESET_BYTES;
+
+/// A POST evaluate body: `{"context": {...}, "default": v}` for one flag,
+/// `{"context": {...}, "defaults": {"flag": v}}` for all.
+#[derive(Debug, Clone, Default)]
+pub struct EvalBody {
+    /// The caller's attributes.
+    pub context: Context,
+    /// The caller's default for one flag.
+    pub default: Option<Value>,
+    /// The callers' defaults per flag key.
+    pub defaults: Vec<(String, Value)>,
+}
+
+/// Parses JSON text, mapping syntax errors to 400 `MALFORMED_JSON`.
+pub fn parse_json(text: &str) -> Result<Value, ApiError> {
+    Value::parse(text).map_err(ApiError::malformed_json)
+}
+
+/// Bytes to text, mapping bad UTF-8 to 400 `MALFORMED_JSON`.
+pub fn utf8(bytes: Vec<u8>) -> Result<String, ApiError> {
+    String::from_utf8(bytes)
+        .map_err(|e| ApiError::malformed_json(format!("not UTF-8 at byte {}", e.utf8_error().valid_up_to())))
+}
+
+/// Parses a POST evaluate body (empty = empty context). `one` says whether
+/// the endpoint evaluates one flag (`default`) or all (`defaults`).
+pub fn eval_body(text: &str, one: bool) -> Result<EvalBody, ApiError> {
+    if text.trim().is_empty() {
+        return Ok(EvalBody::default());
+    }
+    let Value::Object(members) = parse_json(text)? else {
+        return Err(ApiError::bad_request("the body must be a JSON object like {\"context\": {...}}"));
+    };
+    let mut out = EvalBody::default();
+    for (k, v) in members {
+        match (k.as_str(), v) {
+            ("context", v) => {
+                out.context = Context::from_value(v).map_err(|e| ApiError::new(400, "INVALID_CONTEXT", e.0))?;
+            }
+            ("default", v) if one => out.default = Some(v),
+            ("defaults", Value::Object(d)) if !one => out.defaults = d,
+            ("defaults", _) if !one => {
+                return Err(ApiError::bad_request("\"defaults\" must be an object of flag key to value"))
+            }
+            (other, _) => {
+                let allowed = if one { "context, default" } else { "context, defaults" };
+                return Err(ApiError::bad_request(format!("unknown field \"{other}\"; this endpoint takes {allowed}")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A `default` query parameter: JSON if it parses (`true`, `10`,
+/// `{"a":1}`), otherwise the text itself as a string.
+pub fn query_default(s: &str) -> Value {
+    Value::parse(s).unwrap_or_else(|_| Value::String(s.to_string()))
+}
+
+/// Parses a PATCH body: any of `enabled`, `killed`, `percentage`, applied
+/// in that order (so `{"enabled": true, "killed": true}` ends killed).
+pub fn edit_body(text: &str) -> Result<Vec<Edit>, ApiError> {
+    let Value::Object(members) = parse_json(text)? else {
+        return Err(ApiError::bad_request("the body must be a JSON object like {\"percentage\": 25}"));
+    };
+    let (mut enabled, mut killed, mut pct) = (None, None, None);
+    for (k, v) in members {
+        match (k.as_str(), v) {
+            ("enabled", Value::Bool(b)) => enabled = Some(Edit::Enable(b)),
+            ("killed", Value::Bool(b)) => killed = Some(Edit::Kill(b)),
+            ("percentage", Value::Number(n)) => pct = Some(Edit::Percentage(n)),
+            ("enabled" | "killed", v) => {
+                return Err(ApiError::bad_request(format!("\"{k}\" must be true or false, not {}", v.type_name())))
+            }
+            ("percentage", v) => {
+                return Err(ApiError::bad_request(format!("\"percentage\" must be a number, not {}", v.type_name())))
+            }
+            (other, _) => {
+                return Err(ApiError::bad_request(format!(
+                    "unknown field \"{other}\"; a flag edit takes enabled, killed, percentage"
+                )))
+            }
+        }
+    }
+    let edits: Vec<Edit> = [enabled, killed, pct].into_iter().flatten().collect();
+    if edits.is_empty() {
+        return Err(ApiError::bad_request("empty edit: give at least one of enabled, killed, percentage"));
+    }
+    Ok(edits)
+}
+
+/// The version an `If-Match` header asks for: `Some(None)` for `*` (any
+/// current version), `Some(Some(n))` for `"n"` (or `W/"n"`, or bare `n`),
+/// `None` when the header is absent. A value that names no version is
+/// 412 by definition (it cannot match), reported as `Err`.
+#[allow(clippy::option_option)]
+pub fn if_match(header: Option<&str>) -> Result<Option<Option<u64>>, ApiError> {
+    let Some(h) = header.map(str::trim).filter(|h| !h.is_empty()) else { return Ok(None) };
+    if h == "*" {
+        return Ok(Some(None));
+    }
+    match etag_version(h) {
+        Some(n) => Ok(Some(Some(n))),
+        None => Err(ApiError::new(412, "VERSION_CONFLICT", format!("If-Match {h} names no ruleset version"))),
+    }
+}
+
+/// Whether an `If-None-Match` header matches version `v`.
+pub fn none_match(header: Option<&str>, v: u64) -> bool {
+    header.is_some_and(|h| h.split(',').any(|t| t.trim() == "*" || etag_version(t.trim()) == Some(v)))
+}
+
+/// The strong ETag of version `v`: `"v"`.
+pub fn etag(v: u64) -> String {
+    format!("\"{v}\"")
+}
+
+fn etag_version(t: &str) -> Option<u64> {
+    let t = t.strip_prefix("W/").unwrap_or(t);
+    let t = t.strip_prefix('"').and_then(|t| t.strip_suffix('"')).unwrap_or(t);
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eval_bodies() {
+        let b = eval_body(r#"{"context": {"user_id": "u1"}, "default": false}"#, true).unwrap();
+        assert_eq!(b.context.unit("user_id").as_deref(), Some("u1"));
+        assert_eq!(b.default, Some(Value::Bool(false)));
+        let b = eval_body(r#"{"defaults": {"a": 1}}"#, false).unwrap();
+        assert_eq!(b.defaults, vec![("a".to_string(), Value::Number(1.0))]);
+        assert!(eval_body("  ", true).unwrap().default.is_none());
+        assert_eq!(eval_body("{", true).unwrap_err().code, "MALFORMED_JSON");
+        assert_eq!(eval_body("[]", true).unwrap_err().code, "BAD_REQUEST");
+        assert_eq!(eval_body(r#"{"user_id": "u"}"#, true).unwrap_err().code, "BAD_REQUEST");
+        assert_eq!(eval_body(r#"{"defaults": {}}"#, true).unwrap_err().code, "BAD_REQUEST");
+        assert_eq!(eval_body(r#"{"context": [1]}"#, true).unwrap_err().code, "INVALID_CONTEXT");
+    }
+
+    #[test]
+    fn edit_bodies() {
+        assert_eq!(
+            edit_body(r#"{"percentage": 25, "killed": true, "enabled": true}"#).unwrap(),
+            vec![Edit::Enable(true), Edit::Kill(true), Edit::Percentage(25.0)]
+        );
+        assert_eq!(edit_body("{}").unwrap_err().code, "BAD_REQUEST");
+        assert_eq!(edit_body(r#"{"killed": "yes"}"#).unwrap_err().code, "BAD_REQUEST");
+        assert_eq!(edit_body(r#"{"percent": 3}"#).unwrap_err().code, "BAD_REQUEST");
+        assert_eq!(edit_body("nope").unwrap_err().code, "MALFORMED_JSON");
+    }
+
+    #[test]
+    fn conditional_headers() {
+        assert_eq!(if_match(None).unwrap(), None);
+        assert_eq!(if_match(Some("*")).unwrap(), Some(None));
+        assert_eq!(if_match(Some("\"7\"")).unwrap(), Some(Some(7)));
+        assert_eq!(if_match(Some("W/\"7\"")).unwrap(), Some(Some(7)));
+        assert_eq!(if_match(Some("7")).unwrap(), Some(Some(7)));
+        assert_eq!(if_match(Some("\"abc\"")).unwrap_err().status, 412);
+        assert!(none_match(Some("\"3\", \"7\""), 7));
+        assert!(none_match(Some("*"), 7));
+        assert!(!none_match(Some("\"8\""), 7));
+        assert!(!none_match(None, 7));
+        assert_eq!(etag(12), "\"12\"");
+        assert_eq!(query_default("true"), Value::Bool(true));
+        assert_eq!(query_default("blue"), Value::String("blue".into()));
+    }
+}

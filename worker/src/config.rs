@@ -1,0 +1,86 @@
+//! The Worker's settings, read from its vars and secrets (`wrangler.toml`
+//! `[vars]`, `wrangler secret put`, or `.dev.vars` locally). Every setting
+//! has a default, and an unreadable value falls back to it rather than
+//! failing requests.
+
+use crate::auth::Tokens;
+use crate::cors::Origins;
+
+/// Default for `REVALIDATE_SECONDS`.
+pub const DEFAULT_REVALIDATE_SECONDS: u64 = 5;
+/// Longest accepted `REVALIDATE_SECONDS` (an hour).
+pub const MAX_REVALIDATE_SECONDS: u64 = 3600;
+/// Default name of the cookie that carries a signed-in user's id.
+pub const DEFAULT_USER_COOKIE: &str = "ef_uid";
+/// Default name of the sticky anonymous-id cookie.
+pub const DEFAULT_ANON_COOKIE: &str = "ef_anon";
+
+/// Settings for one request.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// How long an isolate trusts its compiled ruleset before re-reading
+    /// the KV pointer (`REVALIDATE_SECONDS`; 0 = on every request).
+    pub revalidate_ms: u64,
+    /// CORS origins (`ALLOWED_ORIGINS`: `*`, or a comma-separated list).
+    pub origins: Origins,
+    /// Management tokens (`ADMIN_TOKEN`, `ADMIN_TOKENS`).
+    pub admin: Tokens,
+    /// Read key (`READ_KEY`); empty = read endpoints are public.
+    pub read: Tokens,
+    /// Cookie holding a user id (`USER_COOKIE`).
+    pub user_cookie: String,
+    /// Cookie holding the anonymous id (`ANON_COOKIE`).
+    pub anon_cookie: String,
+}
+
+impl Config {
+    /// Reads every setting through `var` (which returns a var's or a
+    /// secret's text, or `None` when it is not set).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Config {
+        let revalidate = var("REVALIDATE_SECONDS")
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(DEFAULT_REVALIDATE_SECONDS)
+            .min(MAX_REVALIDATE_SECONDS);
+        let cookie = |name: &str, default: &str| {
+            var(name).map(|s| s.trim().to_string()).filter(|s| valid_cookie_name(s)).unwrap_or_else(|| default.into())
+        };
+        Config {
+            revalidate_ms: revalidate * 1000,
+            origins: Origins::parse(var("ALLOWED_ORIGINS").as_deref().unwrap_or("")),
+            admin: Tokens::parse(var("ADMIN_TOKEN").as_deref(), var("ADMIN_TOKENS").as_deref()),
+            read: Tokens::single("read", var("READ_KEY").as_deref()),
+            user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
+            anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
+        }
+    }
+}
+
+/// A cookie name we can safely put in `Set-Cookie` (RFC 6265 token subset).
+fn valid_cookie_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = Config::from_vars(|_| None);
+        assert_eq!(c.revalidate_ms, DEFAULT_REVALIDATE_SECONDS * 1000);
+        assert!(c.admin.is_empty() && c.read.is_empty());
+        assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "ef_anon"));
+        let c = Config::from_vars(|k| match k {
+            "REVALIDATE_SECONDS" => Some("0".into()),
+            "USER_COOKIE" => Some("bad name;".into()),
+            "ANON_COOKIE" => Some("anon_id".into()),
+            _ => None,
+        });
+        assert_eq!(c.revalidate_ms, 0);
+        assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "anon_id"));
+        let c = Config::from_vars(|k| (k == "REVALIDATE_SECONDS").then(|| "nonsense".into()));
+        assert_eq!(c.revalidate_ms, DEFAULT_REVALIDATE_SECONDS * 1000);
+        let c = Config::from_vars(|k| (k == "REVALIDATE_SECONDS").then(|| "999999".into()));
+        assert_eq!(c.revalidate_ms, MAX_REVALIDATE_SECONDS * 1000);
+    }
+}
