@@ -19,7 +19,8 @@ const IDS = ['bucket', 'one_flag/rollout', 'one_flag/rule', 'one_flag/split', 'a
 
 const rows = [];
 for (const id of IDS) {
-  const p = join(opt.target, 'criterion', ...id.split('/'), 'new', 'estimates.json');
+  // Criterion names the directory after the id with '/' made '_'.
+  const p = join(opt.target, 'criterion', id.replaceAll('/', '_'), 'new', 'estimates.json');
   if (!existsSync(p)) {
     console.error(`[native] missing ${p}`);
     continue;

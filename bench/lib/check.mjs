@@ -18,10 +18,14 @@ const SPLIT_TOLERANCE = 2.5;
  * Returns `{ ok, problems, shares }`.
  */
 export async function checkEngine(inst, flags, { users = makeUsers(CHECK_USERS, 7) } = {}) {
-  const problems = [];
+  // Per-user mismatches are capped (one wrong flag fails thousands of
+  // users); share problems are few and always kept.
+  const mismatches = [];
+  let mismatchCount = 0;
   const note = (msg) => {
-    if (problems.length < 20) problems.push(msg);
+    if (mismatchCount++ < 20) mismatches.push(msg);
   };
+  const shareProblems = [];
   const rolloutOn = new Map();
   const splitCounts = new Map();
   const variants = SPLIT.map(([v]) => v);
@@ -66,14 +70,14 @@ export async function checkEngine(inst, flags, { users = makeUsers(CHECK_USERS, 
   for (const [key, on] of rolloutOn) {
     const pct = (100 * on) / n;
     shares.rollout[key] = pct;
-    if (Math.abs(pct - ROLLOUT_PERCENT) > ROLLOUT_TOLERANCE) note(`${key}: ${pct.toFixed(2)}% in the rollout, expected ${ROLLOUT_PERCENT}% ± ${ROLLOUT_TOLERANCE}`);
+    if (Math.abs(pct - ROLLOUT_PERCENT) > ROLLOUT_TOLERANCE) shareProblems.push(`${key}: ${pct.toFixed(2)}% in the rollout, expected ${ROLLOUT_PERCENT}% ± ${ROLLOUT_TOLERANCE}`);
   }
   for (const [key, counts] of splitCounts) {
     shares.split[key] = {};
     for (const [v, w] of SPLIT) {
       const pct = (100 * counts[v]) / n;
       shares.split[key][v] = pct;
-      if (Math.abs(pct - w) > SPLIT_TOLERANCE) note(`${key}: ${v} served to ${pct.toFixed(2)}%, expected ${w}% ± ${SPLIT_TOLERANCE}`);
+      if (Math.abs(pct - w) > SPLIT_TOLERANCE) shareProblems.push(`${key}: ${v} served to ${pct.toFixed(2)}%, expected ${w}% ± ${SPLIT_TOLERANCE}`);
     }
   }
   // The single-flag calls the timed scenarios use must agree with evaluate-all.
@@ -87,5 +91,7 @@ export async function checkEngine(inst, flags, { users = makeUsers(CHECK_USERS, 
       if (one !== vals[key]) note(`${key}: single evaluation gave ${JSON.stringify(one)}, evaluate-all ${JSON.stringify(vals[key])} for ${u.id}`);
     }
   }
+  const problems = [...shareProblems, ...mismatches];
+  if (mismatchCount > mismatches.length) problems.push(`... and ${mismatchCount - mismatches.length} more mismatches`);
   return { ok: problems.length === 0, problems, shares };
 }
