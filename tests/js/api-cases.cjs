@@ -1,0 +1,403 @@
+// The package's API tests, one body run over both Node builds: the ESM
+// bundle (api.test.mjs) and the CommonJS bundle (api.test.cjs).
+//
+// Expected values come from the ruleset format's documented semantics
+// (docs/ruleset.md) and from bucket(), itself pinned to the Python
+// reference by the shared vectors; none is copied from the package's own
+// output.
+'use strict';
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const EXAMPLE = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples', 'ruleset.json'), 'utf8'));
+// 2026-11-21: every example schedule has started; new_checkout's steps are at 100 %.
+const NOW = Date.parse('2026-11-21T00:00:00Z');
+
+module.exports = function defineApiTests(api, { describe, it, assert }) {
+  const { Flags, EdgeflagsError, bucket } = api;
+  const example = () => new Flags(EXAMPLE, { now: () => NOW });
+  const users = Array.from({ length: 300 }, (_, i) => `user-${i * 7919}`);
+
+  describe('loading', () => {
+    it('takes an object or JSON text, and reports version and keys', () => {
+      const a = new Flags(EXAMPLE);
+      const b = new Flags(JSON.stringify(EXAMPLE));
+      assert.equal(a.version, EXAMPLE.version);
+      assert.deepEqual(a.keys(), Object.keys(EXAMPLE.flags));
+      assert.deepEqual(b.keys(), a.keys());
+      a.free();
+      b.free();
+    });
+
+    it('rejects an invalid ruleset with every path-tagged problem', () => {
+      const bad = {
+        flags: {
+          x: { rules: [{ conditions: [{ attribute: 'a', op: 'startswith', value: 'b' }], variant: 'on' }] },
+          y: { variants: { a: 1, b: 2 }, default_variant: 'c' },
+        },
+      };
+      let err;
+      assert.throws(() => new Flags(bad), (e) => (err = e) instanceof EdgeflagsError);
+      assert.ok(err instanceof Error);
+      assert.equal(err.name, 'EdgeflagsError');
+      assert.equal(err.code, 'INVALID_RULESET');
+      const paths = err.problems.map((p) => p.path);
+      assert.ok(paths.includes('flags.x.rules[0].conditions[0].op'), paths.join(', '));
+      assert.ok(paths.some((p) => p.startsWith('flags.y.default_variant')), paths.join(', '));
+      for (const p of err.problems) assert.equal(typeof p.message, 'string');
+      assert.match(err.message, /startswith/);
+    });
+
+    it('rejects what is not a ruleset without a trap', () => {
+      const cyclic = { flags: {} };
+      cyclic.self = cyclic;
+      for (const input of [42, null, undefined, true, '{"flags":', '[]', cyclic, { flags: 'no' }, 'x'.repeat(17 * 1024 * 1024)]) {
+        assert.throws(
+          () => new Flags(input),
+          (e) => e instanceof EdgeflagsError && e.code === 'INVALID_RULESET' && e.problems.length > 0,
+        );
+      }
+    });
+
+    it('keeps the old ruleset when update() fails, and swaps when it succeeds', () => {
+      const f = new Flags({ version: 3, flags: { a: true } });
+      assert.throws(() => f.update({ version: 4, flags: { a: { percentage: 120 } } }), { code: 'INVALID_RULESET' });
+      assert.equal(f.version, 3);
+      assert.equal(f.isEnabled('a'), true);
+      f.update({ version: 5, flags: { a: false, b: true } });
+      assert.equal(f.version, 5);
+      assert.equal(f.isEnabled('a'), false);
+      assert.equal(f.isEnabled('b'), true);
+      f.free();
+    });
+
+    it('validates options', () => {
+      assert.throws(() => new Flags({ flags: {} }, { now: 5 }), { code: 'INVALID_ARGUMENT' });
+    });
+  });
+
+  describe('evaluation (examples/ruleset.json, docs/ruleset.md semantics)', () => {
+    it('serves static, killed, user-list and rule flags', () => {
+      const f = example();
+      assert.deepEqual(f.evaluate('new_dashboard'), { value: true, variant: 'on', reason: 'STATIC' });
+      assert.deepEqual(f.evaluate('search_indexing', { user_id: 'u' }), { value: false, variant: 'off', reason: 'DISABLED' });
+      assert.deepEqual(f.evaluate('dark_mode', { user_id: 'user:42' }), { value: true, variant: 'on', reason: 'TARGETING_MATCH', ruleId: 'users' });
+      assert.equal(f.isEnabled('dark_mode', { user_id: 'user:43' }), false);
+      assert.deepEqual(f.evaluate('max_upload_mb', { plan: 'enterprise' }, 0), { value: 1000, variant: 'huge', reason: 'TARGETING_MATCH', ruleId: 'enterprise' });
+      assert.equal(f.getValue('max_upload_mb', { plan: 'team' }, 0), 100);
+      assert.deepEqual(f.evaluate('max_upload_mb', { plan: 'free' }, 0), { value: 10, variant: 'small', reason: 'DEFAULT' });
+      assert.equal(f.variant('max_upload_mb', { plan: 'pro' }), 'large');
+      f.free();
+    });
+
+    it('buckets rollouts by bucket(salt, unit) < percentage, and never without a unit', () => {
+      const f = example();
+      let inside = 0;
+      for (const u of users) {
+        const want = bucket('new_search', u) < 20;
+        inside += want ? 1 : 0;
+        assert.equal(f.isEnabled('new_search', { user_id: u }), want, u);
+        assert.deepEqual(f.evaluate('new_search', { user_id: u }), { value: want, variant: want ? 'on' : 'off', reason: 'SPLIT' });
+      }
+      assert.ok(inside > 30 && inside < 90, `${inside} of 300 in a 20% rollout`);
+      assert.deepEqual(f.evaluate('new_search', {}), { value: false, variant: 'off', reason: 'DEFAULT' });
+      assert.deepEqual(f.evaluate('new_search'), { value: false, variant: 'off', reason: 'DEFAULT' });
+      f.free();
+    });
+
+    it('splits by the weights in order, on bucket_by and salt', () => {
+      const f = example();
+      for (const u of users) {
+        const b = bucket('search-ranking-2026', u);
+        const want = b < 70 ? 'bm25' : 'neural';
+        assert.equal(f.variant('search_ranking', { tenant_id: u, user_id: 'same-user' }), want);
+      }
+      assert.deepEqual(f.getValue('search_ranking', { tenant_id: 't' }, null), bucket('search-ranking-2026', 't') < 70 ? { model: 'bm25', boost: 1 } : { model: 'neural-v3', boost: 1.4 });
+      f.free();
+    });
+
+    it('follows a schedule through the injected clock', () => {
+      const at = (iso) => new Flags(EXAMPLE, { now: () => Date.parse(iso) });
+      const before = at('2026-09-30T00:00:00Z');
+      const done = at('2026-10-23T00:00:00Z');
+      for (const u of users.slice(0, 50)) {
+        assert.equal(before.isEnabled('new_checkout', { user_id: u }), false);
+        assert.equal(done.isEnabled('new_checkout', { user_id: u }), true);
+      }
+      before.free();
+      done.free();
+    });
+
+    it('reports what decided: targets, prerequisites, rule ids', () => {
+      const f = example();
+      const employee = { user_id: 'qa-1', email: 'dev@company.com' };
+      assert.deepEqual(f.evaluate('checkout_experiment', employee), { value: 'red', variant: 'variant_b', reason: 'TARGETING_MATCH', ruleId: 'targets[0]' });
+      // Blocked region: new_checkout serves off, so its prerequisite fails.
+      const blocked = { user_id: 'qa-1', country: 'KP' };
+      assert.deepEqual(f.evaluate('new_checkout', blocked), { value: false, variant: 'off', reason: 'TARGETING_MATCH', ruleId: 'blocked-regions' });
+      assert.deepEqual(f.evaluate('checkout_experiment', blocked), { value: 'blue', variant: 'control', reason: 'PREREQUISITE_FAILED', ruleId: 'new_checkout' });
+      f.free();
+    });
+
+    it('returns the default with an error code, never a throw', () => {
+      const f = example();
+      assert.deepEqual(f.evaluate('nope', {}, 7), { value: 7, variant: null, reason: 'ERROR', errorCode: 'FLAG_NOT_FOUND' });
+      assert.deepEqual(f.evaluate('max_upload_mb', {}, 'big'), { value: 'big', variant: null, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
+      assert.equal(f.getValue('max_upload_mb', {}, false), false);
+      assert.equal(f.getValue('nope', {}, 'd'), 'd');
+      assert.equal(f.getValue('nope'), undefined);
+      // A json flag serves objects: a string default does not fit them.
+      assert.deepEqual(f.evaluate('search_ranking', { tenant_id: 't' }, 'x'), { value: 'x', variant: null, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
+      assert.equal(f.variant('nope'), null);
+      assert.equal(f.isEnabled('nope'), false);
+      for (const key of [123, undefined, null, {}, Symbol('k'), ['new_dashboard']]) {
+        assert.equal(f.isEnabled(key), false);
+        assert.equal(f.evaluate(key, {}, 1).errorCode, 'FLAG_NOT_FOUND');
+      }
+      f.free();
+    });
+
+    it('evaluates all flags and lists the active ones consistently', () => {
+      const f = example();
+      const ctx = { user_id: 'user:1', email: 'a@company.com', plan: 'enterprise', tenant_id: 't9' };
+      const all = f.evaluateAll(ctx);
+      assert.deepEqual(Object.keys(all), f.keys());
+      for (const k of f.keys()) {
+        const one = f.evaluate(k, ctx);
+        assert.deepEqual(all[k], { value: one.value, variant: one.variant, reason: one.reason }, k);
+      }
+      const truthy = (v) => v !== false && v !== null && v !== 0 && v !== '';
+      assert.deepEqual(f.activeFlags(ctx), f.keys().filter((k) => truthy(all[k].value)));
+      assert.ok(!f.activeFlags(ctx).includes('search_indexing'));
+      assert.ok(f.activeFlags(ctx).includes('max_upload_mb'));
+      f.free();
+    });
+
+    it('handles a flag named __proto__', () => {
+      const f = new Flags('{"flags": {"__proto__": true, "b": false}}');
+      const all = f.evaluateAll();
+      assert.equal(Object.getPrototypeOf(all), Object.prototype);
+      assert.deepEqual(Object.keys(all), ['__proto__', 'b']);
+      assert.equal(all['__proto__'].value, true);
+      f.free();
+    });
+
+    it('returns frozen values, so callers cannot corrupt the cache', () => {
+      const f = example();
+      const v = f.getValue('search_ranking', { tenant_id: 't' }, null);
+      assert.ok(Object.isFrozen(v));
+      assert.throws(() => {
+        'use strict';
+        v.model = 'hacked';
+      }, TypeError);
+      f.free();
+    });
+  });
+
+  describe('contexts', () => {
+    it('gives the same results for prepared contexts and plain objects', () => {
+      const f = example();
+      for (const [i, u] of users.slice(0, 100).entries()) {
+        const attrs = { user_id: u, tenant_id: `t${i % 7}`, plan: ['free', 'pro', 'enterprise'][i % 3], country: ['US', 'CA', 'KP', 'FR'][i % 4], email: i % 5 ? `${u}@x.org` : `${u}@company.com` };
+        const ctx = f.context(attrs);
+        assert.deepEqual(f.evaluateAll(ctx), f.evaluateAll(attrs));
+        for (const k of f.keys()) assert.deepEqual(f.evaluate(k, ctx), f.evaluate(k, attrs), k);
+        ctx.free();
+      }
+      f.free();
+    });
+
+    it('rebuilds a prepared context when update() reads new attributes', () => {
+      const f = new Flags({ flags: { a: { users: ['u1'] } } });
+      const ctx = f.context({ user_id: 'u2', plan: 'pro' });
+      assert.equal(f.isEnabled('a', ctx), false);
+      f.update({ flags: { a: { rules: [{ conditions: [{ attribute: 'plan', op: 'eq', value: 'pro' }], variant: 'on' }] } } });
+      assert.equal(f.isEnabled('a', ctx), true);
+      assert.deepEqual(ctx.attributes, { user_id: 'u2', plan: 'pro' });
+      f.free();
+    });
+
+    it('snapshots a prepared context; re-reads a plain object on every call', () => {
+      const f = new Flags({ flags: { pro: { rules: [{ conditions: [{ attribute: 'plan', op: 'eq', value: 'pro' }], variant: 'on' }] }, admin: { rules: [{ conditions: [{ attribute: 'groups', op: 'in', values: ['admin'] }], variant: 'on' }] } } });
+      const attrs = { plan: 'pro', groups: ['dev'] };
+      const ctx = f.context(attrs);
+      assert.equal(f.isEnabled('pro', attrs), true);
+      attrs.plan = 'free';
+      assert.equal(f.isEnabled('pro', attrs), false);
+      assert.equal(f.isEnabled('pro', ctx), true);
+      delete attrs.plan;
+      assert.equal(f.isEnabled('pro', attrs), false);
+      attrs.plan = 'pro';
+      assert.equal(f.isEnabled('pro', attrs), true);
+      assert.equal(f.isEnabled('admin', attrs), false);
+      attrs.groups.push('admin');
+      assert.equal(f.isEnabled('admin', attrs), true);
+      attrs.groups.pop();
+      assert.equal(f.isEnabled('admin', attrs), false);
+      // Another object after this one: nothing of the first one leaks.
+      assert.equal(f.isEnabled('pro', {}), false);
+      assert.equal(f.isEnabled('pro', { plan: 'pro' }), true);
+      assert.equal(f.isEnabled('pro'), false);
+      f.free();
+    });
+
+    it('reads many-attribute rulesets by the context keys, clearing old ones', () => {
+      const flags = {};
+      for (let i = 0; i < 40; i++) flags[`f${i}`] = { rules: [{ conditions: [{ attribute: `a${i}`, op: 'eq', value: 'yes' }], variant: 'on' }] };
+      const f = new Flags({ flags });
+      const active = (ctx) => f.activeFlags(ctx).join(',');
+      assert.equal(active({ a3: 'yes', a39: 'yes', other: 1 }), 'f3,f39');
+      assert.equal(active({ a5: 'yes' }), 'f5');
+      assert.equal(active({ a5: 'yes', a3: 'no' }), 'f5');
+      assert.equal(active({}), '');
+      assert.equal(active({ a0: 'yes', a1: 'yes' }), 'f0,f1');
+      assert.equal(f.isEnabled('f1', { a1: 'yes' }), true);
+      assert.equal(f.isEnabled('f0', { a1: 'yes' }), false);
+      f.free();
+    });
+
+    it('reads values as JSON.stringify writes them (the CLI and the Worker read JSON)', () => {
+      const f = new Flags({
+        flags: {
+          listed: { users: ['42', 'true'] },
+          old: { rules: [{ conditions: [{ attribute: 'signup', op: 'before', value: '2025-01-01T00:00:00Z' }], variant: 'on' }] },
+          num: { rules: [{ conditions: [{ attribute: 'age', op: 'gte', value: 30 }], variant: 'on' }] },
+        },
+      });
+      assert.equal(f.isEnabled('listed', { user_id: 42 }), true);
+      assert.equal(f.isEnabled('listed', { user_id: 42n }), true);
+      assert.equal(f.isEnabled('listed', { user_id: true }), true);
+      assert.equal(f.isEnabled('old', { signup: new Date('2024-06-01T00:00:00Z') }), true);
+      assert.equal(f.isEnabled('old', f.context({ signup: new Date('2024-06-01T00:00:00Z') })), true);
+      assert.equal(f.isEnabled('old', { signup: new Date('2025-06-01T00:00:00Z') }), false);
+      assert.equal(f.isEnabled('num', { age: '31' }), true);
+      assert.equal(f.isEnabled('num', { age: NaN }), false);
+      assert.equal(f.isEnabled('num', { age: () => 40 }), false);
+      f.free();
+    });
+
+    it('never traps on bad contexts: INVALID_CONTEXT and the default', () => {
+      const f = example();
+      let deep = 'leaf';
+      for (let i = 0; i < 200; i++) deep = [deep];
+      const cyclic = { user_id: 'u' };
+      cyclic.plan = cyclic;
+      for (const bad of ['user-1', 42, true, ['user_id', 'x'], { plan: deep }, { plan: cyclic }]) {
+        assert.deepEqual(f.evaluate('max_upload_mb', bad, 5), { value: 5, variant: null, reason: 'ERROR', errorCode: 'INVALID_CONTEXT' });
+        assert.equal(f.isEnabled('new_dashboard', bad), false);
+        assert.equal(f.getValue('max_upload_mb', bad, 5), 5);
+        const all = f.evaluateAll(bad);
+        assert.equal(all.new_dashboard.errorCode, 'INVALID_CONTEXT');
+        assert.deepEqual(f.activeFlags(bad), []);
+        assert.throws(() => f.context(bad), (e) => e instanceof EdgeflagsError && e.code === 'INVALID_CONTEXT');
+      }
+      // The engine is still sound afterwards.
+      assert.equal(f.getValue('max_upload_mb', { plan: 'pro' }, 0), 100);
+      f.free();
+    });
+
+    it('ignores what the ruleset does not read, however large', () => {
+      const f = example();
+      const huge = { plan: 'enterprise' };
+      for (let i = 0; i < 100000; i++) huge[`k${i}`] = i;
+      huge.blob = 'x'.repeat(1 << 20);
+      assert.equal(f.getValue('max_upload_mb', huge, 0), 1000);
+      assert.equal(f.getValue('max_upload_mb', f.context(huge), 0), 1000);
+      f.free();
+    });
+
+    it('evaluates a context prepared by another instance through its attributes', () => {
+      const a = example();
+      const b = new Flags({ flags: { pro: { rules: [{ conditions: [{ attribute: 'plan', op: 'eq', value: 'pro' }], variant: 'on' }] } } });
+      const ctx = a.context({ plan: 'pro' });
+      assert.equal(b.isEnabled('pro', ctx), true);
+      a.free();
+      b.free();
+    });
+  });
+
+  describe('test overrides', () => {
+    it('win over every rule with reason OVERRIDE, survive update() until reset()', () => {
+      const f = example();
+      f.enable('search_indexing');
+      assert.deepEqual(f.evaluate('search_indexing', {}), { value: true, variant: 'on', reason: 'OVERRIDE' });
+      f.disable('new_dashboard').override('max_upload_mb', 5);
+      assert.equal(f.isEnabled('new_dashboard'), false);
+      assert.deepEqual(f.evaluate('max_upload_mb', { plan: 'enterprise' }, 0), { value: 5, variant: null, reason: 'OVERRIDE' });
+      f.update(EXAMPLE);
+      assert.equal(f.isEnabled('search_indexing'), true);
+      assert.equal(f.evaluateAll().new_dashboard.reason, 'OVERRIDE');
+      assert.ok(f.activeFlags().includes('search_indexing'));
+      assert.ok(!f.activeFlags().includes('new_dashboard'));
+      f.reset('search_indexing');
+      assert.equal(f.isEnabled('search_indexing'), false);
+      assert.equal(f.isEnabled('new_dashboard'), false);
+      f.reset();
+      assert.equal(f.isEnabled('new_dashboard'), true);
+      assert.equal(f.getValue('max_upload_mb', { plan: 'enterprise' }, 0), 1000);
+      f.free();
+    });
+
+    it('pins flags the ruleset does not have (yet)', () => {
+      const f = example();
+      f.enable('new-dashboard');
+      assert.equal(f.isEnabled('new-dashboard'), true);
+      assert.deepEqual(f.evaluateAll()['new-dashboard'], { value: true, variant: null, reason: 'OVERRIDE' });
+      assert.ok(f.activeFlags().includes('new-dashboard'));
+      f.override('layout', 'grid');
+      assert.equal(f.getValue('layout', {}, 'list'), 'grid');
+      assert.deepEqual(f.evaluate('layout', {}, false), { value: false, variant: null, reason: 'ERROR', errorCode: 'TYPE_MISMATCH' });
+      f.free();
+    });
+
+    it('names the variant an override matches, and rejects a wrong type or no value', () => {
+      const f = example();
+      f.override('checkout_experiment', 'green');
+      assert.equal(f.variant('checkout_experiment', {}), 'variant_a');
+      assert.throws(() => f.override('max_upload_mb', 'big'), { code: 'INVALID_ARGUMENT' });
+      assert.throws(() => f.override('max_upload_mb'), { code: 'INVALID_ARGUMENT' });
+      assert.throws(() => f.enable(42), { code: 'INVALID_ARGUMENT' });
+      f.free();
+    });
+  });
+
+  describe('bucket and memory', () => {
+    it('exports bucket() matching the contract reference values', () => {
+      // From shared/spec/bucketing.md's reference implementation.
+      assert.equal(bucket('ai_recommendations', 'tenant/920049642'), 17.89072070221666);
+      assert.equal(bucket('', 'user-101064292'), 28.778614646005124);
+      assert.throws(() => bucket('s', 42), { code: 'INVALID_ARGUMENT' });
+      assert.throws(() => bucket(undefined, 'u'), { code: 'INVALID_ARGUMENT' });
+    });
+
+    it('free() releases the instance: later calls throw FREED', () => {
+      const f = example();
+      const ctx = f.context({ user_id: 'u' });
+      f.free();
+      f.free();
+      assert.throws(() => f.isEnabled('new_dashboard', ctx), (e) => e instanceof EdgeflagsError && e.code === 'FREED');
+      assert.throws(() => f.update(EXAMPLE), { code: 'FREED' });
+    });
+
+    it('a freed prepared context rebuilds on use', () => {
+      const f = example();
+      const ctx = f.context({ user_id: 'user:42' });
+      ctx.free();
+      assert.equal(f.isEnabled('dark_mode', ctx), true);
+      f.free();
+    });
+
+    it('survives many instances and contexts without running out of memory', () => {
+      for (let i = 0; i < 300; i++) {
+        const f = example();
+        for (let j = 0; j < 20; j++) f.context({ user_id: `u${j}` }).free();
+        f.free();
+      }
+      const f = example();
+      assert.equal(f.isEnabled('dark_mode', { user_id: 'user:1' }), true);
+      f.free();
+    });
+  });
+};
