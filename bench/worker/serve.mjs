@@ -6,7 +6,7 @@
 //     configured from wrangler.toml, seeded through its own management API
 //     (PUT /v1/ruleset) so the KV layout stays the Worker's business.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -70,17 +70,23 @@ export function edgeflagsWorkerMain() {
 export async function startEdgeflags(flags = logicalFlags(50)) {
   const main = edgeflagsWorkerMain();
   if (!main) throw new Error('the edgeflags Worker is not built (scripts/build-worker.sh)');
-  const { unstable_getMiniflareWorkerOptions } = await import('wrangler');
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(ROOT, 'wrangler.toml'));
-  const { modulesRules, ...rest } = workerOptions;
+  // Bindings as wrangler.toml declares them (vars, KV namespaces), read by
+  // wrangler's own config reader; modules listed explicitly (Miniflare 5).
+  const { unstable_readConfig } = await import('wrangler');
+  const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') }, { hideWarnings: true });
+  const dir = dirname(main);
+  const modules = readdirSync(dir)
+    .filter((f) => /\.(m?js|wasm)$/.test(f))
+    .map((f) => ({ type: f.endsWith('.wasm') ? 'CompiledWasm' : 'ESModule', path: join(dir, f) }))
+    // The entry first.
+    .sort((a, b) => (a.path === main ? -1 : b.path === main ? 1 : 0));
   const w = await start({
-    ...rest,
-    compatibilityDate: rest.compatibilityDate ?? COMPAT_DATE,
-    modules: true,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'], fallthrough: true }, ...(modulesRules ?? [])],
-    scriptPath: main,
-    modulesRoot: dirname(main),
-    bindings: { ...(rest.bindings ?? {}), ADMIN_TOKEN },
+    compatibilityDate: config.compatibility_date ?? COMPAT_DATE,
+    compatibilityFlags: config.compatibility_flags ?? [],
+    modules,
+    modulesRoot: dir,
+    kvNamespaces: (config.kv_namespaces ?? []).map((k) => k.binding),
+    bindings: { ...(config.vars ?? {}), ADMIN_TOKEN },
   });
   const res = await fetch(`${w.url}/v1/ruleset`, {
     method: 'PUT',
