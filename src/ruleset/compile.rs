@@ -214,6 +214,10 @@ impl Checker {
         for (i, item) in self.array(path, v, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
             match item {
                 Value::String(s) if s.len() <= MAX_STRING_LEN => out.push(s.clone().into_boxed_str()),
+                Value::String(s) => self.err(
+                    &idx_path(path, i),
+                    format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
+                ),
                 Value::Number(n) => out.push(number_str(*n).into_boxed_str()),
                 _ => self.err(
                     &idx_path(path, i),
@@ -1011,6 +1015,9 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
                             }
                         }
                         strings.push(s.as_str().into());
+                    }
+                    Value::String(s) => {
+                        c.err(&ip, format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()))
                     }
                     Value::Number(n) => {
                         set.numbers.push(*n);
