@@ -9,9 +9,14 @@
 //! round-trip formatting, so a bucket printed by the CLI parses back to the
 //! same bits.
 
+use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 
 use crate::limits::MAX_JSON_DEPTH;
+
+/// Objects with up to this many members find duplicate keys by scanning
+/// them; larger ones switch to a set (see `Parser::object`).
+const SCAN_KEYS: usize = 16;
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,6 +271,11 @@ impl Parser<'_> {
     fn object(&mut self) -> Result<Value, JsonError> {
         self.pos += 1; // {
         let mut members: Vec<(String, Value)> = Vec::new();
+        // Duplicate keys: a scan of the members is fastest for small
+        // objects, but quadratic for a `flags` object of 10,000 keys (it
+        // was 60% of loading one, bench/ANALYSIS.md); past a few members,
+        // a set of the keys seen.
+        let mut seen: Option<HashSet<String>> = None;
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -278,7 +288,17 @@ impl Parser<'_> {
             }
             let key_pos = self.pos;
             let key = self.string()?;
-            if members.iter().any(|(k, _)| *k == key) {
+            let duplicate = match &mut seen {
+                Some(set) => !set.insert(key.clone()),
+                None if members.len() < SCAN_KEYS => members.iter().any(|(k, _)| *k == key),
+                None => {
+                    let mut set: HashSet<String> = members.iter().map(|(k, _)| k.clone()).collect();
+                    let dup = !set.insert(key.clone());
+                    seen = Some(set);
+                    dup
+                }
+            };
+            if duplicate {
                 self.pos = key_pos;
                 return Err(self.error(&format!("duplicate key \"{key}\"")));
             }
@@ -454,6 +474,19 @@ mod tests {
         let e = Value::parse("{\n  \"a\": tru }").unwrap_err();
         assert_eq!((e.line, e.column), (2, 8));
         assert!(Value::parse(r#"{"a":1,"a":2}"#).unwrap_err().message.contains("duplicate key"));
+        // Past SCAN_KEYS members the check uses a set: a duplicate of an
+        // early key, of a late key, and none at all.
+        let big = |extra: &str| {
+            let keys: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+            format!("{{{},{extra}}}", keys.join(","))
+        };
+        for dup in ["k0", "k16", "k39"] {
+            let e = Value::parse(&big(&format!("\"{dup}\":0"))).unwrap_err();
+            assert!(e.message.contains(&format!("duplicate key \"{dup}\"")), "{dup}: {}", e.message);
+        }
+        let ok = Value::parse(&big("\"k40\":40")).unwrap();
+        assert_eq!(ok.get("k40"), Some(&Value::Number(40.0)));
+        assert_eq!(ok.get("k0"), Some(&Value::Number(0.0)));
         assert!(Value::parse("1e400").is_err());
         assert!(Value::parse("[1,]").is_err());
         assert!(Value::parse("01").is_err());
