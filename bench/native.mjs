@@ -15,7 +15,7 @@ const { values: opt } = parseArgs({
   },
 });
 // The ids benches/core.rs registers, in the order to show them.
-const IDS = ['bucket', 'one_flag/rollout', 'one_flag/rule', 'one_flag/split', 'all_flags/resolve', 'all_flags/evaluate_all', 'load/50_flags'];
+const IDS = ['bucket', 'one_flag/rollout', 'one_flag/rule', 'one_flag/split', 'all_flags/resolve', 'all_flags/evaluate_all', 'load/50_flags', 'load/10000_flags'];
 
 const rows = [];
 for (const id of IDS) {

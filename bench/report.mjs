@@ -387,7 +387,7 @@ async function chart(m, file) {
     });
   });
   svg += `</svg>`;
-  writeFileSync(file.replace(/\.png$/, '.svg'), svg);
+  writeFileSync(join(opt.results, 'chart.svg'), svg);
   try {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({

@@ -49,6 +49,28 @@ fn benches(c: &mut Criterion) {
     c.bench_function("all_flags/evaluate_all", |b| b.iter(|| rs.evaluate_all(black_box(&ctx), 0).len()));
 
     c.bench_function("load/50_flags", |b| b.iter(|| Ruleset::from_json(black_box(RULESET)).map(|r| r.len())));
+
+    // The scale test's largest ruleset: the same mix, 10,000 flags.
+    let big = scaled(10_000);
+    let mut g = c.benchmark_group("load");
+    g.sample_size(10);
+    g.bench_function("10000_flags", |b| b.iter(|| Ruleset::from_json(black_box(&big)).map(|r| r.len())));
+    g.finish();
+}
+
+/// A ruleset of `n` flags made of copies of the 50-flag one, keys suffixed
+/// (`rule_3~7`): the proportions of bench/lib/model.mjs `logicalFlags(n)`.
+fn scaled(n: usize) -> String {
+    let doc = match Value::parse(RULESET) {
+        Ok(d) => d,
+        Err(e) => panic!("bench ruleset: {e}"),
+    };
+    let Some(Value::Object(flags)) = doc.get("flags") else { panic!("bench ruleset has no flags object") };
+    let copies = (0..n).map(|i| {
+        let (k, v) = &flags[i % flags.len()];
+        (format!("{k}~{}", i / flags.len()), v.clone())
+    });
+    Value::Object(vec![("flags".into(), Value::Object(copies.collect()))]).to_json()
 }
 
 criterion_group!(core, benches);
