@@ -33,6 +33,7 @@ const scale = read('scale.json');
 const worker = read('worker.json');
 const native = read('native.json');
 const meta = read('meta.json') ?? {};
+const decompose = read('decompose.json');
 
 const sh = (cmd, args) => {
   try {
@@ -49,8 +50,13 @@ const fmtNs = (x) => (x >= 1e4 ? `${Math.round(x).toLocaleString('en-US')} ns` :
 const fmtKB = (b) => `${(b / 1024).toFixed(1)} KB`;
 const fmtMs = (x) => (x >= 100 ? `${x.toFixed(0)} ms` : x >= 1 ? `${x.toFixed(1)} ms` : `${x.toFixed(2)} ms`);
 const fmtRatio = (x) => (x >= 10 ? `${x.toFixed(0)}x` : `${x.toFixed(2)}x`);
-const table = (head, rows) =>
-  [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+// `align`: one letter per column, l or r; default: first left, the rest right (numbers).
+const table = (head, rows, align) =>
+  [
+    `| ${head.join(' | ')} |`,
+    `|${head.map((_, i) => ((align ? align[i] === 'r' : i > 0) ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 
 const EF = 'edgeflags';
 const EFP = 'edgeflags (prepared ctx)';
@@ -102,7 +108,7 @@ if (micro) {
   for (const x of micro.excluded) rows.push([x.name, '', '', `**not timed**: ${x.why}`]);
   out.push(`## Engines and versions
 
-${table(['engine', 'package', 'version', 'language'], rows)}
+${table(['engine', 'package', 'version', 'language'], rows, 'llll')}
 
 Offline setup per peer: GrowthBook \`GrowthBookClient.initSync({ payload })\`; flagd-core
 \`FlagdCore.setConfigurations(json)\`; Unleash bootstrapped from memory with
@@ -133,7 +139,7 @@ each rollout must serve 20% ± 2 points and each split 50/25/25 ± 2.5 points (a
 standard deviations); single-flag calls must agree with evaluate-all. Engines hash users
 differently, so who is in a rollout differs between engines, but the shares must not.
 
-${table(['engine', 'result', 'rollout share: mean (range over 10 flags)', 'split shares (mean %)'], rows)}`);
+${table(['engine', 'result', 'rollout share: mean (range over 10 flags)', 'split shares (mean %)'], rows, 'llrr')}`);
 }
 
 // ------------------------------------------------------------ main table
@@ -219,7 +225,7 @@ A page that loads a ruleset and evaluates one flag, bundled and minified by esbu
 ${sizes.esbuild} for the browser (\`process.env.NODE_ENV\` = production), plus the \`.wasm\` the page
 fetches. gzip -9, each file compressed on its own.
 
-${table(['engine', 'JS', 'wasm', 'total raw', 'total gzip -9', ''], rows)}`);
+${table(['engine', 'JS', 'wasm', 'total raw', 'total gzip -9', ''], rows, 'lrrrrl')}`);
   const mine = sizes.rows.find((r) => r.name === EF && !r.missing && !r.error);
   const smallest = sizes.rows.filter((r) => !isOurs(r.name) && r.platform === 'browser' && !r.error).sort((a, b) => a.totalGzip - b.totalGzip)[0];
   targets.push({
@@ -295,7 +301,7 @@ separate process) runs for ${worker.results[0]?.seconds ?? '?'} s per row, each 
 1,000 users in its query string. Load generator and server share the ${cpus.length} cores, so these
 are relative figures. Both Workers compile their ruleset once per isolate.
 
-${table(['worker', 'endpoint', 'connections', 'req/s', 'p50', 'p99', 'errors'], rows)}${
+${table(['worker', 'endpoint', 'connections', 'req/s', 'p50', 'p99', 'errors'], rows, 'llrrrrr')}${
     worker.excluded.length ? '\n\nNot loaded: ' + worker.excluded.map((x) => `${x.name}: ${x.why}`).join('; ') : ''
   }`);
   for (const c of [...new Set(worker.results.map((r) => r.connections))]) {
@@ -321,6 +327,18 @@ reused context; median estimate with its confidence interval.
 ${table(['bench', 'time', '95% interval'], native.rows.map((r) => [`\`${r.id}\``, `**${fmtNs(r.median)}**`, `${fmtNs(r.low)} – ${fmtNs(r.high)}`]))}`);
 }
 
+// ------------------------------------------------------------ decomposition
+if (decompose) {
+  out.push(`## Where an edgeflags call spends its time
+
+\`bench/decompose.mjs\`, same loops, same run: the parts of a call timed on their own
+(median of 5, ns per call). The difference between the on/off row and another
+flag's row is that flag's evaluation in wasm; the on/off row itself is the fixed
+cost of crossing into wasm and back plus the JS around it.
+
+${table(['what', 'ns per call'], decompose.rows.map((r) => [r.label, fmtNs(r.ns.median)]))}`);
+}
+
 // ------------------------------------------------------------ targets
 out.splice(
   3,
@@ -330,6 +348,7 @@ out.splice(
 ${table(
   ['target', 'edgeflags', 'best peer', 'ratio', 'result'],
   targets.map((t) => [t.target, t.measured, t.peer, t.ratio ?? '–', t.ok === undefined ? 'not measured' : t.ok ? 'pass' : '**miss**']),
+  'lrrrl',
 )}`,
 );
 

@@ -71,6 +71,9 @@ if want worker; then
 fi
 
 mkdir -p bench/results
+# Results of the parts run now are rewritten; stale ones must not survive a part that skips.
+for part in ${ONLY//,/ }; do rm -f "bench/results/$part.json"; done
+want micro && rm -f bench/results/decompose.json
 node bench/generate.mjs
 node -e "const os=require('os');require('fs').writeFileSync('bench/results/meta.json',JSON.stringify({loadavg:os.loadavg(),shared:process.env.EDGEFLAGS_BENCH_SHARED==='1',quick:$QUICK}))"
 
@@ -82,7 +85,10 @@ if [ "$QUICK" = 1 ]; then
 else
   MICRO=(--runs 5 --run-ms 250 --warm-ms 300); WORKER=(--seconds 8); NATIVE=(--warm-up-time 1 --measurement-time 3)
 fi
-if want micro; then say "main table (micro.mjs)"; node micro.mjs "${MICRO[@]}"; fi
+if want micro; then
+  say "main table (micro.mjs)"; node micro.mjs "${MICRO[@]}"
+  say "one edgeflags call, part by part (decompose.mjs)"; node decompose.mjs
+fi
 if want sizes; then say "bundle sizes (sizes.mjs)"; node sizes.mjs; fi
 if want scale; then say "scale (scale.mjs)"; node scale.mjs; fi
 if want worker; then say "Worker load (worker-bench.mjs)"; node worker-bench.mjs "${WORKER[@]}"; fi
