@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The Worker's tests: builds the Worker if needed (scripts/build-worker.sh,
+# release profile), then runs tests/worker/*.test.mjs under `node --test`:
+# the built Worker in the real Workers runtime (workerd via Miniflare's
+# programmatic API), KV seeded by each test, real upstream servers on
+# 127.0.0.1 for the routing tests, and the shared bucketing vectors from
+# ../shared (beside the checkout).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+if [ ! -f "$ROOT/../shared/vectors/bucketing.json" ]; then
+  echo "test-worker: $ROOT/../shared/vectors/bucketing.json is missing (shared/ must sit beside the checkout)" >&2
+  exit 1
+fi
+bash scripts/build-worker.sh
+# Each test file starts its own workerd; a hung runtime must not hang CI.
+node --test --test-reporter=spec --test-timeout=120000 tests/worker/*.test.mjs

@@ -1,0 +1,198 @@
+// The read side: evaluate one flag and all flags (GET with query, headers
+// and cookies; POST with a JSON context), X-Active-Flags, request.cf,
+// GET /v1/ruleset with ETag/304, /v1/status, and CORS.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { exampleText, json, putRuleset, startWorker } from "./helpers.mjs";
+
+let w;
+before(async () => {
+  w = await startWorker({ ALLOWED_ORIGINS: "https://app.example, https://admin.example" });
+  const r = await putRuleset(w, exampleText());
+  assert.equal(r.status, 200, await r.text());
+});
+after(() => w?.close());
+
+describe("GET /v1/flags/{key}", () => {
+  test("query parameters are context attributes", async () => {
+    const r = await w.fetch("/v1/flags/max_upload_mb?plan=enterprise");
+    assert.equal(r.status, 200);
+    const b = await json(r);
+    assert.deepEqual(b, { key: "max_upload_mb", version: 1, value: 1000, variant: "huge", reason: "TARGETING_MATCH", ruleId: "enterprise" });
+    const pro = await json(await w.fetch("/v1/flags/max_upload_mb?plan=pro"));
+    assert.equal(pro.value, 100);
+    assert.equal(pro.ruleId, "paid");
+    const none = await json(await w.fetch("/v1/flags/max_upload_mb"));
+    assert.deepEqual([none.value, none.reason], [10, "DEFAULT"]);
+  });
+
+  test("the user id comes from X-User-Id, else the user cookie", async () => {
+    const hdr = await json(await w.fetch("/v1/flags/dark_mode", { headers: { "X-User-Id": "user:42" } }));
+    assert.deepEqual([hdr.value, hdr.reason, hdr.ruleId], [true, "TARGETING_MATCH", "users"]);
+    const cookie = await json(await w.fetch("/v1/flags/dark_mode", { headers: { Cookie: "theme=x; ef_uid=user:1" } }));
+    assert.equal(cookie.value, true);
+    const other = await json(await w.fetch("/v1/flags/dark_mode", { headers: { "X-User-Id": "user:2" } }));
+    assert.equal(other.value, false);
+    // An explicit user_id in the query wins over the header.
+    const q = await json(await w.fetch("/v1/flags/dark_mode?user_id=user:3", { headers: { "X-User-Id": "user:42" } }));
+    assert.equal(q.value, false);
+  });
+
+  test("request.cf attributes (country) fill in, explicit ones win", async () => {
+    const kp = await json(await w.fetch("/v1/flags/new_checkout?user_id=user:5", { cf: { country: "KP" } }));
+    assert.deepEqual([kp.value, kp.ruleId], [false, "blocked-regions"]);
+    const us = await json(await w.fetch("/v1/flags/new_checkout?user_id=user:5&country=US", { cf: { country: "KP" } }));
+    assert.notEqual(us.ruleId, "blocked-regions");
+  });
+
+  test("default: unknown flag is 404 with the default; a mismatched default is served", async () => {
+    const r = await w.fetch("/v1/flags/no_such_flag?default=42");
+    assert.equal(r.status, 404);
+    const b = await json(r);
+    assert.equal(b.value, 42);
+    assert.equal(b.reason, "ERROR");
+    assert.equal(b.errorCode, "FLAG_NOT_FOUND");
+    assert.equal(b.error.code, "FLAG_NOT_FOUND");
+    const m = await json(await w.fetch("/v1/flags/new_dashboard?default=blue"));
+    assert.deepEqual([m.value, m.reason, m.errorCode], ["blue", "ERROR", "TYPE_MISMATCH"]);
+  });
+
+  test("X-Active-Flags names the flag when its value is truthy", async () => {
+    const on = await w.fetch("/v1/flags/new_dashboard");
+    assert.equal(on.headers.get("x-active-flags"), "new_dashboard");
+    const off = await w.fetch("/v1/flags/maintenance");
+    assert.equal(off.headers.get("x-active-flags"), "");
+    assert.equal(on.headers.get("x-edgeflags-version"), "1");
+    assert.equal(on.headers.get("cache-control"), "private, no-store");
+    assert.equal(on.headers.get("x-edgeflags-stale"), null);
+  });
+
+  test("HEAD is answered like GET, without a body", async () => {
+    const r = await w.fetch("/v1/flags/new_dashboard", { method: "HEAD" });
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), "");
+  });
+});
+
+describe("POST /v1/flags[/{key}]", () => {
+  test("context from the body; it wins over X-User-Id", async () => {
+    const r = await w.fetch("/v1/flags/dark_mode", {
+      method: "POST",
+      headers: { "X-User-Id": "user:2", "Content-Type": "application/json" },
+      body: JSON.stringify({ context: { user_id: "user:42" }, default: false }),
+    });
+    assert.equal(r.status, 200);
+    assert.equal((await json(r)).value, true);
+  });
+
+  test("all flags: every flag of the ruleset, defaults for unknown keys, X-Active-Flags", async () => {
+    const r = await w.fetch("/v1/flags", {
+      method: "POST",
+      body: JSON.stringify({ context: { user_id: "user:1", plan: "enterprise", country: "US" }, defaults: { ghost: "boo", new_dashboard: 3 } }),
+    });
+    assert.equal(r.status, 200);
+    const b = await json(r);
+    const example = JSON.parse(exampleText());
+    assert.deepEqual(Object.keys(b.flags).filter((k) => k !== "ghost"), Object.keys(example.flags));
+    assert.deepEqual(b.flags.ghost, { value: "boo", reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
+    assert.equal(b.flags.new_dashboard.errorCode, "TYPE_MISMATCH");
+    assert.equal(b.flags.max_upload_mb.value, 1000);
+    assert.equal(b.flags.dark_mode.value, true);
+    assert.equal(b.flags.search_indexing.reason, "DISABLED");
+    const truthy = (v) => v !== null && v !== false && v !== 0 && v !== "";
+    const expected = Object.entries(b.flags)
+      .filter(([, e]) => !e.errorCode && truthy(e.value))
+      .map(([k]) => k);
+    assert.deepEqual(r.headers.get("x-active-flags").split(","), expected);
+    assert.ok(expected.includes("dark_mode") && !expected.includes("maintenance"));
+  });
+
+  test("GET /v1/flags evaluates everything from the query", async () => {
+    const b = await json(await w.fetch("/v1/flags?plan=pro", { headers: { "X-User-Id": "user:42" } }));
+    assert.equal(b.version, 1);
+    assert.equal(b.flags.max_upload_mb.value, 100);
+    assert.equal(b.flags.dark_mode.value, true);
+  });
+
+  test("an empty body is an empty context", async () => {
+    const r = await w.fetch("/v1/flags/new_dashboard", { method: "POST" });
+    assert.equal(r.status, 200);
+    assert.equal((await json(r)).value, true);
+  });
+});
+
+describe("GET /v1/ruleset", () => {
+  test("serves the current document with a strong ETag and 304 on If-None-Match", async () => {
+    const r = await w.fetch("/v1/ruleset");
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get("etag"), '"1"');
+    const doc = await json(r);
+    const example = JSON.parse(exampleText());
+    assert.deepEqual(doc, { ...example, version: 1 });
+    for (const inm of ['"1"', 'W/"1"', '"0", "1"', "*"]) {
+      const c = await w.fetch("/v1/ruleset", { headers: { "If-None-Match": inm } });
+      assert.equal(c.status, 304, inm);
+      assert.equal(c.headers.get("etag"), '"1"');
+      assert.equal(await c.text(), "");
+    }
+    const miss = await w.fetch("/v1/ruleset", { headers: { "If-None-Match": '"0"' } });
+    assert.equal(miss.status, 200);
+    await miss.arrayBuffer();
+  });
+});
+
+describe("GET /v1/status", () => {
+  test("reports the loaded version and compiles once per isolate", async () => {
+    for (let i = 0; i < 20; i++) await (await w.fetch(`/v1/flags/new_search?user_id=u${i}`)).arrayBuffer();
+    const s = await json(await w.fetch("/v1/status"));
+    assert.equal(s.ready, true);
+    assert.equal(s.version, 1);
+    assert.equal(s.stale, null);
+    assert.equal(s.routes, 1);
+    // The PUT compiled it once; 20 evaluations (revalidating every time,
+    // REVALIDATE_SECONDS=0) never parsed it again.
+    assert.equal(s.compiles, 1);
+    assert.equal(s.revalidateSeconds, 0);
+  });
+});
+
+describe("CORS", () => {
+  test("preflight from an allowed origin", async () => {
+    const r = await w.fetch("/v1/flags", {
+      method: "OPTIONS",
+      headers: { Origin: "https://app.example", "Access-Control-Request-Method": "POST" },
+    });
+    assert.equal(r.status, 204);
+    assert.equal(r.headers.get("access-control-allow-origin"), "https://app.example");
+    assert.match(r.headers.get("access-control-allow-methods"), /POST/);
+    assert.match(r.headers.get("access-control-allow-headers"), /If-None-Match/);
+    assert.match(r.headers.get("vary"), /Origin/);
+  });
+
+  test("simple requests echo allowed origins and expose our headers; others get nothing", async () => {
+    const ok = await w.fetch("/v1/ruleset", { headers: { Origin: "https://admin.example" } });
+    assert.equal(ok.headers.get("access-control-allow-origin"), "https://admin.example");
+    assert.match(ok.headers.get("access-control-expose-headers"), /ETag/);
+    assert.match(ok.headers.get("access-control-expose-headers"), /X-Active-Flags/);
+    await ok.arrayBuffer();
+    const evil = await w.fetch("/v1/ruleset", { headers: { Origin: "https://evil.example" } });
+    assert.equal(evil.headers.get("access-control-allow-origin"), null);
+    await evil.arrayBuffer();
+    // Errors carry CORS headers too, so browsers can read them.
+    const e = await w.fetch("/v1/nope", { headers: { Origin: "https://app.example" } });
+    assert.equal(e.status, 404);
+    assert.equal(e.headers.get("access-control-allow-origin"), "https://app.example");
+    await e.arrayBuffer();
+  });
+
+  test("ALLOWED_ORIGINS=* allows any origin", async () => {
+    const any = await startWorker({ ALLOWED_ORIGINS: "*" });
+    try {
+      const r = await any.fetch("/v1/status", { headers: { Origin: "https://whoever.example" } });
+      assert.equal(r.headers.get("access-control-allow-origin"), "*");
+      await r.arrayBuffer();
+    } finally {
+      await any.close();
+    }
+  });
+});
