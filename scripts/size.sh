@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prints the size of what a browser downloads from the npm package (the
 # wasm and the JS of dist/web.js), raw and gzip -9. Fails only above the CI
-# limit (60 KB gzipped); the goal is 30 KB (issue 3).
+# limit (60 KB gzipped); the goal is 30 KB (issue 3). `--no-fail` only
+# prints (the build uses it; scripts/test-pkg.sh runs the check).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -25,7 +26,7 @@ done
 kb=$(awk -v b="$total_gz" 'BEGIN { printf "%.1f", b / 1024 }')
 printf '%-30s %10d %10d  (%s KB gz; goal %d KB, limit %d KB)\n' total "$total_raw" "$total_gz" \
   "$kb" $((GOAL_GZ / 1024)) $((LIMIT_GZ / 1024))
-if [ "$total_gz" -gt "$LIMIT_GZ" ]; then
+if [ "$total_gz" -gt "$LIMIT_GZ" ] && [ "${1:-}" != "--no-fail" ]; then
   echo "size: the browser download is over the $((LIMIT_GZ / 1024)) KB gzip limit" >&2
   exit 1
 fi

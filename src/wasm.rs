@@ -241,7 +241,10 @@ impl Engine {
 
 /// What the JS side caches per load, as one JSON object:
 /// `{"version", "reasons": [names by code], "attributes": [names by slot],
-/// "flags": [[key, type, [variant names], [variant values]], ...]}`.
+/// "flags": [[key, type, [variant names], [variant values], timed], ...]}`
+/// where `timed` is 1 when the flag's resolution depends on the clock
+/// ([`Ruleset::depends_on_time`]): the JS side reads the clock only for
+/// those, and caches the others' resolutions in prepared contexts.
 pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
     let mut out = String::with_capacity(64 + rs.len() * 64);
     out.push_str("{\"version\":");
@@ -269,7 +272,7 @@ pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
             }
             v.value.write_json(&mut out);
         }
-        out.push_str("]]");
+        out.push_str(if rs.depends_on_time(FlagId(i as u32)) { "],1]" } else { "],0]" });
     }
     out.push_str("]}");
     out

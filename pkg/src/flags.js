@@ -9,11 +9,18 @@
 // read against those tables. Values returned to callers are the cached,
 // deeply frozen variant values: no decoding per call.
 //
+// The clock is read only for flags whose result depends on it (schedules,
+// `timed` in the load metadata); the others get 0.
+//
 // Contexts: a `PreparedContext` (`flags.context(attrs)`) is built in wasm
-// once and reused. A plain object per call is copied attribute by
+// once and reused. It is immutable, so it also remembers each untimed
+// flag's packed result until the ruleset changes: a page asking the same
+// flag on every render crosses into wasm once. A plain object per call is copied attribute by
 // attribute (only the attributes the ruleset reads) into the engine's
 // scratch context; slots whose primitive value is unchanged since the last
-// call are not sent again, so a reused user costs no string crossing.
+// call are not sent again, so a reused user costs no string crossing, and
+// while the scratch context is unchanged the untimed flags' results are
+// remembered as for a prepared context (stamped with a scratch version).
 //
 // This module does not load the wasm: each entry (web.js, node.js,
 // node-cjs.js, workerd.js) initialises the glue first, then re-exports it.
@@ -27,6 +34,9 @@ const NO_RESOLUTION = 0xffffffff;
 const SMALL_ATTRIBUTES = 32;
 // A scratch slot whose JS-side value cannot be trusted to be unchanged.
 const DIRTY = Object.freeze({});
+// Prepared contexts remember results only for rulesets up to this many
+// flags (4 bytes per flag per context).
+const MEMO_MAX_FLAGS = 16384;
 
 /** An edgeflags failure: a real `Error` with a stable `code`. */
 export class EdgeflagsError extends Error {
@@ -135,6 +145,11 @@ export class PreparedContext {
     this._attrs = snapshot(attrs);
     this._ctx = undefined;
     this._key = null;
+    // Packed results + 1 (0: not yet) of untimed flags, for ruleset
+    // generation _memoGen; and the whole evaluate-all array.
+    this._memo = undefined;
+    this._memoGen = -1;
+    this._all = undefined;
     if (this._handle() === undefined) {
       throw contextError(this._error || 'invalid context');
     }
@@ -186,6 +201,7 @@ export class Flags {
     }
     this._now = now || Date.now;
     this._overrides = new Map();
+    this._gen = 0;
     this._engine = new Engine();
     try {
       this._load(ruleset);
@@ -222,10 +238,14 @@ export class Flags {
     const keys = new Array(n);
     const types = new Array(n);
     const base = new Int32Array(n + 1);
+    const timed = new Uint8Array(n);
+    let anyTimed = false;
     const names = [];
     const values = [];
     for (let i = 0; i < n; i++) {
-      const [key, type, vnames, vvalues] = flags[i];
+      const [key, type, vnames, vvalues, isTimed] = flags[i];
+      timed[i] = isTimed;
+      anyTimed = anyTimed || isTimed === 1;
       index.set(key, i);
       keys[i] = key;
       types[i] = type;
@@ -239,8 +259,14 @@ export class Flags {
     const truthyTable = new Uint8Array(values.length);
     for (let j = 0; j < values.length; j++) truthyTable[j] = truthy(values[j]) ? 1 : 0;
     const attrs = meta.attributes;
+    this._gen++;
     this._index = index;
     this._keys = keys;
+    this._timed = timed;
+    this._anyTimed = anyTimed;
+    this._memoOk = n <= MEMO_MAX_FLAGS;
+    // evaluateAll entries, shared and frozen, by variant slot * 8 + reason.
+    this._entries = new Array(values.length * 8);
     this._types = types;
     this._base = base;
     this._names = names;
@@ -254,6 +280,11 @@ export class Flags {
     this._attrsKey = attrs.join('\u0000');
     // The engine's scratch context starts empty after every load.
     this._vals = new Array(attrs.length).fill(undefined);
+    this._scratchVer = 1;
+    this._memoStamp = this._memoOk ? new Uint32Array(n) : undefined;
+    this._memoVal = this._memoOk ? new Uint32Array(n) : undefined;
+    this._allVer = 0;
+    this._allMemo = undefined;
     this._live = [];
     this._inLive = new Uint8Array(attrs.length);
     this._seen = new Float64Array(attrs.length);
@@ -267,27 +298,75 @@ export class Flags {
 
   // The packed resolution of flag i, or NO_RESOLUTION for an unusable context.
   _res(i, ctx) {
-    if (ctx === undefined || ctx === null) return this._engine.resolve(i, this._empty, this._now());
+    const now = this._timed[i] === 1 ? this._now() : 0;
+    if (ctx === undefined || ctx === null) return this._engine.resolve(i, this._empty, now);
     if (ctx instanceof PreparedContext) {
-      if (ctx._flags === this) {
-        const h = ctx._handle();
-        return h === undefined ? NO_RESOLUTION : this._engine.resolve(i, h, this._now());
-      }
+      if (ctx._flags === this) return this._resPrepared(i, ctx, now);
       ctx = ctx._attrs;
     }
-    return this._sync(ctx) ? this._engine.resolve_scratch(i, this._now()) : NO_RESOLUTION;
+    if (!this._sync(ctx)) return NO_RESOLUTION;
+    if (this._timed[i] === 1 || !this._memoOk) return this._engine.resolve_scratch(i, now);
+    const ver = this._scratchVer;
+    if (this._memoStamp[i] === ver) return this._memoVal[i];
+    const r = this._engine.resolve_scratch(i, 0);
+    this._memoStamp[i] = ver;
+    this._memoVal[i] = r;
+    return r;
+  }
+
+  // The scratch context changed: its remembered results are stale.
+  _touch() {
+    if (++this._scratchVer === 0xffffffff) {
+      this._scratchVer = 1;
+      if (this._memoStamp !== undefined) this._memoStamp.fill(0);
+    }
+  }
+
+  _resPrepared(i, ctx, now) {
+    let memo = ctx._memo;
+    if (ctx._memoGen !== this._gen) {
+      memo = ctx._memo = ctx._all = undefined;
+      ctx._memoGen = this._gen;
+    }
+    if (memo !== undefined && memo[i] !== 0) return memo[i] - 1;
+    // An evaluate-all array is kept only for rulesets with no timed flag.
+    if (ctx._all !== undefined) return ctx._all[i];
+    const h = ctx._handle();
+    if (h === undefined) return NO_RESOLUTION;
+    const r = this._engine.resolve(i, h, now);
+    if (this._timed[i] === 0 && this._memoOk) {
+      if (memo === undefined) memo = ctx._memo = new Uint32Array(this._keys.length);
+      memo[i] = r + 1;
+    }
+    return r;
   }
 
   _resAll(ctx) {
-    if (ctx === undefined || ctx === null) return this._engine.resolve_all(this._empty, this._now());
+    if (ctx === undefined || ctx === null) return this._engine.resolve_all(this._empty, this._anyTimed ? this._now() : 0);
     if (ctx instanceof PreparedContext) {
       if (ctx._flags === this) {
+        if (ctx._memoGen === this._gen && ctx._all !== undefined) return ctx._all;
         const h = ctx._handle();
-        return h === undefined ? undefined : this._engine.resolve_all(h, this._now());
+        if (h === undefined) return undefined;
+        const all = this._engine.resolve_all(h, this._anyTimed ? this._now() : 0);
+        if (!this._anyTimed) {
+          if (ctx._memoGen !== this._gen) {
+            ctx._memo = undefined;
+            ctx._memoGen = this._gen;
+          }
+          ctx._all = all;
+        }
+        return all;
       }
       ctx = ctx._attrs;
     }
-    return this._sync(ctx) ? this._engine.resolve_all_scratch(this._now()) : undefined;
+    if (!this._sync(ctx)) return undefined;
+    if (this._anyTimed) return this._engine.resolve_all_scratch(this._now());
+    if (this._allVer !== this._scratchVer) {
+      this._allMemo = this._engine.resolve_all_scratch(0);
+      this._allVer = this._scratchVer;
+    }
+    return this._allMemo;
   }
 
   // Brings the scratch context to the attributes of a plain object;
@@ -336,6 +415,7 @@ export class Flags {
         if (vals[i] !== undefined) {
           this._engine.clear(i);
           vals[i] = undefined;
+          this._touch();
         }
       }
     }
@@ -350,6 +430,7 @@ export class Flags {
   _set(i, v) {
     const e = this._engine;
     const vals = this._vals;
+    this._touch();
     switch (typeof v) {
       case 'string':
         e.set_str(i, v);
@@ -474,7 +555,7 @@ export class Flags {
     return out;
   }
 
-  /** Every flag for one context, in ruleset order (then overridden keys not in the ruleset). */
+  /** Every flag for one context, in ruleset order (then overridden keys not in the ruleset); the entries are shared and frozen. */
   evaluateAll(context) {
     const packed = this._resAll(context);
     const out = {};
@@ -490,7 +571,11 @@ export class Flags {
       } else {
         const r = packed[i];
         const j = this._base[i] + (r & 1023);
-        e = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] };
+        const slot = j * 8 + ((r >>> 10) & 7);
+        e = this._entries[slot];
+        if (e === undefined) {
+          e = this._entries[slot] = Object.freeze({ value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] });
+        }
       }
       put(out, key, e);
     }

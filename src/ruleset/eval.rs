@@ -367,4 +367,32 @@ mod tests {
         assert_eq!(Resolution::rule_id_of_code(&rs, f, 2 << 24 | 7), None);
         assert_eq!(Resolution::rule_id_of_code(&rs, FlagId(99), 2 << 24), None);
     }
+
+    #[test]
+    fn depends_on_time_follows_schedules_through_prerequisites() {
+        let rs = Ruleset::from_json(
+            r#"{"flags": {
+                "plain": {"percentage": 20},
+                "sched": {"schedule": {"type": "linear", "start": "2026-01-01T00:00:00Z", "duration_hours": 48}},
+                "rule_sched": {"rules": [{"conditions": [], "schedule": {"steps": [[0, 10]], "start": "2026-01-01"}}]},
+                "needs_sched": {"prerequisites": [{"flag": "sched"}], "users": ["u1"]},
+                "needs_plain": {"prerequisites": [{"flag": "plain"}]}
+            }}"#,
+        )
+        .unwrap();
+        let timed = |k: &str| rs.depends_on_time(rs.flag_id(k).unwrap());
+        assert!(!timed("plain") && !timed("needs_plain"));
+        assert!(timed("sched") && timed("rule_sched") && timed("needs_sched"));
+        assert!(!rs.depends_on_time(FlagId(99)));
+        // What it promises: an untimed flag resolves the same at any time.
+        let day = 86_400_000;
+        for u in ["u1", "u2", "u3", "u4", "u5"] {
+            let ctx = Context::with_user(u);
+            for k in ["plain", "needs_plain"] {
+                let id = rs.flag_id(k).unwrap();
+                let r0 = rs.resolve(id, &ctx, 0);
+                assert!([day * 20_000, day * 20_455, i64::MAX].iter().all(|&t| rs.resolve(id, &ctx, t) == r0));
+            }
+        }
+    }
 }

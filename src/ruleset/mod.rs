@@ -165,6 +165,25 @@ impl Ruleset {
         out
     }
 
+    /// Whether the resolution of flag `id` can change with the evaluation
+    /// time alone: it (or a prerequisite, transitively) has a schedule.
+    /// For every other flag, a fixed context always resolves the same way,
+    /// so a binding may cache the resolution per context. `false` for an
+    /// unknown id.
+    pub fn depends_on_time(&self, id: FlagId) -> bool {
+        self.depends_on_time_at(id, 0)
+    }
+
+    fn depends_on_time_at(&self, id: FlagId, depth: usize) -> bool {
+        let Some(f) = self.flags.get(id.index()) else { return false };
+        let timed = |s: &Serve| matches!(s, Serve::Rollout { percentage: Percentage::Schedule(_), .. });
+        f.fallthrough.as_ref().is_some_and(timed)
+            || f.rules.iter().any(|r| timed(&r.serve))
+            // Chains are acyclic and depth-limited at load; the guard only
+            // makes that a local fact (too deep counts as timed: never cached).
+            || f.prerequisites.iter().any(|p| depth >= crate::limits::MAX_PREREQUISITE_DEPTH || self.depends_on_time_at(p.flag, depth + 1))
+    }
+
     /// Flags that are candidates for cleanup at time `now`, with why.
     pub fn stale_flags(&self, now: Millis) -> Vec<(&Flag, Vec<StaleReason>)> {
         let mut out = Vec::new();

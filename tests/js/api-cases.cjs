@@ -308,6 +308,49 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
       f.free();
     });
 
+    it('remembers results only while they cannot change: ruleset and clock', () => {
+      const rule = (plan) => ({ flags: { a: { rules: [{ conditions: [{ attribute: 'plan', op: 'eq', value: plan }], variant: 'on' }] } } });
+      const f = new Flags(rule('pro'));
+      const ctx = f.context({ plan: 'pro' });
+      const plain = { plan: 'pro' };
+      for (let k = 0; k < 3; k++) {
+        assert.equal(f.isEnabled('a', ctx), true);
+        assert.equal(f.isEnabled('a', plain), true);
+        assert.equal(f.evaluateAll(ctx).a.value, true);
+        assert.equal(f.evaluateAll(plain).a.value, true);
+      }
+      // Same attributes read, other values: every remembered result is dropped.
+      f.update(rule('team'));
+      assert.equal(f.isEnabled('a', ctx), false);
+      assert.equal(f.isEnabled('a', plain), false);
+      assert.equal(f.evaluateAll(ctx).a.value, false);
+      assert.equal(f.evaluateAll(plain).a.value, false);
+      plain.plan = 'team';
+      assert.equal(f.evaluateAll(plain).a.value, true);
+      assert.equal(f.isEnabled('a', plain), true);
+      f.free();
+
+      // A schedule: the same context changes with the clock alone.
+      let now = Date.parse('2026-01-01T00:00:00Z');
+      const g = new Flags(
+        { flags: { ramp: { schedule: { type: 'linear', start: '2026-01-01T00:00:00Z', duration_hours: 100 } }, fixed: { percentage: 50 } } },
+        { now: () => now },
+      );
+      const ids = users.slice(0, 60);
+      const prepared = ids.map((u) => g.context({ user_id: u }));
+      const count = (ctxs) => ctxs.filter((c) => g.isEnabled('ramp', c)).length;
+      const plains = ids.map((u) => ({ user_id: u }));
+      assert.equal(count(prepared), 0);
+      assert.equal(count(plains), 0);
+      assert.equal(g.activeFlags(prepared[0]).includes('ramp'), false);
+      now += 100 * 3600 * 1000;
+      assert.equal(count(prepared), ids.length);
+      assert.equal(count(plains), ids.length);
+      assert.equal(g.activeFlags(prepared[0]).includes('ramp'), true);
+      assert.equal(g.evaluateAll(plains[0]).ramp.value, true);
+      g.free();
+    });
+
     it('evaluates a context prepared by another instance through its attributes', () => {
       const a = example();
       const b = new Flags({ flags: { pro: { rules: [{ conditions: [{ attribute: 'plan', op: 'eq', value: 'pro' }], variant: 'on' }] } } });

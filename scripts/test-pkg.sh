@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The npm package's tests (issue 3), on a fresh clone and when run twice:
+# builds pkg/dist/ (scripts/build-pkg.sh) and the native CLI, then runs
+# every suite in tests/js/ under node --test:
+#   api.test.mjs / api.test.cjs   the API over the ESM and the CJS build
+#   seeds-pattern.test.mjs        the seeds' enable/disable test pattern
+#   vectors.test.mjs              the shared bucketing vectors in Node
+#   sync.test.mjs                 syncFlags against a local ETag/304 server
+#   cli-compare.test.mjs          10,000 contexts: package == native CLI
+#   pack.test.mjs                 npm pack, installed into a fresh folder
+#   browser.test.mjs              headless Chromium: plain module page + Vite app
+#   worker.test.mjs               a JS Worker using the package, in workerd
+# and last the size check (scripts/size.sh: fails above 60 KB gzipped).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+[ -f "$ROOT/../shared/vectors/bucketing.json" ] || { echo "test-pkg: ../shared/ must sit beside the checkout" >&2; exit 1; }
+
+bash scripts/build-pkg.sh
+# The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
+cargo build -q --release --bin edgeflags
+# The Vite app and the JS Worker import the package by name, as users do.
+mkdir -p tests/js/node_modules
+ln -sfn ../../../pkg tests/js/node_modules/edgeflags
+
+node --test --test-timeout=600000 tests/js/*.test.mjs tests/js/*.test.cjs
+
+echo "== size check (browser download, gzip -9)"
+bash scripts/size.sh

@@ -1,0 +1,22 @@
+// A small Vite app using the package by name, as a frontend would: Vite
+// resolves `edgeflags` through the exports map (the browser build) and
+// emits the .wasm as an asset. The page renders by flag, then runs the
+// shared vectors and leaves the outcome in window.__result for the test.
+import { Flags, bucket, EdgeflagsError } from 'edgeflags';
+import { checkVectors } from '../vectors-body.js';
+
+const flags = new Flags({ version: 2, flags: { new_dashboard: { users: ['user:42'] }, banner: { percentage: 50 } } });
+const user = { user_id: new URLSearchParams(location.search).get('user') || 'user:42' };
+document.querySelector('#dashboard').textContent = flags.isEnabled('new_dashboard', user) ? 'New dashboard' : 'Old dashboard';
+
+let invalid = null;
+try {
+  new Flags({ flags: { x: { percentage: -1 } } });
+} catch (e) {
+  invalid = { isEdgeflagsError: e instanceof EdgeflagsError, code: e.code, path: e.problems[0] && e.problems[0].path };
+}
+
+const { cases } = await (await fetch('/vectors.json')).json();
+const vectors = checkVectors({ Flags, bucket }, cases);
+document.querySelector('#status').textContent = `${vectors.count} vectors, ${vectors.failures.length} failures`;
+window.__result = { vectors, invalid, banner: flags.evaluate('banner', user), version: flags.version };

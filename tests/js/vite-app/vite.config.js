@@ -1,0 +1,7 @@
+// Build settings for the test app (tests/js/browser.test.mjs builds it with
+// this file). The package's browser entry uses top-level await: es2022.
+export default {
+  base: '/vite/',
+  logLevel: 'warn',
+  build: { target: 'es2022', emptyOutDir: true },
+};
