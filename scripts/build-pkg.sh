@@ -14,9 +14,12 @@ cd "$ROOT"
 DIST=pkg/dist
 WASM_IN=target/wasm32-unknown-unknown/release/edgeflags.wasm
 
-# opt-level "z" for the wasm only: measured smaller than the workspace's
-# opt-level 3 after wasm-opt (scripts/size.sh), and evaluation stays fast.
-level="${EDGEFLAGS_WASM_OPT_LEVEL:-z}"
+# The wasm's opt-level (the native builds keep the workspace's 3). Measured
+# here after wasm-opt -Oz, browser download gzipped / 10,000-flag load in
+# Node: "z" 87 KB / ~50 ms, "s" 93 KB / ~38 ms, 3 101 KB / ~39 ms. "s" keeps
+# the load target (issue 5: <= 50 ms) at the smallest size that does.
+# EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it for measurements.
+level="${EDGEFLAGS_WASM_OPT_LEVEL:-s}"
 case "$level" in s | z) level="\"$level\"" ;; esac
 cargo build --release --target wasm32-unknown-unknown -p edgeflags --lib --features wasm \
   --config "profile.release.opt-level=$level"

@@ -10,6 +10,7 @@
 #   pack.test.mjs                 npm pack, installed into a fresh folder
 #   browser.test.mjs              headless Chromium: plain module page + Vite app
 #   worker.test.mjs               a JS Worker using the package, in workerd
+#   types.test.mjs                tsc --noEmit --strict over index.d.ts usage
 # and last the size check (scripts/size.sh: fails above 60 KB gzipped).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -20,8 +21,14 @@ cd "$ROOT"
 bash scripts/build-pkg.sh
 # The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
 cargo build -q --release --bin edgeflags
-# The Vite app and the JS Worker import the package by name, as users do.
-mkdir -p tests/js/node_modules
+# tests/js's own dev dependency (typescript, for the type check), installed
+# from its lockfile only when missing or changed; npm prunes the link below,
+# so it is made afterwards.
+if [ ! -f tests/js/node_modules/.package-lock.json ] || [ tests/js/package-lock.json -nt tests/js/node_modules/.package-lock.json ]; then
+  (cd tests/js && npm install --no-audit --no-fund)
+fi
+# The Vite app, the JS Worker and the type check import the package by
+# name, as users do.
 ln -sfn ../../../pkg tests/js/node_modules/edgeflags
 
 node --test --test-timeout=600000 tests/js/*.test.mjs tests/js/*.test.cjs
