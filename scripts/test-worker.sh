@@ -12,6 +12,9 @@ if [ ! -f "$ROOT/../shared/vectors/bucketing.json" ]; then
   echo "test-worker: $ROOT/../shared/vectors/bucketing.json is missing (shared/ must sit beside the checkout)" >&2
   exit 1
 fi
+# The wasm-only runtime module is invisible to the workspace's native
+# clippy run: lint it for its real target.
+cargo clippy -q -p edgeflags-worker --target wasm32-unknown-unknown -- -D warnings
 bash scripts/build-worker.sh
 # Each test file starts its own workerd; a hung runtime must not hang CI.
 node --test --test-reporter=spec --test-timeout=120000 tests/worker/*.test.mjs

@@ -20,8 +20,9 @@ export function exampleText() {
   return readFileSync(join(ROOT, "examples/ruleset.json"), "utf8");
 }
 
-/** Starts the Worker. `vars` adds to or overrides the defaults. */
-export async function startWorker(vars = {}) {
+/** Starts the Worker. `vars` adds to or overrides the defaults; with
+ * `{ kvFault: true }` the Worker runs behind tests/worker/kv-fault.mjs. */
+export async function startWorker(vars = {}, { kvFault = false } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`worker/build/${f} is missing: run scripts/build-worker.sh`);
   }
@@ -31,6 +32,8 @@ export async function startWorker(vars = {}) {
     convertV4MiniflareOptions({
       modulesRoot: BUILD,
       modules: [
+        // The first module is the entry point.
+        ...(kvFault ? [{ type: "ESModule", path: join(BUILD, "kv-fault.mjs"), contents: readFileSync(join(ROOT, "tests/worker/kv-fault.mjs")) }] : []),
         { type: "ESModule", path: join(BUILD, "index.js") },
         { type: "CompiledWasm", path: join(BUILD, "index_bg.wasm") },
       ],

@@ -147,3 +147,49 @@ describe("revalidation", () => {
       assert.equal((await json(await w.fetch("/v1/status"))).compiles, 2);
     }));
 });
+
+describe("KV unreachable", () => {
+  test("keeps serving the last known good ruleset, stale: unreachable; nothing cached: 503", () =>
+    withWorkerFault(async (w) => {
+      // Down before anything was loaded: PROVIDER_NOT_READY with defaults.
+      await w.kv.put("test/kv-down", "1");
+      let r = await w.fetch("/v1/flags/probe?default=false");
+      assert.equal(r.status, 503);
+      let b = await json(r);
+      assert.deepEqual([b.status, b.value, b.errorCode], ["unreachable", false, "PROVIDER_NOT_READY"]);
+      // A change while KV is down: 503 STORE_UNAVAILABLE, never a 500.
+      const put = await w.admin("/v1/ruleset", { method: "PUT", body: JSON.stringify(doc(true)) });
+      assert.equal(put.status, 503);
+      assert.equal((await json(put)).error.code, "STORE_UNAVAILABLE");
+
+      await w.kv.delete("test/kv-down");
+      await seed(w.kv, doc(true), 1);
+      r = await w.fetch("/v1/flags/probe");
+      assert.equal(r.headers.get("x-edgeflags-stale"), null);
+      assert.equal((await json(r)).value, true);
+
+      await w.kv.put("test/kv-down", "1");
+      r = await w.fetch("/v1/flags/probe");
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get("x-edgeflags-stale"), "unreachable");
+      assert.equal(r.headers.get("x-edgeflags-version"), "1");
+      assert.equal((await json(r)).value, true);
+      b = await json(await w.fetch("/v1/status"));
+      assert.equal(b.stale, "unreachable");
+      assert.match(b.problem, /unreachable/i);
+
+      await w.kv.delete("test/kv-down");
+      r = await w.fetch("/v1/flags/probe");
+      assert.equal(r.headers.get("x-edgeflags-stale"), null);
+      await r.arrayBuffer();
+    }));
+});
+
+async function withWorkerFault(fn) {
+  const w = await startWorker({}, { kvFault: true });
+  try {
+    await fn(w);
+  } finally {
+    await w.close();
+  }
+}
