@@ -140,8 +140,10 @@ const FREED_ENGINE = new Proxy({}, { get: () => freedError });
  */
 export class PreparedContext {
   constructor(flags, attrs) {
+    if (!(flags instanceof Flags)) throw new EdgeflagsError('INVALID_ARGUMENT', 'make prepared contexts with flags.context(attributes)');
     checkContextObject(attrs);
     this._flags = flags;
+    this._error = undefined;
     this._attrs = snapshot(attrs);
     this._ctx = undefined;
     this._key = null;

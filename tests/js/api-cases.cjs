@@ -75,6 +75,7 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
 
     it('validates options', () => {
       assert.throws(() => new Flags({ flags: {} }, { now: 5 }), { code: 'INVALID_ARGUMENT' });
+      assert.throws(() => new api.PreparedContext({}, { user_id: 'u' }), { code: 'INVALID_ARGUMENT' });
     });
   });
 
