@@ -46,4 +46,11 @@ if [ ! -x "$CHROMIUM_BIN" ] || [ ! -x "$CHROMEDRIVER" ]; then
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 command -v python3 >/dev/null || { say "installing python3"; apt-get update -qq; apt-get install -y -qq python3 >/dev/null; }
+# Python's jsonschema for tests/schema.rs (the schema checked against the engine).
+if ! python3 -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null; then
+  say "installing python jsonschema"
+  python3 -m pip install --quiet jsonschema==4.26.0 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages jsonschema==4.26.0 2>/dev/null \
+    || { apt-get update -qq; apt-get install -y -qq python3-jsonschema >/dev/null; }
+fi
 say "ready: $(node --version) $(wasm-bindgen --version) worker-build $WORKER_BUILD_VERSION"
