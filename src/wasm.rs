@@ -241,10 +241,12 @@ impl Engine {
 
 /// What the JS side caches per load, as one JSON object:
 /// `{"version", "reasons": [names by code], "attributes": [names by slot],
-/// "flags": [[key, type, [variant names], [variant values], timed], ...]}`
+/// "flags": [[key, type, [variant names], [variant values], timed, [slots]], ...]}`
 /// where `timed` is 1 when the flag's resolution depends on the clock
 /// ([`Ruleset::depends_on_time`]): the JS side reads the clock only for
-/// those, and caches the others' resolutions in prepared contexts.
+/// those, and caches the others' resolutions; `slots` are the indices in
+/// `attributes` of what the flag reads ([`Ruleset::flag_attributes`]): a
+/// plain-object evaluation of one flag sends only those.
 pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
     let mut out = String::with_capacity(64 + rs.len() * 64);
     out.push_str("{\"version\":");
@@ -272,10 +274,25 @@ pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
             }
             v.value.write_json(&mut out);
         }
-        out.push_str(if rs.depends_on_time(FlagId(i as u32)) { "],1]" } else { "],0]" });
+        out.push_str(if rs.depends_on_time(FlagId(i as u32)) { "],1,[" } else { "],0,[" });
+        write_slots(&rs.flag_attributes(FlagId(i as u32)), attrs, &mut out);
+        out.push_str("]]");
     }
     out.push_str("]}");
     out
+}
+
+/// The slots of `names` in the sorted `attrs`. A name missing from them
+/// would be a core bug; every slot is written then, which is always enough.
+fn write_slots(names: &[&str], attrs: &[Box<str>], out: &mut String) {
+    let slots: Option<Vec<usize>> = names.iter().map(|n| attrs.binary_search_by(|a| (**a).cmp(n)).ok()).collect();
+    let slots = slots.unwrap_or_else(|| (0..attrs.len()).collect());
+    for (i, slot) in slots.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&slot.to_string());
+    }
 }
 
 fn write_strings<'a>(items: impl Iterator<Item = &'a str>, out: &mut String) {

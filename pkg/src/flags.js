@@ -12,6 +12,10 @@
 // The clock is read only for flags whose result depends on it (schedules,
 // `timed` in the load metadata); the others get 0.
 //
+// A plain object is read lazily: evaluating one flag sends only the
+// attributes that flag reads (`slots` in the metadata); evaluateAll sends
+// every attribute the ruleset reads.
+//
 // Contexts: a `PreparedContext` (`flags.context(attrs)`) is built in wasm
 // once and reused. It is immutable, so it also remembers each untimed
 // flag's packed result until the ruleset changes: a page asking the same
@@ -241,12 +245,14 @@ export class Flags {
     const types = new Array(n);
     const base = new Int32Array(n + 1);
     const timed = new Uint8Array(n);
+    const slots = new Array(n);
     let anyTimed = false;
     const names = [];
     const values = [];
     for (let i = 0; i < n; i++) {
-      const [key, type, vnames, vvalues, isTimed] = flags[i];
+      const [key, type, vnames, vvalues, isTimed, flagSlots] = flags[i];
       timed[i] = isTimed;
+      slots[i] = flagSlots;
       anyTimed = anyTimed || isTimed === 1;
       index.set(key, i);
       keys[i] = key;
@@ -265,6 +271,7 @@ export class Flags {
     this._index = index;
     this._keys = keys;
     this._timed = timed;
+    this._slots = slots;
     this._anyTimed = anyTimed;
     this._memoOk = n <= MEMO_MAX_FLAGS;
     // evaluateAll entries, shared and frozen, by variant slot * 8 + reason.
@@ -306,7 +313,7 @@ export class Flags {
       if (ctx._flags === this) return this._resPrepared(i, ctx, now);
       ctx = ctx._attrs;
     }
-    if (!this._sync(ctx)) return NO_RESOLUTION;
+    if (typeof ctx !== 'object' || Array.isArray(ctx) || !this._syncSlots(ctx, this._slots[i])) return NO_RESOLUTION;
     if (this._timed[i] === 1 || !this._memoOk) return this._engine.resolve_scratch(i, now);
     const ver = this._scratchVer;
     if (this._memoStamp[i] === ver) return this._memoVal[i];
@@ -371,7 +378,20 @@ export class Flags {
     return this._allMemo;
   }
 
-  // Brings the scratch context to the attributes of a plain object;
+  // Brings the scratch slots one flag reads to a plain object's values;
+  // false when one of them is unusable (not JSON, too deep).
+  _syncSlots(obj, slots) {
+    const names = this._attrNames;
+    const vals = this._vals;
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k];
+      const v = obj[names[i]];
+      if (v !== vals[i] && !this._set(i, v)) return false;
+    }
+    return true;
+  }
+
+  // Brings the whole scratch context to the attributes of a plain object;
   // false when the context is unusable (not an object, an attribute that
   // is not JSON or is too deep).
   _sync(obj) {
@@ -402,10 +422,6 @@ export class Flags {
       seen[i] = stamp;
       const v = obj[k];
       if (v !== vals[i] && !this._set(i, v)) ok = false;
-      if (inLive[i] === 0) {
-        inLive[i] = 1;
-        live.push(i);
-      }
     }
     let w = 0;
     for (let j = 0; j < live.length; j++) {
@@ -433,6 +449,11 @@ export class Flags {
     const e = this._engine;
     const vals = this._vals;
     this._touch();
+    // Slots set here are cleared by _syncLarge when a context lacks them.
+    if (this._inLive[i] === 0) {
+      this._inLive[i] = 1;
+      this._live.push(i);
+    }
     switch (typeof v) {
       case 'string':
         e.set_str(i, v);

@@ -395,4 +395,49 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn flag_attributes_are_all_a_flag_reads() {
+        let rs = Ruleset::from_json(include_str!("../../examples/ruleset.json")).unwrap();
+        let attrs = |k: &str| rs.flag_attributes(rs.flag_id(k).unwrap());
+        assert!(attrs("new_dashboard").is_empty());
+        assert_eq!(attrs("max_upload_mb"), ["plan"]);
+        assert_eq!(attrs("search_ranking"), ["tenant_id"]);
+        // Its own targets and split, plus its prerequisite new_checkout's
+        // users, segment (email), rule conditions and rollout.
+        assert_eq!(attrs("checkout_experiment"), ["country", "email", "plan", "user_id"]);
+        // What it promises: the flag resolves the same from only those.
+        let values = |i: usize| -> Vec<(&str, Value)> {
+            let s = |v: &str| Value::String(v.to_string());
+            vec![
+                ("user_id", [s("user:1"), s("qa-1"), s(&format!("u{i}")), Value::Number(i as f64)][i % 4].clone()),
+                ("plan", [s("enterprise"), s("pro"), s("free")][i % 3].clone()),
+                ("country", [s("US"), s("KP"), s("FR")][i % 3].clone()),
+                ("email", [s("a@company.com"), s("b@x.org")][i % 2].clone()),
+                ("beta", Value::Bool(i % 5 == 0)),
+                ("app_version", [s("4.2.0"), s("2.0.0")][i % 2].clone()),
+                ("signup_date", s("2024-01-01")),
+                ("age_days", Value::Number((i % 60) as f64)),
+                ("device", s("mobile-ios")),
+                ("user_agent", s("Safari")),
+                ("tenant_id", s(&format!("t{}", i % 13))),
+            ]
+        };
+        for i in 0..400 {
+            let mut full = Context::new();
+            for (k, v) in values(i) {
+                full.set(k, v);
+            }
+            for f in rs.flags() {
+                let id = rs.flag_id(f.key()).unwrap();
+                let keep = rs.flag_attributes(id);
+                let mut only = Context::new();
+                for (k, v) in values(i).into_iter().filter(|(k, _)| keep.contains(k)) {
+                    only.set(k, v);
+                }
+                let now = 1_795_000_000_000;
+                assert_eq!(rs.resolve(id, &full, now), rs.resolve(id, &only, now), "{} with {i}", f.key());
+            }
+        }
+    }
 }

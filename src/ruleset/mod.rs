@@ -165,6 +165,50 @@ impl Ruleset {
         out
     }
 
+    /// The attribute names that evaluating flag `id` can read: its rules'
+    /// conditions and the segments they use, `user_id` for user lists, its
+    /// bucketing attribute when it has a rollout or split, and the same for
+    /// its prerequisites; sorted, a subset of [`Ruleset::attributes`].
+    /// A binding evaluating one flag only needs to copy these out of a
+    /// caller's context. Empty for an unknown id.
+    pub fn flag_attributes(&self, id: FlagId) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_flag_attributes(id, 0, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn collect_flag_attributes<'a>(&'a self, id: FlagId, depth: usize, out: &mut Vec<&'a str>) {
+        let Some(f) = self.flags.get(id.index()) else { return };
+        if !f.targets.is_empty() {
+            out.push("user_id");
+        }
+        if f.rules.iter().map(|r| &r.serve).chain(&f.fallthrough).any(|s| !matches!(s, Serve::Variant(_))) {
+            out.push(&f.bucket_by);
+        }
+        for c in f.rules.iter().flat_map(|r| r.conditions.iter()) {
+            match &c.op {
+                model::Op::InSegment(ids) | model::Op::NotInSegment(ids) => {
+                    for seg in ids.iter().filter_map(|&s| self.segments.get(s as usize)) {
+                        if !seg.users.0.is_empty() {
+                            out.push("user_id");
+                        }
+                        out.extend(seg.conditions.iter().map(|c| &*c.attribute).filter(|a| !a.is_empty()));
+                    }
+                }
+                _ if !c.attribute.is_empty() => out.push(&c.attribute),
+                _ => {}
+            }
+        }
+        // Past the depth limit evaluation stops without reading anything.
+        if depth < crate::limits::MAX_PREREQUISITE_DEPTH {
+            for p in &f.prerequisites {
+                self.collect_flag_attributes(p.flag, depth + 1, out);
+            }
+        }
+    }
+
     /// Whether the resolution of flag `id` can change with the evaluation
     /// time alone: it (or a prerequisite, transitively) has a schedule.
     /// For every other flag, a fixed context always resolves the same way,

@@ -244,6 +244,24 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
       f.free();
     });
 
+    it('sends one flag only what it reads, and nothing stale afterwards', () => {
+      const f = example();
+      const a = { user_id: 'user:42', plan: 'enterprise', country: 'US', email: 'x@company.com', tenant_id: 't1' };
+      const b = { user_id: 'user:7', plan: 'free' };
+      // Each call sees exactly its own object, whatever the previous call sent.
+      const order = ['dark_mode', 'max_upload_mb', 'new_checkout', 'search_ranking', 'checkout_experiment', 'beta_features'];
+      const expected = new Map(order.map((k) => [k, [f.evaluate(k, f.context(a)), f.evaluate(k, f.context(b))]]));
+      for (let round = 0; round < 3; round++) {
+        for (const k of order) {
+          assert.deepEqual(f.evaluate(k, a), expected.get(k)[0], k);
+          assert.deepEqual(f.evaluate(k, b), expected.get(k)[1], k);
+        }
+        assert.deepEqual(f.evaluateAll(b), f.evaluateAll(f.context(b)));
+        assert.deepEqual(f.evaluateAll(a), f.evaluateAll(f.context(a)));
+      }
+      f.free();
+    });
+
     it('reads many-attribute rulesets by the context keys, clearing old ones', () => {
       const flags = {};
       for (let i = 0; i < 40; i++) flags[`f${i}`] = { rules: [{ conditions: [{ attribute: `a${i}`, op: 'eq', value: 'yes' }], variant: 'on' }] };
@@ -256,6 +274,11 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
       assert.equal(active({ a0: 'yes', a1: 'yes' }), 'f0,f1');
       assert.equal(f.isEnabled('f1', { a1: 'yes' }), true);
       assert.equal(f.isEnabled('f0', { a1: 'yes' }), false);
+      // Single flags set slots one by one; evaluateAll must still clear them.
+      assert.equal(f.isEnabled('f7', { a7: 'yes' }), true);
+      assert.equal(active({ a8: 'yes' }), 'f8');
+      assert.equal(f.isEnabled('f7', { a8: 'yes' }), false);
+      assert.equal(active({}), '');
       f.free();
     });
 
@@ -285,14 +308,21 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
       for (let i = 0; i < 200; i++) deep = [deep];
       const cyclic = { user_id: 'u' };
       cyclic.plan = cyclic;
-      for (const bad of ['user-1', 42, true, ['user_id', 'x'], { plan: deep }, { plan: cyclic }]) {
+      const notObjects = ['user-1', 42, true, ['user_id', 'x']];
+      const badPlan = [{ plan: deep }, { plan: cyclic }];
+      for (const bad of [...notObjects, ...badPlan]) {
         assert.deepEqual(f.evaluate('max_upload_mb', bad, 5), { value: 5, variant: null, reason: 'ERROR', errorCode: 'INVALID_CONTEXT' });
-        assert.equal(f.isEnabled('new_dashboard', bad), false);
         assert.equal(f.getValue('max_upload_mb', bad, 5), 5);
         const all = f.evaluateAll(bad);
         assert.equal(all.new_dashboard.errorCode, 'INVALID_CONTEXT');
         assert.deepEqual(f.activeFlags(bad), []);
         assert.throws(() => f.context(bad), (e) => e instanceof EdgeflagsError && e.code === 'INVALID_CONTEXT');
+      }
+      for (const bad of notObjects) assert.equal(f.isEnabled('new_dashboard', bad), false);
+      // One flag is read lazily: a flag that does not read `plan` is fine.
+      for (const bad of badPlan) {
+        assert.equal(f.isEnabled('new_dashboard', bad), true);
+        assert.equal(f.isEnabled('dark_mode', { ...bad, user_id: 'user:42' }), true);
       }
       // The engine is still sound afterwards.
       assert.equal(f.getValue('max_upload_mb', { plan: 'pro' }, 0), 100);
