@@ -112,6 +112,27 @@ SCENARIOS.push({
     return () => inst.all(c);
   },
 });
+// The same with a new context object (and user) per call: no engine can
+// reuse anything from the previous call.
+SCENARIOS.push({
+  id: 'all-fresh',
+  kind: 'all',
+  ctxMode: 'fresh',
+  label: `evaluate all ${flags.length}, fresh context`,
+  perFlag: flags.length,
+  fn(inst) {
+    const release = inst.release;
+    if (inst.async) return (i) => inst.all(inst.ctx(users[i % FRESH_USERS]));
+    if (release)
+      return (i) => {
+        const c = inst.ctx(users[i % FRESH_USERS]);
+        const r = inst.all(c);
+        release(c);
+        return r;
+      };
+    return (i) => inst.all(inst.ctx(users[i % FRESH_USERS]));
+  },
+});
 
 const results = {};
 for (const sc of SCENARIOS) {

@@ -19,10 +19,12 @@ const IDS = ['bucket', 'one_flag/rollout', 'one_flag/rule', 'one_flag/split', 'a
 
 const rows = [];
 for (const id of IDS) {
-  // Criterion names the directory after the id with '/' made '_'.
-  const p = join(opt.target, 'criterion', id.replaceAll('/', '_'), 'new', 'estimates.json');
-  if (!existsSync(p)) {
-    console.error(`[native] missing ${p}`);
+  // Criterion's directory: the id with '/' made '_' for a plain bench_function,
+  // group/function for a benchmark group.
+  const candidates = [id.replaceAll('/', '_'), join(...id.split('/'))].map((d) => join(opt.target, 'criterion', d, 'new', 'estimates.json'));
+  const p = candidates.find((f) => existsSync(f));
+  if (!p) {
+    console.error(`[native] no criterion estimates for ${id}`);
     continue;
   }
   const e = JSON.parse(readFileSync(p, 'utf8')).median;
