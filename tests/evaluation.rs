@@ -821,3 +821,45 @@ fn json_variant_values_are_served_whole() {
     assert_eq!(e.value.to_json(), r#"{"limits":[1,2.5,null],"name":"ü\n"}"#);
     assert!(e.is_truthy());
 }
+
+// ------------------------------------------------- equality, objects, nulls
+
+#[test]
+fn numeric_text_matches_listed_numbers_both_ways() {
+    // A listed number matches the same value written as text, and the reverse.
+    let c = r#"{"attribute": "n", "op": "in", "values": [42]}"#;
+    assert!(cond_matches(c, r#"{"n": "42.0"}"#));
+    assert!(cond_matches(c, r#"{"n": " 42 "}"#));
+    assert!(!cond_matches(c, r#"{"n": "42x"}"#));
+    assert!(!cond_matches(c, r#"{"n": ""}"#));
+    let c = r#"{"attribute": "n", "op": "in", "values": ["42.0"]}"#;
+    assert!(cond_matches(c, r#"{"n": 42}"#));
+    assert!(cond_matches(c, r#"{"n": "42"}"#));
+}
+
+#[test]
+fn object_attributes_match_no_operator() {
+    // Like a missing attribute, an object says nothing a condition tests:
+    // not even the negated operators match it.
+    for c in [
+        r#"{"attribute": "o", "op": "neq", "value": "x"}"#,
+        r#"{"attribute": "o", "op": "not_in", "values": ["x"]}"#,
+        r#"{"attribute": "o", "op": "eq", "value": "x"}"#,
+    ] {
+        assert!(!cond_matches(c, r#"{"o": {"k": 1}}"#), "{c}");
+        assert!(!cond_matches(c, r#"{"o": [{"k": 1}]}"#), "{c} on a list of objects");
+    }
+    assert!(cond_matches(r#"{"attribute": "o", "op": "neq", "value": "x"}"#, r#"{"o": "y"}"#));
+}
+
+#[test]
+fn null_flag_fields_mean_unset() {
+    // A database row with a NULL rollout_percentage, as in DatabaseFeatureFlags.
+    let rs = load(
+        r#"{"flags": {"f": {"enabled": true, "rollout_percentage": null, "allowed_users": ["u1"], "owner": null}}}"#,
+    );
+    let e = rs.evaluate("f", &Context::with_user("u2"), 0, &NULL);
+    assert_eq!((e.value, e.reason), (&Value::Bool(true), Reason::Default));
+    let e = rs.evaluate("f", &Context::with_user("u1"), 0, &NULL);
+    assert_eq!((e.value, e.reason), (&Value::Bool(true), Reason::TargetingMatch));
+}

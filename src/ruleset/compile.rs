@@ -401,10 +401,14 @@ fn flag(
         fallthrough: None,
         metadata: Metadata::default(),
     };
-    let Some(m) = c.object(path, v, FLAG_FIELDS, "a flag (or true/false, a percentage, a list of user ids)") else {
+    let Some(all) = c.object(path, v, FLAG_FIELDS, "a flag (or true/false, a percentage, a list of user ids)") else {
         f.variants = bool_variants();
         return f;
     };
+    // `null` means "not set", as in the seeds' nullable database columns
+    // (`rollout_percentage = NULL`).
+    let kept: Vec<(String, Value)> = all.iter().filter(|(_, v)| *v != Value::Null).cloned().collect();
+    let m = kept.as_slice();
     let get = |name: &str| m.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let p = |name: &str| key_path(path, name);
 

@@ -163,11 +163,15 @@ impl Ruleset {
             Op::InSegment(ids) => ids.iter().any(|&s| self.in_segment(s, ctx, now)),
             Op::NotInSegment(ids) => !ids.iter().any(|&s| self.in_segment(s, ctx, now)),
             op => match ctx.get(&c.attribute) {
-                None => false,
+                // Objects say nothing a condition can test: no operator,
+                // negated or not, matches them (as for a missing attribute).
+                None | Some(Value::Object(_)) => false,
                 // A list attribute (groups, roles) matches when any element
                 // does; for the negated operator, when no element is in the set.
                 Some(Value::Array(items)) => match op {
-                    Op::NotIn(set) => !items.iter().any(|v| in_set(set, v)),
+                    Op::NotIn(set) => {
+                        !items.iter().any(|v| in_set(set, v)) && items.iter().all(|v| !matches!(v, Value::Object(_)))
+                    }
                     _ => items.iter().any(|v| scalar_matches(op, v)),
                 },
                 Some(v) => scalar_matches(op, v),
@@ -290,7 +294,13 @@ pub(crate) fn schedule_percentage(s: &Schedule, now: Millis) -> f64 {
 
 fn in_set(set: &ValueSet, v: &Value) -> bool {
     match v {
-        Value::String(s) => set.strings.contains(s),
+        // "42.0" matches a listed 42 as 42 matches a listed "42.0": numeric
+        // text is compared by value too, both ways.
+        Value::String(s) => {
+            set.strings.contains(s)
+                || !set.numbers.is_empty()
+                    && s.trim().parse::<f64>().is_ok_and(|n| !s.trim().is_empty() && set.numbers.contains(&n))
+        }
         Value::Number(n) => set.numbers.contains(n),
         Value::Bool(b) => set.strings.contains(if *b { "true" } else { "false" }),
         _ => false,
