@@ -11,7 +11,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
-for comp in clippy rustfmt; do
+# rust-src: the npm package's wasm rebuilds std for size (scripts/build-pkg.sh).
+for comp in clippy rustfmt rust-src; do
   rustup component list --installed | grep -q "^$comp" || rustup component add "$comp"
 done
 if ! wasm-bindgen --version 2>/dev/null | grep -qF "$WASM_BINDGEN_VERSION"; then

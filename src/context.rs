@@ -96,7 +96,9 @@ pub(crate) fn number_str(n: f64) -> String {
     if n == 0.0 {
         "0".to_string() // no "-0"
     } else {
-        format!("{n}")
+        let mut s = String::new();
+        crate::num::write_f64(n, &mut s);
+        s
     }
 }
 

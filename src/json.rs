@@ -9,7 +9,6 @@
 //! round-trip formatting, so a bucket printed by the CLI parses back to the
 //! same bits.
 
-use std::collections::HashSet;
 use std::fmt::{self, Write as _};
 
 use crate::limits::MAX_JSON_DEPTH;
@@ -142,12 +141,9 @@ impl fmt::Display for Value {
 /// same `f64` (Rust's `Display`), integers without a fraction. Non-finite
 /// numbers cannot come from JSON; they are written as `null`.
 pub fn write_number(n: f64, out: &mut String) {
-    if n.is_finite() {
-        // `{}` on f64 is shortest round-trip and never uses an exponent.
-        let _ = write!(out, "{n}");
-    } else {
-        out.push_str("null");
-    }
+    // Shortest round-trip, never an exponent, exactly as `{}` on f64
+    // (crate::num, std's algorithm results in far less code).
+    crate::num::write_f64(n, out);
 }
 
 /// Writes `s` as a JSON string literal.
@@ -274,8 +270,8 @@ impl Parser<'_> {
         // Duplicate keys: a scan of the members is fastest for small
         // objects, but quadratic for a `flags` object of 10,000 keys (it
         // was 60% of loading one, bench/ANALYSIS.md); past a few members,
-        // a set of the keys seen.
-        let mut seen: Option<HashSet<String>> = None;
+        // the keys are sorted once at the end and neighbours compared.
+        let mut key_positions: Vec<usize> = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -288,17 +284,8 @@ impl Parser<'_> {
             }
             let key_pos = self.pos;
             let key = self.string()?;
-            let duplicate = match &mut seen {
-                Some(set) => !set.insert(key.clone()),
-                None if members.len() < SCAN_KEYS => members.iter().any(|(k, _)| *k == key),
-                None => {
-                    let mut set: HashSet<String> = members.iter().map(|(k, _)| k.clone()).collect();
-                    let dup = !set.insert(key.clone());
-                    seen = Some(set);
-                    dup
-                }
-            };
-            if duplicate {
+            key_positions.push(key_pos);
+            if members.len() < SCAN_KEYS && members.iter().any(|(k, _)| *k == key) {
                 self.pos = key_pos;
                 return Err(self.error(&format!("duplicate key \"{key}\"")));
             }
@@ -315,10 +302,29 @@ impl Parser<'_> {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
+                    if members.len() > SCAN_KEYS {
+                        self.check_duplicates(&members, &key_positions)?;
+                    }
                     return Ok(Value::Object(members));
                 }
                 _ => return Err(self.error("expected ',' or '}' in object")),
             }
+        }
+    }
+
+    /// Finds a repeated key among many members (sorted once, neighbours
+    /// compared) and reports its second occurrence.
+    fn check_duplicates(&mut self, members: &[(String, Value)], positions: &[usize]) -> Result<(), JsonError> {
+        let mut order: Vec<u32> = (0..members.len() as u32).collect();
+        let key = |i: &u32| members[*i as usize].0.as_str();
+        crate::sort::sort_by(&mut order, &|a, b| (key(a), a) < (key(b), b));
+        let second = order.windows(2).filter(|w| key(&w[0]) == key(&w[1])).map(|w| w[1]).min();
+        match second {
+            Some(i) => {
+                self.pos = positions[i as usize];
+                Err(self.error(&format!("duplicate key \"{}\"", members[i as usize].0)))
+            }
+            None => Ok(()),
         }
     }
 
@@ -350,9 +356,9 @@ impl Parser<'_> {
             self.digits();
         }
         let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or("");
-        match text.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(Value::Number(n)),
-            _ => {
+        match crate::num::parse_f64(text) {
+            Some(n) => Ok(Value::Number(n)),
+            None => {
                 self.pos = start;
                 Err(self.error("number out of range"))
             }

@@ -34,8 +34,10 @@ mod glob;
 pub mod json;
 pub mod limits;
 mod md5;
+mod num;
 mod ruleset;
 pub mod semver;
+mod sort;
 pub mod time;
 #[cfg(feature = "wasm")]
 pub mod wasm;

@@ -8,8 +8,6 @@
 //! `percentage`, `enabled` (plus the `DatabaseFeatureFlags` column names
 //! `rollout_percentage` and `allowed_users`).
 
-use std::collections::HashMap;
-
 use super::model::*;
 use super::{Route, Ruleset};
 use crate::context::number_str;
@@ -18,6 +16,7 @@ use crate::glob::GlobKind;
 use crate::json::Value;
 use crate::limits::*;
 use crate::semver::Semver;
+use crate::sort::NameIndex;
 use crate::time::{parse_rfc3339, Millis, DAY_MS};
 
 /// The only `schema` this engine reads.
@@ -231,8 +230,8 @@ impl Checker {
 
 /// What loading needs to know across flags before compiling them.
 struct Names {
-    flags: HashMap<String, FlagId>,
-    segments: HashMap<String, u32>,
+    flags: NameIndex,
+    segments: NameIndex,
 }
 
 struct PendingPrereq {
@@ -298,17 +297,18 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         }
     };
 
-    let mut names = Names { flags: HashMap::new(), segments: HashMap::new() };
-    for (i, (k, _)) in flag_members.iter().enumerate() {
+    for (k, _) in flag_members {
         check_flag_key(&mut c, k);
-        names.flags.insert(k.clone(), FlagId(i as u32));
     }
-    for (i, (k, _)) in segment_members.iter().enumerate() {
+    for (k, _) in segment_members {
         if k.is_empty() || k.len() > MAX_NAME_LEN {
             c.err(&key_path("segments", k), format!("a segment name must be 1 to {MAX_NAME_LEN} bytes"));
         }
-        names.segments.insert(k.clone(), i as u32);
     }
+    let names = Names {
+        flags: NameIndex::new(flag_members.iter().map(|(k, _)| k.as_str())),
+        segments: NameIndex::new(segment_members.iter().map(|(k, _)| k.as_str())),
+    };
 
     let mut segments = Vec::with_capacity(segment_members.len());
     for (name, v) in segment_members {
@@ -346,11 +346,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     if !c.problems.is_empty() {
         return Err(LoadError { problems: c.problems });
     }
-    let mut index = FlagIndex::default();
-    index.reserve(flags.len());
-    for (i, f) in flags.iter().enumerate() {
-        index.insert(f.key.clone(), FlagId(i as u32));
-    }
+    let index = names.flags;
     Ok(Ruleset { schema, version, flags, index, segments, routes })
 }
 
@@ -547,7 +543,7 @@ fn flag(
                 }
                 continue;
             };
-            let Some(&of) = names.flags.get(of_key) else {
+            let Some(of) = names.flags.get(of_key).map(FlagId) else {
                 c.err(&key_path(&ppi, "flag"), format!("unknown flag \"{of_key}\""));
                 continue;
             };
@@ -580,7 +576,7 @@ fn flag(
     // Rules.
     if let Some(rs) = get("rules") {
         let rp = p("rules");
-        let mut seen_ids: HashMap<String, usize> = HashMap::new();
+        let mut seen_ids: Vec<(String, usize)> = Vec::new();
         for (i, r) in c.array(&rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
             let rpi = idx_path(&rp, i);
             let Some(rm) = c.object(&rpi, r, RULE_FIELDS, "a rule") else { continue };
@@ -589,8 +585,12 @@ fn flag(
                 Some(v) => c.name(&key_path(&rpi, "id"), v, "a rule id").unwrap_or("").to_string(),
                 None => format!("rules[{i}]"),
             };
-            if let Some(prev) = seen_ids.insert(rule_id.clone(), i) {
-                c.err(&key_path(&rpi, "id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"));
+            // Rule lists are short (at most MAX_RULES): a scan is enough.
+            match seen_ids.iter().find(|(id, _)| *id == rule_id) {
+                Some((_, prev)) => {
+                    c.err(&key_path(&rpi, "id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"))
+                }
+                None => seen_ids.push((rule_id.clone(), i)),
             }
             if let Some(d) = rget("description") {
                 c.string(&key_path(&rpi, "description"), d, MAX_STRING_LEN);
@@ -904,7 +904,8 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
                 steps.push(((d * DAY_MS as f64) as i64, pv));
             }
         }
-        steps.sort_by_key(|s| s.0);
+        // As the seed's sorted(schedule): by day, then percentage.
+        crate::sort::sort_by(&mut steps, &|a, b| a.0 < b.0 || a.0 == b.0 && a.1 < b.1);
         return Some(Schedule::Steps { start, steps });
     }
     let from = match g("start_percentage") {
@@ -1013,10 +1014,8 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
             for (ip, item) in list {
                 match item {
                     Value::String(s) if s.len() <= MAX_STRING_LEN => {
-                        if let Ok(n) = s.trim().parse::<f64>() {
-                            if n.is_finite() && !s.trim().is_empty() {
-                                set.numbers.push(n);
-                            }
+                        if let Some(n) = crate::num::parse_f64(s.trim()) {
+                            set.numbers.push(n);
                         }
                         strings.push(s.as_str().into());
                     }
@@ -1097,7 +1096,7 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
             for (ip, item) in list {
                 let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
                 match names.segments.get(name) {
-                    Some(&i) => ids.push(i),
+                    Some(i) => ids.push(i),
                     None => c.err(&ip, format!("unknown segment \"{name}\"")),
                 }
             }
@@ -1213,7 +1212,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         }
         let flag = match g("flag") {
             Some(v) => c.string(&p("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
-                Some(id) => Some(*id),
+                Some(id) => Some(FlagId(id)),
                 None => {
                     c.err(&p("flag"), format!("unknown flag \"{k}\""));
                     None

@@ -298,8 +298,7 @@ fn in_set(set: &ValueSet, v: &Value) -> bool {
         // text is compared by value too, both ways.
         Value::String(s) => {
             set.strings.contains(s)
-                || !set.numbers.is_empty()
-                    && s.trim().parse::<f64>().is_ok_and(|n| !s.trim().is_empty() && set.numbers.contains(&n))
+                || !set.numbers.is_empty() && crate::num::parse_f64(s.trim()).is_some_and(|n| set.numbers.contains(&n))
         }
         Value::Number(n) => set.numbers.contains(n),
         Value::Bool(b) => set.strings.contains(if *b { "true" } else { "false" }),
@@ -311,7 +310,7 @@ fn as_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => Some(*n),
         // Contexts built from query strings and headers carry numbers as text.
-        Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        Value::String(s) => crate::num::parse_f64(s.trim()),
         _ => None,
     }
 }

@@ -14,8 +14,9 @@ use crate::error::LoadError;
 use crate::glob::glob_match;
 use crate::json::Value;
 use crate::limits::MAX_RULESET_BYTES;
+use crate::sort::{sort_dedup_strs, NameIndex};
 use crate::time::Millis;
-use model::{FlagIndex, Percentage, Segment, Serve};
+use model::{Percentage, Segment, Serve};
 
 /// A validated, compiled ruleset.
 #[derive(Debug, Clone)]
@@ -23,7 +24,7 @@ pub struct Ruleset {
     pub(crate) schema: u32,
     pub(crate) version: u64,
     pub(crate) flags: Vec<Flag>,
-    pub(crate) index: FlagIndex,
+    pub(crate) index: NameIndex,
     pub(crate) segments: Vec<Segment>,
     pub(crate) routes: Vec<Route>,
 }
@@ -130,7 +131,7 @@ impl Ruleset {
 
     /// The id of the flag `key`.
     pub fn flag_id(&self, key: &str) -> Option<FlagId> {
-        self.index.get(key).copied()
+        self.index.get(key).map(FlagId)
     }
 
     /// The flag `key`.
@@ -160,8 +161,7 @@ impl Ruleset {
             .chain(self.segments.iter().flat_map(|s| s.conditions.iter()));
         out.extend(conds.map(|c| &*c.attribute).filter(|a| !a.is_empty()));
         out.extend(self.flags.iter().map(|f| &*f.bucket_by));
-        out.sort_unstable();
-        out.dedup();
+        sort_dedup_strs(&mut out);
         out
     }
 
@@ -174,8 +174,7 @@ impl Ruleset {
     pub fn flag_attributes(&self, id: FlagId) -> Vec<&str> {
         let mut out = Vec::new();
         self.collect_flag_attributes(id, 0, &mut out);
-        out.sort_unstable();
-        out.dedup();
+        sort_dedup_strs(&mut out);
         out
     }
 

@@ -3,9 +3,6 @@
 //! (sorted sets, numbers, semvers, timestamps, indices), so evaluation does
 //! no parsing and, for string attributes, no allocation.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::json::Value;
 use crate::semver::Semver;
 use crate::time::Millis;
@@ -256,7 +253,7 @@ pub(crate) struct StrSet(pub Vec<Box<str>>);
 
 impl StrSet {
     pub fn new(mut items: Vec<Box<str>>) -> StrSet {
-        items.sort_unstable();
+        crate::sort::sort_by(&mut items, &|a, b| a < b);
         items.dedup();
         StrSet(items)
     }
@@ -270,25 +267,3 @@ pub(crate) struct Segment {
     pub users: StrSet,
     pub conditions: Vec<Condition>,
 }
-
-/// FNV-1a: flag keys are short and come from the ruleset, so a fast
-/// non-keyed hash is the right trade (lookups by request-supplied keys only
-/// ever probe, they cannot insert).
-#[derive(Default)]
-pub(crate) struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-pub(crate) type FlagIndex = HashMap<Box<str>, FlagId, BuildHasherDefault<Fnv>>;
