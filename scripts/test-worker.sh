@@ -16,5 +16,7 @@ fi
 # clippy run: lint it for its real target.
 cargo clippy -q -p edgeflags-worker --target wasm32-unknown-unknown -- -D warnings
 bash scripts/build-worker.sh
+# tests/worker/package.test.mjs compares the Worker with the npm package.
+[ -f pkg/dist/node.mjs ] || bash scripts/build-pkg.sh
 # Each test file starts its own workerd; a hung runtime must not hang CI.
 node --test --test-reporter=spec --test-timeout=120000 tests/worker/*.test.mjs
