@@ -248,7 +248,7 @@ ${table(['engine', 'JS', 'wasm', 'total raw', 'total gzip -9', ''], rows, 'lrrrr
     target: 'browser download ≤ 30 KB gzipped',
     measured: mine ? fmtKB(mine.totalGzip) : 'not measured',
     peer: smallest ? `${smallest.name} ${fmtKB(smallest.totalGzip)}` : '–',
-    ratio: mine && smallest ? fmtRatio(smallest.totalGzip / mine.totalGzip) + ' smaller' : undefined,
+    ratio: mine && smallest ? (mine.totalGzip <= smallest.totalGzip ? `${fmtRatio(smallest.totalGzip / mine.totalGzip)} smaller` : `${fmtRatio(mine.totalGzip / smallest.totalGzip)} larger`) : undefined,
     ok: mine ? mine.totalGzip <= 30 * 1024 : undefined,
   });
 }
@@ -265,7 +265,7 @@ if (scale) {
 
 The 50-flag mix in the same proportions. Load = JSON text to an evaluator ready to answer
 (median of 5 loads, 3 at 10,000). Memory = heap + external (wasm memory included) held
-after the first load, after GC. Evaluate-all in ns per flag for one reused context: flat
+after the first load, after GC. Evaluate-all in ns per flag, a fresh context per call: flat
 across sizes means linear growth. Each engine and size runs in a process of its own.
 
 ${table(head, names.map((n) => [n, ...scale.sizes.map((s) => cell(n, s, (r) => fmtMs(r.loadMs.median)))]))}
@@ -282,7 +282,7 @@ ${table(['engine', ...scale.sizes.map((s) => `evaluate all, ${s.toLocaleString('
     target: '10,000-flag ruleset loads in ≤ 50 ms in Node',
     measured: big ? fmtMs(big.loadMs.median) : 'not measured',
     peer: fastestLoad ? `${fastestLoad.engine} ${fmtMs(fastestLoad.loadMs.median)}` : '–',
-    ratio: big && fastestLoad ? fmtRatio(fastestLoad.loadMs.median / big.loadMs.median) : undefined,
+    ratio: big && fastestLoad ? (big.loadMs.median <= fastestLoad.loadMs.median ? `${fmtRatio(fastestLoad.loadMs.median / big.loadMs.median)} faster` : `${fmtRatio(big.loadMs.median / fastestLoad.loadMs.median)} slower`) : undefined,
     ok: big ? big.loadMs.median <= 50 : undefined,
   });
   if (big && mid) {

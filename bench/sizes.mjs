@@ -39,6 +39,7 @@ const ENTRIES = [
   {
     name: 'Flipt',
     pkg: '@flipt-io/flipt-client-js',
+    note: 'browser bundle; its wasm is inlined in the JS as base64',
     code: `import { FliptClient } from '@flipt-io/flipt-client-js';\nexport async function run(fetcher) { const c = await FliptClient.init({ fetcher, updateInterval: 0 }); return c.evaluateBoolean({ flagKey: 'a', entityId: 'u', context: {} }).enabled; }`,
   },
   {
@@ -125,6 +126,7 @@ for (const e of ENTRIES) {
       totalGzip: jsGzip + wasmGzip,
       warnings: res.warnings.length,
     };
+    if (e.note) row.note = e.note;
     if (e.serverOnly) row.note = 'Node-only server SDK: no browser build evaluates rules locally; Node bundle shown for reference';
     rows.push(row);
     log(`${e.name.padEnd(14)} ${(row.totalRaw / 1024).toFixed(1)} KB raw, ${(row.totalGzip / 1024).toFixed(1)} KB gzip -9 (${row.platform})`);

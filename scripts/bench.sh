@@ -94,8 +94,11 @@ if want scale; then say "scale (scale.mjs)"; node scale.mjs; fi
 if want worker; then say "Worker load (worker-bench.mjs)"; node worker-bench.mjs "${WORKER[@]}"; fi
 if want native; then
   say "native core (cargo bench --bench core)"
-  (cd "$ROOT" && cargo bench -q --bench core -- "${NATIVE[@]}" >&2)
-  node native.mjs
+  # A target directory of its own: other jobs building release binaries in
+  # target/ at the same time have left it with mismatched artifacts.
+  NATIVE_TARGET="$ROOT/target/bench-native"
+  (cd "$ROOT" && CARGO_TARGET_DIR="$NATIVE_TARGET" cargo bench -q --bench core -- "${NATIVE[@]}" >&2)
+  node native.mjs --target "$NATIVE_TARGET"
 fi
 CMD="scripts/bench.sh"
 node report.mjs --command "$CMD"
