@@ -100,7 +100,7 @@ enum Outcome {
 pub async fn current(store: &Store, cfg: &Config, now: u64) -> Snapshot {
     let (due, cached) = ISOLATE.with(|i| {
         let i = i.borrow();
-        let due = i.checked_at.map_or(true, |t| now.saturating_sub(t) >= cfg.revalidate_ms);
+        let due = i.checked_at.is_none_or(|t| now.saturating_sub(t) >= cfg.revalidate_ms);
         (due, i.loaded.as_ref().map(|l| l.version))
     });
     if due {
