@@ -385,10 +385,10 @@ async function chart(m, file) {
   const colors = ['#d9480f', '#f59f00', '#1971c2', '#2f9e44', '#7048e8', '#868e96', '#c2255c', '#0c8599'];
   const W = 1100;
   const left = 190;
-  const right = 30;
+  const right = 80; // room for the value label of the longest bar
   const barH = 13;
   const groupGap = 16;
-  const top = 70;
+  const top = 88;
   const groupH = names.length * barH + groupGap;
   const H = top + singleIds.length * groupH + 50;
   const vals = singleIds.flatMap((id) => names.map((n) => m.results[id]?.[n]?.opsPerSec.median ?? 0)).filter((x) => x > 0);
@@ -399,10 +399,12 @@ async function chart(m, file) {
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="DejaVu Sans, Arial, sans-serif">`;
   svg += `<rect width="100%" height="100%" fill="white"/>`;
   svg += `<text x="${left}" y="24" font-size="17" font-weight="bold">Single flag evaluations per second (median of ${m.runs} runs, log scale, higher is better)</text>`;
+  if (names.some(isOurs))
+    svg += `<text x="${left}" y="42" font-size="12" fill="#555">edgeflags' reused-context bars are hits of its per-context memo; fresh-context bars are full evaluations (like for like).</text>`;
   // Legend.
   let lx = left;
   names.forEach((n, i) => {
-    svg += `<rect x="${lx}" y="36" width="12" height="12" fill="${colors[i % colors.length]}"/><text x="${lx + 16}" y="47" font-size="12">${esc(n)}</text>`;
+    svg += `<rect x="${lx}" y="54" width="12" height="12" fill="${colors[i % colors.length]}"/><text x="${lx + 16}" y="65" font-size="12">${esc(n)}</text>`;
     lx += 22 + n.length * 7.2;
   });
   // Grid.
