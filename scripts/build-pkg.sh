@@ -22,8 +22,10 @@ DIST=pkg/dist
 #   bugs here anyway, trap at once instead of formatting a message, which
 #   drops the panic machinery and much of core::fmt. Measured: 87 -> 72 KB
 #   gzipped for the wasm alone at opt-level "z".
-# - opt-level "z" (the native builds keep the workspace's 3): the smallest;
-#   EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it for measurements.
+# - opt-level "z" (the native builds keep the workspace's 3): the smallest.
+#   Measured (browser download gzipped / 10,000-flag load in Node): "z"
+#   53.6 KB / ~57 ms, "s" 58.5 KB / ~42 ms. "z" keeps a margin under the
+#   60 KB CI limit. EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it.
 # It has its own target dir, so its std never invalidates the Worker's
 # wasm32 build or the native one.
 level="${EDGEFLAGS_WASM_OPT_LEVEL:-z}"

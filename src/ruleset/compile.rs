@@ -76,40 +76,103 @@ const OPERATORS: &[&str] = &[
     "not_in_segment",
 ];
 
-/// `base.key`, or `base["key"]` when the key is not a plain word.
-pub(crate) fn key_path(base: &str, key: &str) -> String {
-    let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    match (plain, base.is_empty()) {
-        (true, true) => key.to_string(),
-        (true, false) => format!("{base}.{key}"),
-        (false, _) => {
-            let mut s = format!("{base}[");
-            crate::json::write_string(key, &mut s);
-            s.push(']');
-            s
+/// A JSON path (`flags.new_search.rules[2].op`), built on the stack as
+/// loading descends and rendered to text only when a problem is reported:
+/// building every field's path as a string was a third of compile time.
+#[derive(Clone, Copy)]
+pub(crate) struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    seg: Seg<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Seg<'a> {
+    Root,
+    Key(&'a str),
+    Idx(usize),
+}
+
+impl<'a> Path<'a> {
+    const ROOT: Path<'static> = Path { parent: None, seg: Seg::Root };
+
+    /// A top-level field (`flags`, `segments`, ...).
+    const fn top(key: &'a str) -> Path<'a> {
+        Path { parent: None, seg: Seg::Key(key) }
+    }
+
+    fn key(&'a self, key: &'a str) -> Path<'a> {
+        Path { parent: Some(self), seg: Seg::Key(key) }
+    }
+
+    fn idx(&'a self, i: usize) -> Path<'a> {
+        Path { parent: Some(self), seg: Seg::Idx(i) }
+    }
+
+    /// `base.key`, or `base["key"]` when the key is not a plain word.
+    fn render_into(&self, out: &mut String) {
+        if let Some(parent) = self.parent {
+            parent.render_into(out);
         }
+        match self.seg {
+            Seg::Root => {}
+            Seg::Key(key) => {
+                let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if !plain {
+                    out.push('[');
+                    crate::json::write_string(key, out);
+                    out.push(']');
+                } else {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(key);
+                }
+            }
+            Seg::Idx(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut s = String::new();
+        self.render_into(&mut s);
+        s
     }
 }
 
-fn idx_path(base: &str, i: usize) -> String {
-    format!("{base}[{i}]")
-}
+const FLAGS: Path<'static> = Path::top("flags");
+const SEGMENTS: Path<'static> = Path::top("segments");
+const ROUTES: Path<'static> = Path::top("routes");
 
 struct Checker {
     problems: Vec<Problem>,
 }
 
 impl Checker {
-    fn err(&mut self, path: &str, message: impl Into<String>) {
-        self.problems.push(Problem { path: path.to_string(), message: message.into() });
+    fn err(&mut self, path: &Path<'_>, message: impl Into<String>) {
+        self.err_at(path.render(), message);
     }
 
-    fn object<'v>(&mut self, path: &str, v: &'v Value, allowed: &[&str], what: &str) -> Option<&'v [(String, Value)]> {
+    /// A problem at a path rendered earlier (kept until a later pass).
+    fn err_at(&mut self, path: String, message: impl Into<String>) {
+        self.problems.push(Problem { path, message: message.into() });
+    }
+
+    fn object<'v>(
+        &mut self,
+        path: &Path<'_>,
+        v: &'v Value,
+        allowed: &[&str],
+        what: &str,
+    ) -> Option<&'v [(String, Value)]> {
         match v {
             Value::Object(members) => {
                 for (k, _) in members {
                     if !allowed.contains(&k.as_str()) {
-                        self.err(&key_path(path, k), format!("unknown field \"{k}\" in {what}"));
+                        self.err(&path.key(k), format!("unknown field \"{k}\" in {what}"));
                     }
                 }
                 Some(members)
@@ -121,7 +184,7 @@ impl Checker {
         }
     }
 
-    fn string<'v>(&mut self, path: &str, v: &'v Value, max: usize) -> Option<&'v str> {
+    fn string<'v>(&mut self, path: &Path<'_>, v: &'v Value, max: usize) -> Option<&'v str> {
         match v {
             Value::String(s) if s.len() > max => {
                 self.err(path, format!("string of {} bytes is longer than the limit of {max}", s.len()));
@@ -135,7 +198,7 @@ impl Checker {
         }
     }
 
-    fn name<'v>(&mut self, path: &str, v: &'v Value, what: &str) -> Option<&'v str> {
+    fn name<'v>(&mut self, path: &Path<'_>, v: &'v Value, what: &str) -> Option<&'v str> {
         let s = self.string(path, v, MAX_NAME_LEN)?;
         if s.is_empty() {
             self.err(path, format!("{what} must not be empty"));
@@ -144,7 +207,7 @@ impl Checker {
         Some(s)
     }
 
-    fn bool(&mut self, path: &str, v: &Value) -> Option<bool> {
+    fn bool(&mut self, path: &Path<'_>, v: &Value) -> Option<bool> {
         match v {
             Value::Bool(b) => Some(*b),
             other => {
@@ -154,7 +217,7 @@ impl Checker {
         }
     }
 
-    fn number(&mut self, path: &str, v: &Value) -> Option<f64> {
+    fn number(&mut self, path: &Path<'_>, v: &Value) -> Option<f64> {
         match v {
             Value::Number(n) => Some(*n),
             other => {
@@ -164,7 +227,7 @@ impl Checker {
         }
     }
 
-    fn percentage(&mut self, path: &str, v: &Value) -> Option<f64> {
+    fn percentage(&mut self, path: &Path<'_>, v: &Value) -> Option<f64> {
         let n = self.number(path, v)?;
         if !(0.0..=100.0).contains(&n) {
             self.err(path, format!("percentage {} is outside 0..100", number_str(n)));
@@ -173,7 +236,7 @@ impl Checker {
         Some(n)
     }
 
-    fn array<'v>(&mut self, path: &str, v: &'v Value, max: usize) -> Option<&'v [Value]> {
+    fn array<'v>(&mut self, path: &Path<'_>, v: &'v Value, max: usize) -> Option<&'v [Value]> {
         match v {
             Value::Array(items) if items.len() > max => {
                 self.err(path, format!("list of {} entries is longer than the limit of {max}", items.len()));
@@ -187,7 +250,7 @@ impl Checker {
         }
     }
 
-    fn time(&mut self, path: &str, v: &Value) -> Option<Millis> {
+    fn time(&mut self, path: &Path<'_>, v: &Value) -> Option<Millis> {
         match v {
             Value::String(s) => match parse_rfc3339(s) {
                 Ok(t) => Some(t),
@@ -208,20 +271,19 @@ impl Checker {
     }
 
     /// A list of ids (strings or numbers) as a set of their string forms.
-    fn id_set(&mut self, path: &str, v: &Value) -> StrSet {
+    fn id_set(&mut self, path: &Path<'_>, v: &Value) -> StrSet {
         let mut out = Vec::new();
         for (i, item) in self.array(path, v, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
             match item {
                 Value::String(s) if s.len() <= MAX_STRING_LEN => out.push(s.clone().into_boxed_str()),
                 Value::String(s) => self.err(
-                    &idx_path(path, i),
+                    &path.idx(i),
                     format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
                 ),
                 Value::Number(n) => out.push(number_str(*n).into_boxed_str()),
-                _ => self.err(
-                    &idx_path(path, i),
-                    format!("a user id must be a string or a number, not {}", item.type_name()),
-                ),
+                _ => {
+                    self.err(&path.idx(i), format!("a user id must be a string or a number, not {}", item.type_name()))
+                }
             }
         }
         StrSet::new(out)
@@ -243,7 +305,7 @@ struct PendingPrereq {
 /// Loads a ruleset document.
 pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     let mut c = Checker { problems: Vec::new() };
-    let Some(top) = c.object("", doc, TOP_FIELDS, "a ruleset") else {
+    let Some(top) = c.object(&Path::ROOT, doc, TOP_FIELDS, "a ruleset") else {
         return Err(LoadError { problems: c.problems });
     };
     let field = |name: &str| top.iter().find(|(k, _)| k == name).map(|(_, v)| v);
@@ -252,7 +314,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         None => SCHEMA_VERSION,
         Some(Value::Number(n)) if *n == f64::from(SCHEMA_VERSION) => SCHEMA_VERSION,
         Some(v) => {
-            c.err("schema", format!("unsupported schema {v}; this engine reads schema {SCHEMA_VERSION}"));
+            c.err(&Path::top("schema"), format!("unsupported schema {v}; this engine reads schema {SCHEMA_VERSION}"));
             SCHEMA_VERSION
         }
     };
@@ -260,39 +322,42 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         None => 0,
         Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => *n as u64,
         Some(v) => {
-            c.err("version", format!("version must be a whole number from 0 to 2^53-1, not {v}"));
+            c.err(&Path::top("version"), format!("version must be a whole number from 0 to 2^53-1, not {v}"));
             0
         }
     };
     if let Some(d) = field("description") {
-        c.string("description", d, MAX_STRING_LEN);
+        c.string(&Path::top("description"), d, MAX_STRING_LEN);
     }
 
     let empty = Vec::new();
     let flag_members: &[(String, Value)] = match field("flags") {
         None => {
-            c.err("flags", "a ruleset needs a \"flags\" object (it may be empty)");
+            c.err(&Path::top("flags"), "a ruleset needs a \"flags\" object (it may be empty)");
             &empty
         }
         Some(Value::Object(m)) => m,
         Some(v) => {
-            c.err("flags", format!("flags must be an object of flag key to flag, not {}", v.type_name()));
+            c.err(&Path::top("flags"), format!("flags must be an object of flag key to flag, not {}", v.type_name()));
             &empty
         }
     };
     if flag_members.len() > MAX_FLAGS {
-        c.err("flags", format!("{} flags is more than the limit of {MAX_FLAGS}", flag_members.len()));
+        c.err(&Path::top("flags"), format!("{} flags is more than the limit of {MAX_FLAGS}", flag_members.len()));
         return Err(LoadError { problems: c.problems });
     }
     let segment_members: &[(String, Value)] = match field("segments") {
         None => &empty,
         Some(Value::Object(m)) if m.len() <= MAX_SEGMENTS => m,
         Some(Value::Object(m)) => {
-            c.err("segments", format!("{} segments is more than the limit of {MAX_SEGMENTS}", m.len()));
+            c.err(&Path::top("segments"), format!("{} segments is more than the limit of {MAX_SEGMENTS}", m.len()));
             &empty
         }
         Some(v) => {
-            c.err("segments", format!("segments must be an object of name to segment, not {}", v.type_name()));
+            c.err(
+                &Path::top("segments"),
+                format!("segments must be an object of name to segment, not {}", v.type_name()),
+            );
             &empty
         }
     };
@@ -302,7 +367,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     }
     for (k, _) in segment_members {
         if k.is_empty() || k.len() > MAX_NAME_LEN {
-            c.err(&key_path("segments", k), format!("a segment name must be 1 to {MAX_NAME_LEN} bytes"));
+            c.err(&SEGMENTS.key(k), format!("a segment name must be 1 to {MAX_NAME_LEN} bytes"));
         }
     }
     let names = Names {
@@ -312,11 +377,11 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
 
     let mut segments = Vec::with_capacity(segment_members.len());
     for (name, v) in segment_members {
-        let path = key_path("segments", name);
+        let path = SEGMENTS.key(name);
         let mut seg = Segment { users: StrSet::default(), conditions: Vec::new() };
         if let Some(m) = c.object(&path, v, SEGMENT_FIELDS, "a segment") {
             for (k, v) in m {
-                let p = key_path(&path, k);
+                let p = path.key(k);
                 match k.as_str() {
                     "users" => seg.users = c.id_set(&p, v),
                     "conditions" => seg.conditions = conditions(&mut c, &p, v, &names, false),
@@ -333,7 +398,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     let mut flags = Vec::with_capacity(flag_members.len());
     let mut pending = Vec::new();
     for (i, (key, v)) in flag_members.iter().enumerate() {
-        let path = key_path("flags", key);
+        let path = FLAGS.key(key);
         flags.push(flag(&mut c, &path, key, FlagId(i as u32), v, &names, &mut pending));
     }
     resolve_prerequisites(&mut c, &mut flags, pending, flag_members);
@@ -354,7 +419,7 @@ fn check_flag_key(c: &mut Checker, k: &str) {
     let ok_chars = k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b':'));
     if k.is_empty() || k.len() > MAX_NAME_LEN || !ok_chars {
         c.err(
-            &key_path("flags", k),
+            &FLAGS.key(k),
             format!("a flag key must be 1 to {MAX_NAME_LEN} characters of A-Z a-z 0-9 _ - . : (it appears in URLs and headers)"),
         );
     }
@@ -373,7 +438,7 @@ pub(crate) fn expand_shorthand(v: &Value) -> Option<Value> {
 #[allow(clippy::too_many_lines)]
 fn flag(
     c: &mut Checker,
-    path: &str,
+    path: &Path<'_>,
     key: &str,
     id: FlagId,
     v: &Value,
@@ -401,17 +466,15 @@ fn flag(
         f.variants = bool_variants();
         return f;
     };
+    let m = all;
     // `null` means "not set", as in the seeds' nullable database columns
     // (`rollout_percentage = NULL`).
-    let kept: Vec<(String, Value)> = all.iter().filter(|(_, v)| *v != Value::Null).cloned().collect();
-    let m = kept.as_slice();
-    let get = |name: &str| m.iter().find(|(k, _)| k == name).map(|(_, v)| v);
-    let p = |name: &str| key_path(path, name);
+    let get = |name: &str| m.iter().find(|(k, _)| k == name).map(|(_, v)| v).filter(|v| **v != Value::Null);
 
     // Variants and their type come first: everything else names them.
     f.variants = match get("variants") {
         None => bool_variants(),
-        Some(vs) => variants(c, &p("variants"), vs),
+        Some(vs) => variants(c, &path.key("variants"), vs),
     };
     let inferred = infer_type(&f.variants);
     f.kind = match get("type") {
@@ -423,7 +486,10 @@ fn flag(
                 Some("number") => Some(FlagType::Number),
                 Some("json") => Some(FlagType::Json),
                 _ => {
-                    c.err(&p("type"), format!("type must be \"boolean\", \"string\", \"number\" or \"json\", not {t}"));
+                    c.err(
+                        &path.key("type"),
+                        format!("type must be \"boolean\", \"string\", \"number\" or \"json\", not {t}"),
+                    );
                     None
                 }
             };
@@ -431,7 +497,7 @@ fn flag(
                 for var in &f.variants {
                     if !d.accepts(&var.value) || var.value == Value::Null && d != FlagType::Json {
                         c.err(
-                            &key_path(&p("variants"), &var.name),
+                            &path.key("variants").key(&var.name),
                             format!("value {} is not of the flag's type {}", var.value, d.as_str()),
                         );
                     }
@@ -441,7 +507,7 @@ fn flag(
         }
     };
     let vidx = |name: &str| f.variants.iter().position(|v| &*v.name == name).map(|i| i as u32);
-    let variant_ref = |c: &mut Checker, path: &str, v: &Value| -> Option<u32> {
+    let variant_ref = |c: &mut Checker, path: &Path<'_>, v: &Value| -> Option<u32> {
         let name = c.string(path, v, MAX_NAME_LEN)?;
         let found = vidx(name);
         if found.is_none() {
@@ -452,18 +518,18 @@ fn flag(
     };
 
     // The default (nothing else decides) and off (killed, prerequisite failed) variants.
-    let enabled = get("enabled").and_then(|v| c.bool(&p("enabled"), v));
+    let enabled = get("enabled").and_then(|v| c.bool(&path.key("enabled"), v));
     let default = match (get("default_variant"), enabled) {
         (Some(_), Some(_)) => {
-            c.err(&p("enabled"), "set either enabled (for on/off flags) or default_variant, not both");
+            c.err(&path.key("enabled"), "set either enabled (for on/off flags) or default_variant, not both");
             None
         }
-        (Some(dv), None) => variant_ref(c, &p("default_variant"), dv),
+        (Some(dv), None) => variant_ref(c, &path.key("default_variant"), dv),
         (None, Some(on)) => {
             let name = if on { "on" } else { "off" };
             let found = vidx(name);
             if found.is_none() {
-                c.err(&p("enabled"), format!("enabled needs a variant named \"{name}\"; use default_variant"));
+                c.err(&path.key("enabled"), format!("enabled needs a variant named \"{name}\"; use default_variant"));
             }
             found
         }
@@ -477,48 +543,52 @@ fn flag(
     };
     f.default = default.unwrap_or(0);
     f.off = match get("off_variant") {
-        Some(ov) => variant_ref(c, &p("off_variant"), ov).unwrap_or(0),
+        Some(ov) => variant_ref(c, &path.key("off_variant"), ov).unwrap_or(0),
         None => vidx("off").unwrap_or(f.default),
     };
     if let Some(k) = get("killed") {
-        f.killed = c.bool(&p("killed"), k).unwrap_or(false);
+        f.killed = c.bool(&path.key("killed"), k).unwrap_or(false);
     }
     if let Some(s) = get("salt") {
-        f.salt = c.string(&p("salt"), s, MAX_STRING_LEN).unwrap_or(key).into();
+        f.salt = c.string(&path.key("salt"), s, MAX_STRING_LEN).unwrap_or(key).into();
     }
     if let Some(b) = get("bucket_by") {
-        f.bucket_by = c.name(&p("bucket_by"), b, "bucket_by").unwrap_or("user_id").into();
+        f.bucket_by = c.name(&path.key("bucket_by"), b, "bucket_by").unwrap_or("user_id").into();
     }
 
     // User lists.
     let user_fields: Vec<&str> = ["users", "allowed_users"].into_iter().filter(|n| get(n).is_some()).collect();
     if user_fields.len() > 1 {
-        c.err(&p(user_fields[1]), format!("{} and {} are the same list; keep one", user_fields[0], user_fields[1]));
+        c.err(
+            &path.key(user_fields[1]),
+            format!("{} and {} are the same list; keep one", user_fields[0], user_fields[1]),
+        );
     }
     if let Some(name) = user_fields.first() {
-        let users = c.id_set(&p(name), get(name).unwrap_or(&Value::Null));
+        let users = c.id_set(&path.key(name), get(name).unwrap_or(&Value::Null));
         match vidx("on") {
             Some(on) => f.targets.push(Target { users, variant: on, id: "users".into() }),
-            None => {
-                c.err(&p(name), format!("{name} serve the variant \"on\", which this flag does not have; use targets"))
-            }
+            None => c.err(
+                &path.key(name),
+                format!("{name} serve the variant \"on\", which this flag does not have; use targets"),
+            ),
         }
     }
     if let Some(ts) = get("targets") {
-        let tp = p("targets");
+        let tp = path.key("targets");
         for (i, t) in c.array(&tp, ts, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
-            let tpi = idx_path(&tp, i);
+            let tpi = tp.idx(i);
             let Some(tm) = c.object(&tpi, t, &["variant", "users"], "a target") else { continue };
             let tget = |n: &str| tm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
             let variant = match tget("variant") {
-                Some(v) => variant_ref(c, &key_path(&tpi, "variant"), v),
+                Some(v) => variant_ref(c, &tpi.key("variant"), v),
                 None => {
                     c.err(&tpi, "a target needs a variant");
                     None
                 }
             };
             let users = match tget("users") {
-                Some(u) => c.id_set(&key_path(&tpi, "users"), u),
+                Some(u) => c.id_set(&tpi.key("users"), u),
                 None => {
                     c.err(&tpi, "a target needs users");
                     StrSet::default()
@@ -532,42 +602,42 @@ fn flag(
 
     // Prerequisites: resolved once every flag's variants are known.
     if let Some(ps) = get("prerequisites") {
-        let pp = p("prerequisites");
+        let pp = path.key("prerequisites");
         for (i, pr) in c.array(&pp, ps, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
-            let ppi = idx_path(&pp, i);
+            let ppi = pp.idx(i);
             let Some(pm) = c.object(&ppi, pr, &["flag", "variant", "variants"], "a prerequisite") else { continue };
             let pget = |n: &str| pm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let Some(of_key) = pget("flag").and_then(|v| c.string(&key_path(&ppi, "flag"), v, MAX_NAME_LEN)) else {
+            let Some(of_key) = pget("flag").and_then(|v| c.string(&ppi.key("flag"), v, MAX_NAME_LEN)) else {
                 if pget("flag").is_none() {
                     c.err(&ppi, "a prerequisite needs a flag");
                 }
                 continue;
             };
             let Some(of) = names.flags.get(of_key).map(FlagId) else {
-                c.err(&key_path(&ppi, "flag"), format!("unknown flag \"{of_key}\""));
+                c.err(&ppi.key("flag"), format!("unknown flag \"{of_key}\""));
                 continue;
             };
             if of == id {
-                c.err(&key_path(&ppi, "flag"), "a flag cannot be its own prerequisite");
+                c.err(&ppi.key("flag"), "a flag cannot be its own prerequisite");
                 continue;
             }
             let mut wanted = Vec::new();
             match (pget("variant"), pget("variants")) {
                 (Some(_), Some(_)) => c.err(&ppi, "set variant or variants, not both"),
                 (Some(v), None) => {
-                    if let Some(s) = c.string(&key_path(&ppi, "variant"), v, MAX_NAME_LEN) {
-                        wanted.push((s.to_string(), key_path(&ppi, "variant")));
+                    if let Some(s) = c.string(&ppi.key("variant"), v, MAX_NAME_LEN) {
+                        wanted.push((s.to_string(), ppi.key("variant").render()));
                     }
                 }
                 (None, Some(vs)) => {
-                    let vp = key_path(&ppi, "variants");
+                    let vp = ppi.key("variants");
                     for (j, v) in c.array(&vp, vs, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
-                        if let Some(s) = c.string(&idx_path(&vp, j), v, MAX_NAME_LEN) {
-                            wanted.push((s.to_string(), idx_path(&vp, j)));
+                        if let Some(s) = c.string(&vp.idx(j), v, MAX_NAME_LEN) {
+                            wanted.push((s.to_string(), vp.idx(j).render()));
                         }
                     }
                 }
-                (None, None) => wanted.push(("on".to_string(), ppi.clone())),
+                (None, None) => wanted.push(("on".to_string(), ppi.render())),
             }
             pending.push(PendingPrereq { flag: id, of, variants: wanted });
         }
@@ -575,28 +645,28 @@ fn flag(
 
     // Rules.
     if let Some(rs) = get("rules") {
-        let rp = p("rules");
+        let rp = path.key("rules");
         let mut seen_ids: Vec<(String, usize)> = Vec::new();
         for (i, r) in c.array(&rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
-            let rpi = idx_path(&rp, i);
+            let rpi = rp.idx(i);
             let Some(rm) = c.object(&rpi, r, RULE_FIELDS, "a rule") else { continue };
             let rget = |n: &str| rm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
             let rule_id = match rget("id") {
-                Some(v) => c.name(&key_path(&rpi, "id"), v, "a rule id").unwrap_or("").to_string(),
+                Some(v) => c.name(&rpi.key("id"), v, "a rule id").unwrap_or("").to_string(),
                 None => format!("rules[{i}]"),
             };
             // Rule lists are short (at most MAX_RULES): a scan is enough.
             match seen_ids.iter().find(|(id, _)| *id == rule_id) {
                 Some((_, prev)) => {
-                    c.err(&key_path(&rpi, "id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"))
+                    c.err(&rpi.key("id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"))
                 }
                 None => seen_ids.push((rule_id.clone(), i)),
             }
             if let Some(d) = rget("description") {
-                c.string(&key_path(&rpi, "description"), d, MAX_STRING_LEN);
+                c.string(&rpi.key("description"), d, MAX_STRING_LEN);
             }
             let conds = match rget("conditions") {
-                Some(cs) => conditions(c, &key_path(&rpi, "conditions"), cs, names, true),
+                Some(cs) => conditions(c, &rpi.key("conditions"), cs, names, true),
                 None => Vec::new(),
             };
             let serve =
@@ -618,12 +688,15 @@ fn flag(
     // The flag-level rollout or split (after rules, before the default).
     let pct_fields: Vec<&str> = ["percentage", "rollout_percentage"].into_iter().filter(|n| get(n).is_some()).collect();
     if pct_fields.len() > 1 {
-        c.err(&p(pct_fields[1]), format!("{} and {} are the same setting; keep one", pct_fields[0], pct_fields[1]));
+        c.err(
+            &path.key(pct_fields[1]),
+            format!("{} and {} are the same setting; keep one", pct_fields[0], pct_fields[1]),
+        );
     }
     let pct = pct_fields.first().and_then(|n| get(n).map(|v| (*n, v)));
     let rollout_variant = get("rollout_variant");
     if rollout_variant.is_some() && pct.is_none() && get("schedule").is_none() {
-        c.err(&p("rollout_variant"), "rollout_variant needs a percentage or schedule");
+        c.err(&path.key("rollout_variant"), "rollout_variant needs a percentage or schedule");
     }
     if pct.is_some() || get("schedule").is_some() || get("split").is_some() {
         // `serve` reports under the flag's own field names.
@@ -644,8 +717,8 @@ fn flag(
     }
 
     // Metadata for cleanup.
-    for (k, v) in m {
-        let kp = p(k);
+    for (k, v) in m.iter().filter(|(_, v)| *v != Value::Null) {
+        let kp = path.key(k);
         match k.as_str() {
             "owner" => f.metadata.owner = c.string(&kp, v, MAX_STRING_LEN).map(Into::into),
             "description" => f.metadata.description = c.string(&kp, v, MAX_STRING_LEN).map(Into::into),
@@ -653,7 +726,7 @@ fn flag(
             "expires" => f.metadata.expires = c.time(&kp, v),
             "tags" => {
                 for (i, t) in c.array(&kp, v, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
-                    if let Some(s) = c.string(&idx_path(&kp, i), t, MAX_NAME_LEN) {
+                    if let Some(s) = c.string(&kp.idx(i), t, MAX_NAME_LEN) {
                         f.metadata.tags.push(s.into());
                     }
                 }
@@ -671,7 +744,7 @@ fn bool_variants() -> Vec<Variant> {
     ]
 }
 
-fn variants(c: &mut Checker, path: &str, v: &Value) -> Vec<Variant> {
+fn variants(c: &mut Checker, path: &Path<'_>, v: &Value) -> Vec<Variant> {
     let Value::Object(m) = v else {
         c.err(path, format!("variants must be an object of name to value, not {}", v.type_name()));
         return bool_variants();
@@ -686,7 +759,7 @@ fn variants(c: &mut Checker, path: &str, v: &Value) -> Vec<Variant> {
     m.iter()
         .map(|(name, value)| {
             if name.is_empty() || name.len() > MAX_NAME_LEN {
-                c.err(&key_path(path, name), format!("a variant name must be 1 to {MAX_NAME_LEN} bytes"));
+                c.err(&path.key(name), format!("a variant name must be 1 to {MAX_NAME_LEN} bytes"));
             }
             Variant { name: name.as_str().into(), value: value.clone() }
         })
@@ -717,12 +790,12 @@ struct ServeFields<'v> {
 
 fn serve(
     c: &mut Checker,
-    path: &str,
+    path: &Path<'_>,
     variant: Option<&Value>,
     percentage: Option<&Value>,
     schedule: Option<&Value>,
     split: Option<&Value>,
-    variant_ref: &dyn Fn(&mut Checker, &str, &Value) -> Option<u32>,
+    variant_ref: &dyn Fn(&mut Checker, &Path<'_>, &Value) -> Option<u32>,
 ) -> Option<Serve> {
     serve_at(
         c,
@@ -736,43 +809,42 @@ fn serve(
 /// variant served inside it, `on` by default) or a weighted split.
 fn serve_at(
     c: &mut Checker,
-    path: &str,
+    path: &Path<'_>,
     s: ServeFields<'_>,
-    variant_ref: &dyn Fn(&mut Checker, &str, &Value) -> Option<u32>,
+    variant_ref: &dyn Fn(&mut Checker, &Path<'_>, &Value) -> Option<u32>,
 ) -> Option<Serve> {
-    let p = |n: &str| key_path(path, n);
     if let Some(split_v) = s.split {
         for (name, other) in [(s.variant_name, s.variant), (s.percentage_name, s.percentage), ("schedule", s.schedule)]
         {
             if other.is_some() {
-                c.err(&p(name), format!("{name} cannot be combined with split (a split names its variants)"));
+                c.err(&path.key(name), format!("{name} cannot be combined with split (a split names its variants)"));
             }
         }
-        return split(c, &p("split"), split_v, variant_ref);
+        return split(c, &path.key("split"), split_v, variant_ref);
     }
     let percentage = match (s.percentage, s.schedule) {
         (Some(_), Some(_)) => {
-            c.err(&p("schedule"), format!("set {} or schedule, not both", s.percentage_name));
+            c.err(&path.key("schedule"), format!("set {} or schedule, not both", s.percentage_name));
             return None;
         }
-        (Some(pv), None) => Percentage::Fixed(c.percentage(&p(s.percentage_name), pv)?),
-        (None, Some(sv)) => Percentage::Schedule(schedule(c, &p("schedule"), sv)?),
+        (Some(pv), None) => Percentage::Fixed(c.percentage(&path.key(s.percentage_name), pv)?),
+        (None, Some(sv)) => Percentage::Schedule(schedule(c, &path.key("schedule"), sv)?),
         (None, None) => {
-            return s.variant.and_then(|v| variant_ref(c, &p(s.variant_name), v)).map(Serve::Variant);
+            return s.variant.and_then(|v| variant_ref(c, &path.key(s.variant_name), v)).map(Serve::Variant);
         }
     };
     let variant = match s.variant {
-        Some(v) => variant_ref(c, &p(s.variant_name), v)?,
-        None => variant_ref(c, &p(s.variant_name), &Value::String("on".into()))?,
+        Some(v) => variant_ref(c, &path.key(s.variant_name), v)?,
+        None => variant_ref(c, &path.key(s.variant_name), &Value::String("on".into()))?,
     };
     Some(Serve::Rollout { percentage, variant })
 }
 
 fn split(
     c: &mut Checker,
-    path: &str,
+    path: &Path<'_>,
     v: &Value,
-    variant_ref: &dyn Fn(&mut Checker, &str, &Value) -> Option<u32>,
+    variant_ref: &dyn Fn(&mut Checker, &Path<'_>, &Value) -> Option<u32>,
 ) -> Option<Serve> {
     let items = c.array(path, v, MAX_VARIANTS)?;
     if items.is_empty() {
@@ -783,14 +855,14 @@ fn split(
     let mut total = 0.0;
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
-        let ip = idx_path(path, i);
+        let ip = path.idx(i);
         // {"variant": "a", "weight": 50} or the vectors' ["a", 50].
         let (name, weight, name_path, weight_path) = match item {
             Value::Object(m) => {
                 let Some(_) = c.object(&ip, item, &["variant", "weight"], "a split entry") else { continue };
                 let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
                 match (g("variant"), g("weight")) {
-                    (Some(n), Some(w)) => (n, w, key_path(&ip, "variant"), key_path(&ip, "weight")),
+                    (Some(n), Some(w)) => (n, w, ip.key("variant"), ip.key("weight")),
                     _ => {
                         c.err(&ip, "a split entry needs variant and weight");
                         ok = false;
@@ -798,7 +870,7 @@ fn split(
                     }
                 }
             }
-            Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], idx_path(&ip, 0), idx_path(&ip, 1)),
+            Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], ip.idx(0), ip.idx(1)),
             _ => {
                 c.err(&ip, "a split entry is {\"variant\": name, \"weight\": percent}");
                 ok = false;
@@ -822,7 +894,7 @@ fn split(
     ok.then_some(Serve::Split(out))
 }
 
-fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
+fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
     let m = c.object(
         path,
         v,
@@ -830,7 +902,6 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
         "a schedule",
     )?;
     let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-    let p = |n: &str| key_path(path, n);
     let kind = match g("type") {
         None if g("steps").is_some() => "steps",
         None => {
@@ -840,7 +911,10 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
         Some(t) => match t.as_str() {
             Some(k @ ("steps" | "linear" | "s_curve")) => k,
             _ => {
-                c.err(&p("type"), format!("unknown schedule type {t}: use \"steps\", \"linear\" or \"s_curve\""));
+                c.err(
+                    &path.key("type"),
+                    format!("unknown schedule type {t}: use \"steps\", \"linear\" or \"s_curve\""),
+                );
                 return None;
             }
         },
@@ -849,7 +923,7 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
         c.err(path, "a schedule needs a start time");
         return None;
     };
-    let start = c.time(&p("start"), start_v)?;
+    let start = c.time(&path.key("start"), start_v)?;
     let allowed: &[&str] = if kind == "steps" {
         &["type", "start", "steps"]
     } else if kind == "linear" {
@@ -859,7 +933,7 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
     };
     for (k, _) in m {
         if !allowed.contains(&k.as_str()) {
-            c.err(&p(k), format!("{k} does not apply to a {kind} schedule"));
+            c.err(&path.key(k), format!("{k} does not apply to a {kind} schedule"));
         }
     }
     if kind == "steps" {
@@ -867,7 +941,7 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
             c.err(path, "a steps schedule needs steps: [[day, percentage], ...]");
             return None;
         };
-        let sp = p("steps");
+        let sp = path.key("steps");
         let items = c.array(&sp, sv, MAX_LIST)?;
         if items.is_empty() {
             c.err(&sp, "a steps schedule needs at least one step");
@@ -875,15 +949,15 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
         }
         let mut steps = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let ip = idx_path(&sp, i);
+            let ip = sp.idx(i);
             // The seed's (day_offset, percentage) tuples, or {"day", "percentage"}.
             let (day, pct, dp, pp) = match item {
-                Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], idx_path(&ip, 0), idx_path(&ip, 1)),
+                Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], ip.idx(0), ip.idx(1)),
                 Value::Object(_) => {
                     let Some(om) = c.object(&ip, item, &["day", "percentage"], "a step") else { continue };
                     let og = |n: &str| om.iter().find(|(k, _)| k == n).map(|(_, v)| v);
                     match (og("day"), og("percentage")) {
-                        (Some(d), Some(pv)) => (d, pv, key_path(&ip, "day"), key_path(&ip, "percentage")),
+                        (Some(d), Some(pv)) => (d, pv, ip.key("day"), ip.key("percentage")),
                         _ => {
                             c.err(&ip, "a step needs day and percentage");
                             continue;
@@ -909,21 +983,21 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
         return Some(Schedule::Steps { start, steps });
     }
     let from = match g("start_percentage") {
-        Some(v) => c.percentage(&p("start_percentage"), v)?,
+        Some(v) => c.percentage(&path.key("start_percentage"), v)?,
         None if kind == "s_curve" => 1.0,
         None => 0.0,
     };
     let to = match g("end_percentage") {
-        Some(v) => c.percentage(&p("end_percentage"), v)?,
+        Some(v) => c.percentage(&path.key("end_percentage"), v)?,
         None => 100.0,
     };
     let Some(hours_v) = g("duration_hours") else {
         c.err(path, format!("a {kind} schedule needs duration_hours"));
         return None;
     };
-    let hours = c.number(&p("duration_hours"), hours_v)?;
+    let hours = c.number(&path.key("duration_hours"), hours_v)?;
     if !(hours > 0.0 && hours <= 24.0 * 36_500.0) {
-        c.err(&p("duration_hours"), "duration_hours must be above 0 and at most 100 years");
+        c.err(&path.key("duration_hours"), "duration_hours must be above 0 and at most 100 years");
         return None;
     }
     let duration = (hours * 3_600_000.0) as i64;
@@ -931,34 +1005,29 @@ fn schedule(c: &mut Checker, path: &str, v: &Value) -> Option<Schedule> {
         return Some(Schedule::Linear { start, duration, from, to });
     }
     let steepness = match g("steepness") {
-        Some(v) => c.number(&p("steepness"), v)?,
+        Some(v) => c.number(&path.key("steepness"), v)?,
         None => 10.0,
     };
     if !(steepness > 0.0 && steepness <= 1000.0) {
-        c.err(&p("steepness"), "steepness must be above 0 and at most 1000");
+        c.err(&path.key("steepness"), "steepness must be above 0 and at most 1000");
         return None;
     }
     Some(Schedule::SCurve { start, duration, from, to, steepness })
 }
 
-fn conditions(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_allowed: bool) -> Vec<Condition> {
+fn conditions(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segments_allowed: bool) -> Vec<Condition> {
     let Some(items) = c.array(path, v, MAX_CONDITIONS) else { return Vec::new() };
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(i, item)| condition(c, &idx_path(path, i), item, names, segments_allowed))
-        .collect()
+    items.iter().enumerate().filter_map(|(i, item)| condition(c, &path.idx(i), item, names, segments_allowed)).collect()
 }
 
-fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
+fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
     let m = c.object(path, v, CONDITION_FIELDS, "a condition")?;
     let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-    let p = |n: &str| key_path(path, n);
     let Some(op_v) = g("op") else {
         c.err(path, "a condition needs an op");
         return None;
     };
-    let op = c.string(&p("op"), op_v, MAX_NAME_LEN)?;
+    let op = c.string(&path.key("op"), op_v, MAX_NAME_LEN)?;
     if !OPERATORS.contains(&op) {
         let squash = |s: &str| s.to_ascii_lowercase().replace(['_', '-', ' '], "");
         let hint = OPERATORS
@@ -966,17 +1035,17 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
             .find(|known| squash(known) == squash(op))
             .map(|k| format!(" (did you mean \"{k}\"?)"))
             .unwrap_or_default();
-        c.err(&p("op"), format!("unknown operator \"{op}\"{hint}"));
+        c.err(&path.key("op"), format!("unknown operator \"{op}\"{hint}"));
         return None;
     }
     let is_segment_op = matches!(op, "in_segment" | "not_in_segment");
     let attribute: Box<str> = match (g("attribute"), is_segment_op) {
         (Some(_), true) => {
-            c.err(&p("attribute"), format!("{op} takes no attribute (it names segments in value/values)"));
+            c.err(&path.key("attribute"), format!("{op} takes no attribute (it names segments in value/values)"));
             return None;
         }
         (None, true) => "".into(),
-        (Some(a), false) => c.name(&p("attribute"), a, "an attribute")?.into(),
+        (Some(a), false) => c.name(&path.key("attribute"), a, "an attribute")?.into(),
         (None, false) => {
             c.err(path, "a condition needs an attribute");
             return None;
@@ -985,7 +1054,7 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
     let (value, values) = (g("value"), g("values"));
     let one = |c: &mut Checker| -> Option<&Value> {
         if values.is_some() {
-            c.err(&p("values"), format!("{op} takes one value; use \"value\""));
+            c.err(&path.key("values"), format!("{op} takes one value; use \"value\""));
             return None;
         }
         if value.is_none() {
@@ -993,21 +1062,26 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
         }
         value
     };
+    // List entries carry their index in `values` (None: the single `value`).
+    let (value_path, values_path) = (path.key("value"), path.key("values"));
+    let item_path = |ix: Option<usize>| match ix {
+        Some(i) => values_path.idx(i).render(),
+        None => value_path.render(),
+    };
     let op = match op {
         "in" | "not_in" | "eq" | "neq" => {
-            let list: Vec<(String, &Value)> = if matches!(op, "in" | "not_in") {
+            let list: Vec<(Option<usize>, &Value)> = if matches!(op, "in" | "not_in") {
                 if value.is_some() {
-                    c.err(&p("value"), format!("{op} takes a list: use \"values\""));
+                    c.err(&path.key("value"), format!("{op} takes a list: use \"values\""));
                     return None;
                 }
                 let Some(vs) = values else {
                     c.err(path, format!("{op} needs values (a list)"));
                     return None;
                 };
-                let vp = p("values");
-                c.array(&vp, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (idx_path(&vp, i), v)).collect()
+                c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
             } else {
-                vec![(p("value"), one(c)?)]
+                vec![(None, one(c)?)]
             };
             let mut set = ValueSet::default();
             let mut strings = Vec::with_capacity(list.len());
@@ -1019,15 +1093,19 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
                         }
                         strings.push(s.as_str().into());
                     }
-                    Value::String(s) => {
-                        c.err(&ip, format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()))
-                    }
+                    Value::String(s) => c.err_at(
+                        item_path(ip),
+                        format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
+                    ),
                     Value::Number(n) => {
                         set.numbers.push(*n);
                         strings.push(number_str(*n).into());
                     }
                     Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
-                    other => c.err(&ip, format!("expected a string, number or boolean, not {}", other.type_name())),
+                    other => c.err_at(
+                        item_path(ip),
+                        format!("expected a string, number or boolean, not {}", other.type_name()),
+                    ),
                 }
             }
             set.strings = StrSet::new(strings);
@@ -1039,7 +1117,7 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
         }
         "contains" | "starts_with" | "ends_with" | "glob" => {
             let v = one(c)?;
-            let s: Box<str> = c.string(&p("value"), v, MAX_STRING_LEN)?.into();
+            let s: Box<str> = c.string(&path.key("value"), v, MAX_STRING_LEN)?.into();
             match op {
                 "contains" => Op::Contains(s),
                 "starts_with" => Op::StartsWith(s),
@@ -1055,20 +1133,20 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
         }
         "lt" | "lte" | "gt" | "gte" => {
             let v = one(c)?;
-            Op::Num(num_op(op), c.number(&p("value"), v)?)
+            Op::Num(num_op(op), c.number(&path.key("value"), v)?)
         }
         "semver_eq" | "semver_lt" | "semver_lte" | "semver_gt" | "semver_gte" => {
             let v = one(c)?;
-            let s = c.string(&p("value"), v, MAX_NAME_LEN)?;
+            let s = c.string(&path.key("value"), v, MAX_NAME_LEN)?;
             let Some(ver) = Semver::parse(s) else {
-                c.err(&p("value"), format!("\"{s}\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"));
+                c.err(&path.key("value"), format!("\"{s}\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"));
                 return None;
             };
             Op::Semver(num_op(&op[7..]), ver)
         }
         "before" | "after" => {
             let v = one(c)?;
-            let t = c.time(&p("value"), v)?;
+            let t = c.time(&path.key("value"), v)?;
             if op == "before" {
                 Op::Before(t)
             } else {
@@ -1078,14 +1156,13 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
         _ => {
             // in_segment / not_in_segment
             if !segments_allowed {
-                c.err(&p("op"), "segments cannot refer to other segments");
+                c.err(&path.key("op"), "segments cannot refer to other segments");
                 return None;
             }
-            let list: Vec<(String, &Value)> = match (value, values) {
-                (Some(v), None) => vec![(p("value"), v)],
+            let list: Vec<(Option<usize>, &Value)> = match (value, values) {
+                (Some(v), None) => vec![(None, v)],
                 (None, Some(vs)) => {
-                    let vp = p("values");
-                    c.array(&vp, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (idx_path(&vp, i), v)).collect()
+                    c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
                 }
                 _ => {
                     c.err(path, format!("{op} needs value (a segment name) or values (a list of them)"));
@@ -1093,7 +1170,11 @@ fn condition(c: &mut Checker, path: &str, v: &Value, names: &Names, segments_all
                 }
             };
             let mut ids = Vec::new();
-            for (ip, item) in list {
+            for (ix, item) in list {
+                let ip = match ix {
+                    Some(i) => values_path.idx(i),
+                    None => value_path,
+                };
                 let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
                 match names.segments.get(name) {
                     Some(i) => ids.push(i),
@@ -1132,7 +1213,9 @@ fn resolve_prerequisites(
         for (name, path) in &pr.variants {
             match of.variants.iter().position(|v| &*v.name == name) {
                 Some(i) => variants.push(i as u32),
-                None => c.err(path, format!("flag \"{}\" has no variant \"{name}\"", members[pr.of.index()].0)),
+                None => {
+                    c.err_at(path.clone(), format!("flag \"{}\" has no variant \"{name}\"", members[pr.of.index()].0))
+                }
             }
         }
         flags[pr.flag.index()].prerequisites.push(Prerequisite { flag: pr.of, variants });
@@ -1160,7 +1243,7 @@ fn resolve_prerequisites(
                         .chain(std::iter::once(&*flags[child].key))
                         .collect();
                     c.err(
-                        &key_path(&key_path("flags", &flags[node].key), "prerequisites"),
+                        &FLAGS.key(&flags[node].key).key("prerequisites"),
                         format!("prerequisite cycle: {}", cycle.join(" -> ")),
                     );
                     // Report a cycle once: break its edge from here on.
@@ -1176,7 +1259,7 @@ fn resolve_prerequisites(
                 stack.pop();
                 if d > MAX_PREREQUISITE_DEPTH {
                     c.err(
-                        &key_path(&key_path("flags", &flags[node].key), "prerequisites"),
+                        &FLAGS.key(&flags[node].key).key("prerequisites"),
                         format!("prerequisite chain of depth {d} is deeper than the limit of {MAX_PREREQUISITE_DEPTH}"),
                     );
                     depth[node] = Some(0);
@@ -1188,18 +1271,17 @@ fn resolve_prerequisites(
 
 fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Route> {
     let mut out = Vec::new();
-    let Some(items) = c.array("routes", v, MAX_RULES) else { return out };
+    let Some(items) = c.array(&ROUTES, v, MAX_RULES) else { return out };
     for (i, item) in items.iter().enumerate() {
-        let path = idx_path("routes", i);
+        let path = ROUTES.idx(i);
         let Some(m) = c.object(&path, item, ROUTE_FIELDS, "a route") else { continue };
         let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-        let p = |n: &str| key_path(&path, n);
         let id = match g("id") {
-            Some(v) => c.name(&p("id"), v, "a route id").unwrap_or("").to_string(),
+            Some(v) => c.name(&path.key("id"), v, "a route id").unwrap_or("").to_string(),
             None => format!("routes[{i}]"),
         };
         let pattern = match g("path") {
-            Some(v) => c.string(&p("path"), v, MAX_NAME_LEN).map(str::to_string),
+            Some(v) => c.string(&path.key("path"), v, MAX_NAME_LEN).map(str::to_string),
             None => {
                 c.err(&path, "a route needs a path pattern (like \"/api/orders/*\")");
                 None
@@ -1207,14 +1289,14 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         };
         if let Some(pat) = &pattern {
             if !pat.starts_with('/') {
-                c.err(&p("path"), "a route path must start with /");
+                c.err(&path.key("path"), "a route path must start with /");
             }
         }
         let flag = match g("flag") {
-            Some(v) => c.string(&p("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
+            Some(v) => c.string(&path.key("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
                 Some(id) => Some(FlagId(id)),
                 None => {
-                    c.err(&p("flag"), format!("unknown flag \"{k}\""));
+                    c.err(&path.key("flag"), format!("unknown flag \"{k}\""));
                     None
                 }
             }),
@@ -1227,7 +1309,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
             c.err(&path, "a route needs upstreams: {variant: origin URL}");
             continue;
         };
-        let up_path = p("upstreams");
+        let up_path = path.key("upstreams");
         let Value::Object(ups) = up_v else {
             c.err(
                 &up_path,
@@ -1239,7 +1321,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         let fl = &flags[flag.index()];
         let mut upstreams: Vec<Option<Box<str>>> = vec![None; fl.variants.len()];
         for (name, url) in ups {
-            let up = key_path(&up_path, name);
+            let up = up_path.key(name);
             let Some(vi) = fl.variants.iter().position(|v| &*v.name == name) else {
                 c.err(&up, format!("flag \"{}\" has no variant \"{name}\"", fl.key));
                 continue;
