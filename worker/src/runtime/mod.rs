@@ -21,9 +21,7 @@ use kv::Store;
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<Response> {
-    let cfg = Config::from_vars(|name| {
-        env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string()))
-    });
+    let cfg = config(&env);
     let path = req.path();
     let origin = http::header(&req, "Origin");
     let preflight = req.inner().method() == "OPTIONS";
@@ -36,6 +34,24 @@ async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<
         add_cors(&mut resp, &cfg, origin.as_deref(), preflight)?;
     }
     Ok(resp)
+}
+
+thread_local! {
+    // Settings cannot change within an isolate (a deploy or `wrangler
+    // secret put` starts new isolates), and reading them is a crossing into
+    // JS per variable: read them once per isolate, not once per request.
+    static CONFIG: std::cell::OnceCell<std::rc::Rc<Config>> = const { std::cell::OnceCell::new() };
+}
+
+fn config(env: &Env) -> std::rc::Rc<Config> {
+    CONFIG.with(|c| {
+        c.get_or_init(|| {
+            std::rc::Rc::new(Config::from_vars(|name| {
+                env.secret(name).ok().map(|s| s.to_string()).or_else(|| env.var(name).ok().map(|v| v.to_string()))
+            }))
+        })
+        .clone()
+    })
 }
 
 async fn handle(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<Response, ApiError> {
