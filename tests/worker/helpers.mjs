@@ -74,6 +74,24 @@ export function putRuleset(w, doc, headers = {}) {
   return w.admin("/v1/ruleset", { method: "PUT", body, headers: { "Content-Type": "application/json", ...headers } });
 }
 
+/** The shared bucketing vectors as a ruleset: per case `roll_<i>`, a
+ * rollout of the case's percentage, and `exp_<i>`, a split of its weights,
+ * both salted with its salt and bucketed by the attribute `tenant`. */
+export function vectorRuleset(cases) {
+  const flags = {};
+  cases.forEach((c, i) => {
+    flags[`roll_${i}`] = { salt: c.salt, bucket_by: "tenant", percentage: c.percentage };
+    flags[`exp_${i}`] = {
+      salt: c.salt,
+      bucket_by: "tenant",
+      variants: Object.fromEntries(c.weights.map(([name]) => [name, name])),
+      default_variant: c.weights[0][0],
+      split: c.weights,
+    };
+  });
+  return { flags };
+}
+
 /** The spec's bucket (shared/spec/bucketing.md), computed here with node's
  * md5 as an independent reference. */
 export function bucket(salt, unit) {

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { BASE, ROOT, SHARED, json, putRuleset, startWorker } from "./helpers.mjs";
+import { BASE, ROOT, SHARED, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
 
 const PKG = join(ROOT, "pkg/dist/node.mjs");
 if (!existsSync(PKG)) throw new Error("pkg/dist/node.mjs is missing: run scripts/build-pkg.sh");
@@ -71,18 +71,7 @@ before(async () => {
 after(() => w?.close());
 
 test("every bucketing vector: the Worker's answer equals the package's", async () => {
-  const flags = {};
-  cases.forEach((c, i) => {
-    flags[`roll_${i}`] = { salt: c.salt, bucket_by: "tenant", percentage: c.percentage };
-    flags[`exp_${i}`] = {
-      salt: c.salt,
-      bucket_by: "tenant",
-      variants: Object.fromEntries(c.weights.map(([name]) => [name, name])),
-      default_variant: c.weights[0][0],
-      split: c.weights,
-    };
-  });
-  const doc = { flags };
+  const doc = vectorRuleset(cases);
   const r = await putRuleset(w, doc);
   assert.equal(r.status, 200, await r.text());
   const pkg = new Flags(doc);

@@ -6,25 +6,14 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { SHARED, json, putRuleset, startWorker } from "./helpers.mjs";
+import { SHARED, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
 
 const cases = JSON.parse(readFileSync(join(SHARED, "vectors/bucketing.json"), "utf8")).cases;
 
 let w;
 before(async () => {
   w = await startWorker();
-  const flags = {};
-  cases.forEach((c, i) => {
-    flags[`roll_${i}`] = { salt: c.salt, bucket_by: "tenant", percentage: c.percentage };
-    flags[`exp_${i}`] = {
-      salt: c.salt,
-      bucket_by: "tenant",
-      variants: Object.fromEntries(c.weights.map(([name]) => [name, name])),
-      default_variant: c.weights[0][0],
-      split: c.weights,
-    };
-  });
-  const r = await putRuleset(w, { flags });
+  const r = await putRuleset(w, vectorRuleset(cases));
   assert.equal(r.status, 200, await r.text());
 });
 after(() => w?.close());
