@@ -69,6 +69,13 @@ impl Context {
         self.attrs.iter().find(|(k, _)| &**k == name).map(|(_, v)| v).filter(|v| !matches!(v, Value::Null))
     }
 
+    /// The value of the `i`th attribute (in insertion order), to update in
+    /// place: bindings keep one slot per attribute.
+    #[cfg_attr(not(feature = "wasm"), allow(dead_code))]
+    pub(crate) fn value_at_mut(&mut self, i: usize) -> Option<&mut Value> {
+        self.attrs.get_mut(i).map(|(_, v)| v)
+    }
+
     /// The attributes, in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.attrs.iter().map(|(k, v)| (&**k, v))

@@ -70,6 +70,13 @@ pub struct Ctx {
     ctx: Context,
 }
 
+/// The module's linear memory (a `WebAssembly.Memory`), for the JS side to
+/// write batched input into ([`Engine::set_strs`]).
+#[wasm_bindgen]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
 /// Builds a prepared context from a JSON object (`null` is empty).
 /// `None` when the JSON is not an object or breaks a limit (depth,
 /// attribute count); [`context_error`] then says why.
@@ -102,6 +109,12 @@ pub struct Engine {
     /// `rs.attributes()`, owned: slot `i` of the scratch context.
     attrs: Vec<Box<str>>,
     scratch: Context,
+    /// Batched string input ([`Engine::set_strs`]): `(slot, byte length)`
+    /// pairs, and the UTF-8 bytes back to back. JS writes both straight into
+    /// wasm memory, so a plain object's changed strings cross in one call
+    /// with no allocation, instead of a call, a malloc and a free each.
+    input_header: Vec<u32>,
+    input_bytes: Vec<u8>,
 }
 
 impl Default for Engine {
@@ -115,7 +128,13 @@ impl Engine {
     /// An engine with no ruleset: every resolution is [`NO_RESOLUTION`].
     #[wasm_bindgen(constructor)]
     pub fn new() -> Engine {
-        Engine { rs: None, attrs: Vec::new(), scratch: Context::new() }
+        Engine {
+            rs: None,
+            attrs: Vec::new(),
+            scratch: Context::new(),
+            input_header: Vec::new(),
+            input_bytes: Vec::new(),
+        }
     }
 
     /// Loads a ruleset from JSON text. On success, swaps it in and returns
@@ -131,6 +150,8 @@ impl Engine {
                     scratch.set(a, Value::Null);
                 }
                 self.scratch = scratch;
+                // One header pair per attribute: a batch sets a slot at most once.
+                self.input_header = vec![0; 2 * self.attrs.len()];
                 let meta = metadata(&rs, &self.attrs);
                 self.rs = Some(rs);
                 meta
@@ -172,6 +193,44 @@ impl Engine {
     /// Every flag for the scratch context.
     pub fn resolve_all_scratch(&self, now: f64) -> Vec<u32> {
         self.resolve_all_in(&self.scratch, now)
+    }
+
+    /// Address of the batch header (`2 * attributes` u32s) in wasm memory.
+    pub fn input_header(&mut self) -> u32 {
+        self.input_header.as_mut_ptr() as u32
+    }
+
+    /// Address of a batch byte area of at least `capacity` bytes (moves
+    /// when it grows: call again after asking for more).
+    pub fn input_bytes(&mut self, capacity: u32) -> u32 {
+        if self.input_bytes.len() < capacity as usize {
+            self.input_bytes = vec![0; capacity as usize];
+        }
+        self.input_bytes.as_mut_ptr() as u32
+    }
+
+    /// Sets `count` scratch slots from the batch: header pair `k` names the
+    /// slot and the byte length of its string, the strings lie back to back
+    /// in the byte area. Reuses each slot's string buffer. Entries that do
+    /// not fit the areas or are not UTF-8 clear their slot: the input
+    /// comes from JS and is checked, never trusted.
+    pub fn set_strs(&mut self, count: u32) {
+        let pairs = (count as usize).min(self.input_header.len() / 2);
+        let mut off = 0usize;
+        for k in 0..pairs {
+            let (slot, len) = (self.input_header[2 * k] as usize, self.input_header[2 * k + 1] as usize);
+            let text = self.input_bytes.get(off..off + len).and_then(|b| std::str::from_utf8(b).ok());
+            off += len;
+            let Some(value) = self.scratch.value_at_mut(slot) else { continue };
+            match (text, value) {
+                (Some(t), Value::String(s)) => {
+                    s.clear();
+                    s.push_str(t);
+                }
+                (Some(t), v) => *v = Value::String(t.to_string()),
+                (None, v) => *v = Value::Null,
+            }
+        }
     }
 
     /// Sets scratch slot `attr` to a string.

@@ -29,7 +29,7 @@
 // This module does not load the wasm: each entry (web.js, node.js,
 // node-cjs.js, workerd.js) initialises the glue first, then re-exports it.
 
-import { Engine, prepare, context_error, bucket as wasmBucket } from '../dist/glue/edgeflags.js';
+import { Engine, prepare, context_error, bucket as wasmBucket, wasm_memory } from '../dist/glue/edgeflags.js';
 
 // src/wasm.rs NO_RESOLUTION: unknown flag index or no ruleset.
 const NO_RESOLUTION = 0xffffffff;
@@ -41,6 +41,19 @@ const DIRTY = Object.freeze({});
 // Prepared contexts remember results only for rulesets up to this many
 // flags (4 bytes per flag per context).
 const MEMO_MAX_FLAGS = 16384;
+
+// A plain object's changed string attributes reach wasm in one batch:
+// written straight into wasm memory (an ASCII loop, encodeInto otherwise)
+// and applied by one `set_strs` call, where a call per string would also
+// cost a malloc and a free each (bench/ANALYSIS.md).
+const ENCODER = new TextEncoder();
+const INPUT_BYTES = 1024;
+// The module's memory, fetched on first use: the entries initialise the
+// glue after this module has been evaluated.
+let MEMORY;
+function memory() {
+  return MEMORY || (MEMORY = wasm_memory());
+}
 
 /** An edgeflags failure: a real `Error` with a stable `code`. */
 export class EdgeflagsError extends Error {
@@ -296,6 +309,13 @@ export class Flags {
     this._allMemo = undefined;
     this._live = [];
     this._inLive = new Uint8Array(attrs.length);
+    // The batch areas (src/wasm.rs Engine::set_strs); the header moved with the load.
+    this._qn = 0;
+    this._qOff = 0;
+    this._qMax = attrs.length;
+    this._hdrPtr = this._engine.input_header();
+    if (this._inCap === undefined) this._inCap = 0;
+    if (this._inCap < INPUT_BYTES) this._ensureInput(INPUT_BYTES);
     this._seen = new Float64Array(attrs.length);
     this._stamp = 0;
   }
@@ -381,6 +401,14 @@ export class Flags {
   // Brings the scratch slots one flag reads to a plain object's values;
   // false when one of them is unusable (not JSON, too deep).
   _syncSlots(obj, slots) {
+    try {
+      return this._syncSlotsNow(obj, slots);
+    } finally {
+      if (this._qn > 0) this._flush();
+    }
+  }
+
+  _syncSlotsNow(obj, slots) {
     const names = this._attrNames;
     const vals = this._vals;
     for (let k = 0; k < slots.length; k++) {
@@ -395,6 +423,14 @@ export class Flags {
   // false when the context is unusable (not an object, an attribute that
   // is not JSON or is too deep).
   _sync(obj) {
+    try {
+      return this._syncNow(obj);
+    } finally {
+      if (this._qn > 0) this._flush();
+    }
+  }
+
+  _syncNow(obj) {
     if (typeof obj !== 'object' || Array.isArray(obj)) return false;
     const names = this._attrNames;
     if (names.length > SMALL_ATTRIBUTES) return this._syncLarge(obj);
@@ -456,7 +492,7 @@ export class Flags {
     }
     switch (typeof v) {
       case 'string':
-        e.set_str(i, v);
+        this._queueStr(i, v);
         vals[i] = v;
         return true;
       case 'number':
@@ -468,7 +504,7 @@ export class Flags {
         vals[i] = v;
         return true;
       case 'bigint':
-        e.set_str(i, String(v));
+        this._queueStr(i, String(v));
         vals[i] = v;
         return true;
       case 'object':
@@ -497,6 +533,48 @@ export class Flags {
       return true;
     }
     return e.set_json(i, json);
+  }
+
+  // Queues string v for scratch slot i in the batch (see set_strs).
+  _queueStr(i, v) {
+    const len = v.length;
+    if (this._qn >= this._qMax || this._qOff + len * 3 > this._inCap) {
+      if (this._qn > 0) this._flush();
+      if (len * 3 > this._inCap) this._ensureInput(Math.max(len * 3, this._inCap * 2));
+    }
+    // A wasm call may have grown the memory, which detaches old views.
+    const buf = memory().buffer;
+    if (this._u8 === undefined || this._u8.buffer !== buf) {
+      this._u8 = new Uint8Array(buf);
+      this._u32 = new Uint32Array(buf);
+    }
+    const u8 = this._u8;
+    const at = this._inPtr + this._qOff;
+    let k = 0;
+    for (; k < len; k++) {
+      const c = v.charCodeAt(k);
+      if (c > 0x7f) break;
+      u8[at + k] = c;
+    }
+    let n = k;
+    if (k < len) n += ENCODER.encodeInto(v.slice(k), u8.subarray(at + k, this._inPtr + this._inCap)).written;
+    const h = (this._hdrPtr >>> 2) + 2 * this._qn;
+    this._u32[h] = i;
+    this._u32[h + 1] = n;
+    this._qn++;
+    this._qOff += n;
+  }
+
+  _flush() {
+    const n = this._qn;
+    this._qn = 0;
+    this._qOff = 0;
+    this._engine.set_strs(n);
+  }
+
+  _ensureInput(capacity) {
+    this._inPtr = this._engine.input_bytes(capacity);
+    this._inCap = capacity;
   }
 
   _override(key) {

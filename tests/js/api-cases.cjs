@@ -392,6 +392,71 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
     });
   });
 
+  describe('plain objects: batched string input', () => {
+    // Strings of a plain object reach wasm through one shared buffer
+    // (src/wasm.rs Engine::set_strs); these cases push its edges and check
+    // every answer against the same context sent as a prepared context
+    // (which crosses as JSON, a different path) and against the rules.
+    const ruleset = {
+      flags: {
+        uni: { rules: [{ conditions: [{ attribute: 'email', op: 'ends_with', value: '@café.fr' }], variant: 'on' }] },
+        long: { rules: [{ conditions: [{ attribute: 'blob', op: 'starts_with', value: 'abc' }, { attribute: 'blob', op: 'ends_with', value: 'xyz' }], variant: 'on' }] },
+        many: {
+          rules: [{
+            conditions: Array.from({ length: 40 }, (_, k) => ({ attribute: `a${k}`, op: 'eq', value: `v${k}` })),
+            variant: 'on',
+          }],
+        },
+        roll: { percentage: 50 },
+      },
+    };
+
+    it('non-ASCII text, long strings and many attributes give the prepared-context answers', () => {
+      const f = new Flags(ruleset);
+      const big = 'abc' + 'é'.repeat(40000) + 'ü'.repeat(30000) + 'xyz';
+      const all = Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`a${k}`, `v${k}`]));
+      const contexts = [
+        { email: 'zoë@café.fr', user_id: 'ünïcode-1' },
+        { email: 'zoe@cafe.fr', user_id: 'plain-2' },
+        { email: '😀@café.fr', user_id: '😀' },
+        { blob: big, user_id: 'u3' },
+        { blob: big.slice(0, -1), user_id: 'u4' },
+        { blob: 'abcxyz', ...all, user_id: 'u5' },
+        { ...all, a39: 'nope', user_id: 'u6' },
+        { email: 'x@café.fr', blob: big, ...all, user_id: 'u7' },
+      ];
+      for (let round = 0; round < 3; round++) {
+        for (const ctx of contexts) {
+          const fresh = { ...ctx };
+          const prepared = f.context(ctx);
+          for (const key of ['uni', 'long', 'many', 'roll']) {
+            assert.deepEqual(f.evaluate(key, fresh, false), f.evaluate(key, prepared, false), `${key} ${JSON.stringify(ctx).slice(0, 80)}`);
+          }
+          assert.deepEqual(f.evaluateAll({ ...ctx }), f.evaluateAll(prepared));
+          prepared.free();
+        }
+      }
+      assert.equal(f.isEnabled('uni', { email: 'zoë@café.fr' }), true);
+      assert.equal(f.isEnabled('uni', { email: 'zoë@cafe.fr' }), false);
+      assert.equal(f.isEnabled('long', { blob: big }), true);
+      assert.equal(f.isEnabled('long', { blob: big + '!' }), false);
+      assert.equal(f.isEnabled('many', all), true);
+      assert.equal(f.isEnabled('many', { ...all, a0: 'v1' }), false);
+      assert.equal(f.isEnabled('roll', { user_id: 'ünïcode-1' }), bucket('roll', 'ünïcode-1') < 50);
+      f.free();
+    });
+
+    it('keeps working after update() moves the buffers', () => {
+      const f = new Flags(ruleset);
+      assert.equal(f.isEnabled('uni', { email: 'a@café.fr' }), true);
+      f.update({ flags: { ...ruleset.flags, extra: { rules: [{ conditions: [{ attribute: 'z', op: 'eq', value: 'ä' }], variant: 'on' }] } } });
+      assert.equal(f.isEnabled('uni', { email: 'b@café.fr' }), true);
+      assert.equal(f.isEnabled('extra', { z: 'ä' }), true);
+      assert.equal(f.isEnabled('extra', { z: 'a' }), false);
+      f.free();
+    });
+  });
+
   describe('test overrides', () => {
     it('win over every rule with reason OVERRIDE, survive update() until reset()', () => {
       const f = example();
