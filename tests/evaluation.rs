@@ -863,3 +863,20 @@ fn null_flag_fields_mean_unset() {
     let e = rs.evaluate("f", &Context::with_user("u1"), 0, &NULL);
     assert_eq!((e.value, e.reason), (&Value::Bool(true), Reason::TargetingMatch));
 }
+
+#[test]
+fn ids_from_another_ruleset_never_panic() {
+    let big =
+        load(r#"{"flags": {"a": true, "b": true, "c": {"rules": [{"id": "r", "conditions": [], "variant": "on"}]}}}"#);
+    let small = load(r#"{"flags": {"a": true}}"#);
+    let foreign = big.flag_id("c").unwrap();
+    let r = small.resolve(foreign, &Context::new(), 0);
+    assert_eq!(r.reason, Reason::Error);
+    let e = small.evaluation(foreign, r);
+    assert_eq!((e.value, e.error_code), (&NULL, Some(ErrorCode::FlagNotFound)));
+    // A resolution of big's flag c (rule r matched) read against small's flag a.
+    let rc = big.resolve(foreign, &Context::new(), 0);
+    assert_eq!(rc.rule_id(&big, foreign), Some("r"));
+    assert_eq!(rc.rule_id(&small, small.flag_id("a").unwrap()), None);
+    assert_eq!(small.evaluation(small.flag_id("a").unwrap(), rc).variant, Some("on"), "variant 0 exists in a");
+}

@@ -44,14 +44,9 @@ impl Resolution {
     /// The id of what decided: a rule's id, `users`, `targets[i]`, or
     /// `prerequisite:<flag>`; `None` for the default, the kill switch and
     /// the flag-level rollout.
+    /// `None` too for a flag or resolution from another ruleset.
     pub fn rule_id<'r>(&self, ruleset: &'r Ruleset, flag: FlagId) -> Option<&'r str> {
-        let f = &ruleset.flags[flag.index()];
-        match self.matched {
-            Matched::Nothing => None,
-            Matched::Target(i) => Some(&f.targets[i as usize].id),
-            Matched::Rule(i) => Some(&f.rules[i as usize].id),
-            Matched::Prerequisite(i) => Some(&ruleset.flags[f.prerequisites[i as usize].flag.index()].key),
-        }
+        Resolution::rule_id_of_code(ruleset, flag, self.matched_code())
     }
 
     /// A small integer encoding of what matched, for bindings: 0 nothing,
@@ -113,8 +108,14 @@ impl Evaluation<'_> {
 
 impl Ruleset {
     /// Resolves flag `id` for `ctx` at time `now`. The hot path.
+    ///
+    /// An id from another ruleset (a caller's mistake, never a panic)
+    /// gives reason `ERROR` and a variant index no flag has.
     pub fn resolve(&self, id: FlagId, ctx: &Context, now: Millis) -> Resolution {
-        self.resolve_depth(&self.flags[id.index()], ctx, now, 0)
+        match self.flags.get(id.index()) {
+            Some(f) => self.resolve_depth(f, ctx, now, 0),
+            None => Resolution { variant: u32::MAX, reason: Reason::Error, matched: Matched::Nothing },
+        }
     }
 
     fn resolve_depth(&self, f: &Flag, ctx: &Context, now: Millis, depth: usize) -> Resolution {
@@ -204,9 +205,13 @@ impl Ruleset {
         self.evaluation(id, self.resolve(id, ctx, now))
     }
 
-    /// The full result of a [`Resolution`] of flag `id`.
+    /// The full result of a [`Resolution`] of flag `id`. A flag or
+    /// resolution from another ruleset gives `null` with `FLAG_NOT_FOUND`.
     pub fn evaluation(&self, id: FlagId, r: Resolution) -> Evaluation<'_> {
-        let v = &self.flags[id.index()].variants[r.variant as usize];
+        static NULL: Value = Value::Null;
+        let Some(v) = self.flags.get(id.index()).and_then(|f| f.variants.get(r.variant as usize)) else {
+            return error(&NULL, ErrorCode::FlagNotFound);
+        };
         Evaluation {
             value: &v.value,
             variant: Some(&v.name),
