@@ -109,13 +109,27 @@ pub struct Engine {
     /// `rs.attributes()`, owned: slot `i` of the scratch context.
     attrs: Vec<Box<str>>,
     scratch: Context,
-    /// Batched string input ([`Engine::set_strs`]): `(slot, byte length)`
-    /// pairs, and the UTF-8 bytes back to back. JS writes both straight into
-    /// wasm memory, so a plain object's changed strings cross in one call
-    /// with no allocation, instead of a call, a malloc and a free each.
+    /// Batched input ([`Engine::apply`]), written by JS straight into wasm
+    /// memory so a plain object's changed attributes cross with the call
+    /// that evaluates, with no allocation: `(slot, code)` pairs, the UTF-8
+    /// bytes of strings and JSON texts back to back, and numbers by entry.
     input_header: Vec<u32>,
     input_bytes: Vec<u8>,
+    input_nums: Vec<f64>,
+    /// Where [`Engine::resolve_all_scratch`] and friends leave their
+    /// results, one packed `u32` per flag, for JS to read in place.
+    output: Vec<u32>,
 }
+
+/// Batch entry codes (the second `u32` of a header pair): below
+/// `JSON_TEXT`, a string of that many bytes; `JSON_TEXT | n`, a JSON text
+/// of `n` bytes (arrays, objects); then the values that carry no bytes.
+const JSON_TEXT: u32 = 0x4000_0000;
+const SET_NULL: u32 = 0xffff_fff0;
+const SET_FALSE: u32 = 0xffff_fff1;
+const SET_TRUE: u32 = 0xffff_fff2;
+/// The number is entry `k`'s element of the number area.
+const SET_NUMBER: u32 = 0xffff_fff3;
 
 impl Default for Engine {
     fn default() -> Self {
@@ -134,6 +148,8 @@ impl Engine {
             scratch: Context::new(),
             input_header: Vec::new(),
             input_bytes: Vec::new(),
+            input_nums: Vec::new(),
+            output: Vec::new(),
         }
     }
 
@@ -145,13 +161,11 @@ impl Engine {
         match Ruleset::from_json(json) {
             Ok(rs) => {
                 self.attrs = rs.attributes().into_iter().map(Box::from).collect();
-                let mut scratch = Context::new();
-                for a in &self.attrs {
-                    scratch.set(a, Value::Null);
-                }
-                self.scratch = scratch;
-                // One header pair per attribute: a batch sets a slot at most once.
+                self.scratch = self.empty_context();
+                // One entry per attribute: a batch sets a slot at most once.
                 self.input_header = vec![0; 2 * self.attrs.len()];
+                self.input_nums = vec![0.0; self.attrs.len()];
+                self.output = vec![0; rs.len()];
                 let meta = metadata(&rs, &self.attrs);
                 self.rs = Some(rs);
                 meta
@@ -180,93 +194,76 @@ impl Engine {
         self.resolve_in(flag, &ctx.ctx, now)
     }
 
-    /// As [`Engine::resolve`], for the scratch context.
-    pub fn resolve_scratch(&self, flag: u32, now: f64) -> u32 {
+    /// Applies the first `pending` batch entries to the scratch context
+    /// (see [`Engine::apply`]), then resolves flag `flag` for it: a plain
+    /// object's evaluation is one crossing. [`NO_RESOLUTION`] when an
+    /// entry's JSON text was unusable.
+    pub fn resolve_scratch(&mut self, flag: u32, now: f64, pending: u32) -> u32 {
+        if !self.apply(pending) {
+            return NO_RESOLUTION;
+        }
         self.resolve_in(flag, &self.scratch, now)
     }
 
-    /// Every flag for a prepared context, packed, in flag order.
-    pub fn resolve_all(&self, ctx: &Ctx, now: f64) -> Vec<u32> {
-        self.resolve_all_in(&ctx.ctx, now)
+    /// Every flag for a prepared context, packed, in flag order, into the
+    /// output area ([`Engine::output`]).
+    pub fn resolve_all(&mut self, ctx: &Ctx, now: f64) {
+        resolve_all_into(self.rs.as_ref(), &ctx.ctx, now, &mut self.output);
     }
 
-    /// Every flag for the scratch context.
-    pub fn resolve_all_scratch(&self, now: f64) -> Vec<u32> {
-        self.resolve_all_in(&self.scratch, now)
+    /// As [`Engine::resolve_scratch`], for every flag, into the output
+    /// area; `false` (and nothing written) when an entry was unusable.
+    pub fn resolve_all_scratch(&mut self, now: f64, pending: u32) -> bool {
+        if !self.apply(pending) {
+            return false;
+        }
+        resolve_all_into(self.rs.as_ref(), &self.scratch, now, &mut self.output);
+        true
     }
 
-    /// Address of the batch header (`2 * attributes` u32s) in wasm memory.
+    /// Address of the output area: one packed `u32` per flag of the loaded
+    /// ruleset (it moves with every load).
+    pub fn output(&mut self) -> u32 {
+        self.output.as_mut_ptr() as u32
+    }
+
+    /// Address of the batch header (`2 * attributes` u32s; moves with every load).
     pub fn input_header(&mut self) -> u32 {
         self.input_header.as_mut_ptr() as u32
     }
 
+    /// Address of the batch number area (`attributes` f64s; moves with every load).
+    pub fn input_nums(&mut self) -> u32 {
+        self.input_nums.as_mut_ptr() as u32
+    }
+
     /// Address of a batch byte area of at least `capacity` bytes (moves
-    /// when it grows: call again after asking for more).
+    /// when it grows, keeping its bytes: call again after asking for more).
     pub fn input_bytes(&mut self, capacity: u32) -> u32 {
         if self.input_bytes.len() < capacity as usize {
-            self.input_bytes = vec![0; capacity as usize];
+            self.input_bytes.resize(capacity as usize, 0);
         }
         self.input_bytes.as_mut_ptr() as u32
     }
 
-    /// Sets `count` scratch slots from the batch: header pair `k` names the
-    /// slot and the byte length of its string, the strings lie back to back
-    /// in the byte area. Reuses each slot's string buffer. Entries that do
-    /// not fit the areas or are not UTF-8 clear their slot: the input
-    /// comes from JS and is checked, never trusted.
-    pub fn set_strs(&mut self, count: u32) {
-        let pairs = (count as usize).min(self.input_header.len() / 2);
-        let mut off = 0usize;
-        for k in 0..pairs {
-            let (slot, len) = (self.input_header[2 * k] as usize, self.input_header[2 * k + 1] as usize);
-            let text = self.input_bytes.get(off..off + len).and_then(|b| std::str::from_utf8(b).ok());
-            off += len;
-            let Some(value) = self.scratch.value_at_mut(slot) else { continue };
-            match (text, value) {
-                (Some(t), Value::String(s)) => {
-                    s.clear();
-                    s.push_str(t);
-                }
-                (Some(t), v) => *v = Value::String(t.to_string()),
-                (None, v) => *v = Value::Null,
-            }
-        }
+    /// Applies `count` batch entries to the scratch context: header pair
+    /// `k` names the slot and its code (see [`SET_NUMBER`] and friends);
+    /// strings and JSON texts lie back to back in the byte area. A slot's
+    /// string buffer is reused. `false` when an entry could not be used
+    /// (bytes past the area, not UTF-8, JSON invalid or too deep): its slot
+    /// is cleared, the other entries still apply. The input comes from JS
+    /// and is checked, never trusted.
+    pub fn apply(&mut self, count: u32) -> bool {
+        apply_batch(&self.input_header, &self.input_bytes, &self.input_nums, count, &mut self.scratch)
     }
 
-    /// Sets scratch slot `attr` to a string.
-    pub fn set_str(&mut self, attr: u32, v: String) {
-        self.set(attr, Value::String(v));
-    }
-
-    /// Sets scratch slot `attr` to a number (non-finite numbers clear it,
-    /// as `JSON.stringify` turns them into `null`).
-    pub fn set_num(&mut self, attr: u32, v: f64) {
-        self.set(attr, if v.is_finite() { Value::Number(v) } else { Value::Null });
-    }
-
-    /// Sets scratch slot `attr` to a boolean.
-    pub fn set_bool(&mut self, attr: u32, v: bool) {
-        self.set(attr, Value::Bool(v));
-    }
-
-    /// Sets scratch slot `attr` to any JSON value (arrays, objects);
-    /// `false` (and the slot cleared) when the JSON is invalid or too deep.
-    pub fn set_json(&mut self, attr: u32, json: &str) -> bool {
-        match Value::parse(json) {
-            Ok(v) => {
-                self.set(attr, v);
-                true
-            }
-            Err(_) => {
-                self.set(attr, Value::Null);
-                false
-            }
-        }
-    }
-
-    /// Clears scratch slot `attr` (the attribute is missing).
-    pub fn clear(&mut self, attr: u32) {
-        self.set(attr, Value::Null);
+    /// A prepared context from `count` batch entries, laid out like the
+    /// scratch context (slots the batch does not set are missing); `None`
+    /// when an entry could not be used ([`context_error`] on the JSON of
+    /// the same attributes says why).
+    pub fn prepare(&mut self, count: u32) -> Option<Ctx> {
+        let mut ctx = self.empty_context();
+        apply_batch(&self.input_header, &self.input_bytes, &self.input_nums, count, &mut ctx).then_some(Ctx { ctx })
     }
 
     /// The id of what decided a packed resolution of flag `flag` (a rule
@@ -277,11 +274,48 @@ impl Engine {
     }
 }
 
-impl Engine {
-    fn set(&mut self, attr: u32, v: Value) {
-        if let Some(name) = self.attrs.get(attr as usize) {
-            self.scratch.set(name, v);
+/// Applies batch entries to `ctx`'s slots (see [`Engine::apply`]).
+fn apply_batch(header: &[u32], bytes: &[u8], nums: &[f64], count: u32, ctx: &mut Context) -> bool {
+    let mut ok = true;
+    let mut off = 0usize;
+    for (k, pair) in header.chunks_exact(2).take(count as usize).enumerate() {
+        let (slot, code) = (pair[0] as usize, pair[1]);
+        let mut text = |len: u32| {
+            let (start, len) = (off, len as usize);
+            off += len;
+            bytes.get(start..start + len).and_then(|b| std::str::from_utf8(b).ok())
+        };
+        let new = match code {
+            SET_NULL => Some(Value::Null),
+            SET_FALSE => Some(Value::Bool(false)),
+            SET_TRUE => Some(Value::Bool(true)),
+            SET_NUMBER => nums.get(k).map(|&n| if n.is_finite() { Value::Number(n) } else { Value::Null }),
+            c if c & JSON_TEXT != 0 => text(c & !JSON_TEXT).and_then(|t| Value::parse(t).ok()),
+            len => match (text(len), ctx.value_at_mut(slot)) {
+                (Some(t), Some(Value::String(s))) => {
+                    s.clear();
+                    s.push_str(t);
+                    continue;
+                }
+                (t, _) => t.map(|t| Value::String(t.to_string())),
+            },
+        };
+        ok &= new.is_some();
+        if let Some(v) = ctx.value_at_mut(slot) {
+            *v = new.unwrap_or(Value::Null);
         }
+    }
+    ok
+}
+
+impl Engine {
+    /// A context with one missing value per slot, in slot order.
+    fn empty_context(&self) -> Context {
+        let mut ctx = Context::new();
+        for a in &self.attrs {
+            ctx.set(a, Value::Null);
+        }
+        ctx
     }
 
     fn resolve_in(&self, flag: u32, ctx: &Context, now: f64) -> u32 {
@@ -290,11 +324,14 @@ impl Engine {
             _ => NO_RESOLUTION,
         }
     }
+}
 
-    fn resolve_all_in(&self, ctx: &Context, now: f64) -> Vec<u32> {
-        let Some(rs) = &self.rs else { return Vec::new() };
-        let now = now as i64;
-        (0..rs.len() as u32).map(|i| pack(rs.resolve(FlagId(i), ctx, now))).collect()
+/// Every flag's packed resolution into `out` (one slot per flag).
+fn resolve_all_into(rs: Option<&Ruleset>, ctx: &Context, now: f64, out: &mut [u32]) {
+    let Some(rs) = rs else { return };
+    let now = now as i64;
+    for (i, slot) in out.iter_mut().enumerate() {
+        *slot = pack(rs.resolve(FlagId(i as u32), ctx, now));
     }
 }
 

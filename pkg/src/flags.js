@@ -42,17 +42,32 @@ const DIRTY = Object.freeze({});
 // flags (4 bytes per flag per context).
 const MEMO_MAX_FLAGS = 16384;
 
-// A plain object's changed string attributes reach wasm in one batch:
-// written straight into wasm memory (an ASCII loop, encodeInto otherwise)
-// and applied by one `set_strs` call, where a call per string would also
-// cost a malloc and a free each (bench/ANALYSIS.md).
+// A plain object's changed attributes reach wasm in one batch, with the
+// call that evaluates (src/wasm.rs Engine::apply): written straight into
+// wasm memory (strings by an ASCII loop, encodeInto otherwise) as a header
+// pair per attribute (slot, code), the bytes of strings and JSON texts,
+// and numbers; a call per attribute would also cost a malloc and a free
+// per string (bench/ANALYSIS.md). Prepared contexts are built the same way.
 const ENCODER = new TextEncoder();
 const INPUT_BYTES = 1024;
-// The module's memory, fetched on first use: the entries initialise the
-// glue after this module has been evaluated.
-let MEMORY;
-function memory() {
-  return MEMORY || (MEMORY = wasm_memory());
+// Entry codes (src/wasm.rs): below JSON_TEXT a string's byte length.
+const JSON_TEXT = 0x40000000;
+const SET_NULL = 0xfffffff0;
+const SET_FALSE = 0xfffffff1;
+const SET_TRUE = 0xfffffff2;
+const SET_NUMBER = 0xfffffff3;
+// Views of the module's memory, made on first use (the entries initialise
+// the glue after this module has been evaluated) and again after a call
+// grew the memory, which detaches the old buffer: its views then have
+// length 0, a check much cheaper than reading `memory.buffer` each time.
+let U8 = new Uint8Array(0);
+let U32;
+let F64;
+function views() {
+  const buf = wasm_memory().buffer;
+  U8 = new Uint8Array(buf);
+  U32 = new Uint32Array(buf);
+  F64 = new Float64Array(buf);
 }
 
 /** An edgeflags failure: a real `Error` with a stable `code`. */
@@ -187,20 +202,35 @@ export class PreparedContext {
     if (this._ctx !== undefined) this._ctx.free();
     this._ctx = undefined;
     this._key = f._attrsKey;
-    const picked = Object.create(null);
+    // The attributes the ruleset reads go through the batch (as for a
+    // plain object), not JSON: about 10x faster to prepare.
+    if (f._qn > 0) f._flush();
     const index = f._attrIndex;
+    let ok = true;
+    for (const k in this._attrs) {
+      const i = index.get(k);
+      if (i !== undefined && !f._put(i, this._attrs[k])) ok = false;
+    }
+    const n = f._take();
+    const ctx = ok ? f._engine.prepare(n) : undefined;
+    if (ctx === undefined) this._error = this._why();
+    this._ctx = ctx;
+    return ctx;
+  }
+
+  // Why the attributes cannot be prepared, in words: from the JSON path,
+  // which the batch agrees with and which names the problem.
+  _why() {
+    const picked = Object.create(null);
+    const index = this._flags._attrIndex;
     for (const k in this._attrs) if (index.has(k)) picked[k] = this._attrs[k];
     let json;
     try {
       json = JSON.stringify(picked, jsonReplacer);
     } catch (e) {
-      this._error = `the context cannot be written as JSON: ${e && e.message}`;
-      return undefined;
+      return `the context cannot be written as JSON: ${e && e.message}`;
     }
-    const ctx = prepare(json);
-    if (ctx === undefined) this._error = context_error(json);
-    this._ctx = ctx;
-    return ctx;
+    return context_error(json) || 'invalid context';
   }
 
   /** Frees the wasm memory now (it is also freed when garbage collected). Using it afterwards rebuilds it. */
@@ -306,14 +336,19 @@ export class Flags {
     this._memoStamp = this._memoOk ? new Uint32Array(n) : undefined;
     this._memoVal = this._memoOk ? new Uint32Array(n) : undefined;
     this._allVer = 0;
-    this._allMemo = undefined;
+    // The scratch context's evaluate-all, remembered while it is unchanged.
+    this._allMemo = new Uint32Array(n);
     this._live = [];
     this._inLive = new Uint8Array(attrs.length);
-    // The batch areas (src/wasm.rs Engine::set_strs); the header moved with the load.
+    // The batch areas and the output area (src/wasm.rs), which move with
+    // every load; as u32 / f64 indices into the memory views.
     this._qn = 0;
     this._qOff = 0;
     this._qMax = attrs.length;
-    this._hdrPtr = this._engine.input_header();
+    this._hdr = this._engine.input_header() >>> 2;
+    this._nums = this._engine.input_nums() >>> 3;
+    this._out = this._engine.output() >>> 2;
+    this._outCopy = new Uint32Array(n);
     if (this._inCap === undefined) this._inCap = 0;
     if (this._inCap < INPUT_BYTES) this._ensureInput(INPUT_BYTES);
     this._seen = new Float64Array(attrs.length);
@@ -333,11 +368,17 @@ export class Flags {
       if (ctx._flags === this) return this._resPrepared(i, ctx, now);
       ctx = ctx._attrs;
     }
-    if (typeof ctx !== 'object' || Array.isArray(ctx) || !this._syncSlots(ctx, this._slots[i])) return NO_RESOLUTION;
-    if (this._timed[i] === 1 || !this._memoOk) return this._engine.resolve_scratch(i, now);
+    if (typeof ctx !== 'object' || Array.isArray(ctx)) return NO_RESOLUTION;
+    if (!this._syncSlots(ctx, this._slots[i])) {
+      this._flush();
+      return NO_RESOLUTION;
+    }
+    // Any attribute sent moved the scratch version on, so a remembered
+    // result is only ever read with nothing pending.
+    if (this._timed[i] === 1 || !this._memoOk) return this._engine.resolve_scratch(i, now, this._take());
     const ver = this._scratchVer;
     if (this._memoStamp[i] === ver) return this._memoVal[i];
-    const r = this._engine.resolve_scratch(i, 0);
+    const r = this._engine.resolve_scratch(i, 0, this._take());
     this._memoStamp[i] = ver;
     this._memoVal[i] = r;
     return r;
@@ -370,45 +411,54 @@ export class Flags {
     return r;
   }
 
+  // Every flag's packed resolution for a context, or undefined for an
+  // unusable one. The array is this instance's (reused by the next call)
+  // unless remembered by a prepared context.
   _resAll(ctx) {
-    if (ctx === undefined || ctx === null) return this._engine.resolve_all(this._empty, this._anyTimed ? this._now() : 0);
+    const now = this._anyTimed ? this._now() : 0;
+    if (ctx === undefined || ctx === null) {
+      this._engine.resolve_all(this._empty, now);
+      return this._output(this._outCopy);
+    }
     if (ctx instanceof PreparedContext) {
       if (ctx._flags === this) {
         if (ctx._memoGen === this._gen && ctx._all !== undefined) return ctx._all;
         const h = ctx._handle();
         if (h === undefined) return undefined;
-        const all = this._engine.resolve_all(h, this._anyTimed ? this._now() : 0);
-        if (!this._anyTimed) {
-          if (ctx._memoGen !== this._gen) {
-            ctx._memo = undefined;
-            ctx._memoGen = this._gen;
-          }
-          ctx._all = all;
+        this._engine.resolve_all(h, now);
+        if (this._anyTimed) return this._output(this._outCopy);
+        if (ctx._memoGen !== this._gen) {
+          ctx._memo = undefined;
+          ctx._memoGen = this._gen;
         }
-        return all;
+        return (ctx._all = this._output(new Uint32Array(this._keys.length)));
       }
       ctx = ctx._attrs;
     }
-    if (!this._sync(ctx)) return undefined;
-    if (this._anyTimed) return this._engine.resolve_all_scratch(this._now());
-    if (this._allVer !== this._scratchVer) {
-      this._allMemo = this._engine.resolve_all_scratch(0);
-      this._allVer = this._scratchVer;
+    if (!this._sync(ctx)) {
+      this._flush();
+      return undefined;
     }
-    return this._allMemo;
+    if (!this._anyTimed && this._allVer === this._scratchVer) return this._allMemo;
+    if (!this._engine.resolve_all_scratch(now, this._take())) {
+      this._allVer = 0;
+      return undefined;
+    }
+    this._allVer = this._anyTimed ? 0 : this._scratchVer;
+    return this._output(this._allMemo);
   }
 
-  // Brings the scratch slots one flag reads to a plain object's values;
-  // false when one of them is unusable (not JSON, too deep).
+  // Copies the output area (src/wasm.rs Engine::output) into `into`.
+  _output(into) {
+    if (U8.length === 0) views();
+    into.set(U32.subarray(this._out, this._out + into.length));
+    return into;
+  }
+
+  // Brings the scratch slots one flag reads to a plain object's values
+  // (queued in the batch; the evaluating call applies them); false when
+  // one of them is unusable (not JSON).
   _syncSlots(obj, slots) {
-    try {
-      return this._syncSlotsNow(obj, slots);
-    } finally {
-      if (this._qn > 0) this._flush();
-    }
-  }
-
-  _syncSlotsNow(obj, slots) {
     const names = this._attrNames;
     const vals = this._vals;
     for (let k = 0; k < slots.length; k++) {
@@ -419,18 +469,10 @@ export class Flags {
     return true;
   }
 
-  // Brings the whole scratch context to the attributes of a plain object;
-  // false when the context is unusable (not an object, an attribute that
-  // is not JSON or is too deep).
+  // Brings the whole scratch context to the attributes of a plain object
+  // (queued, as above); false when the context is unusable (not an object,
+  // an attribute that is not JSON).
   _sync(obj) {
-    try {
-      return this._syncNow(obj);
-    } finally {
-      if (this._qn > 0) this._flush();
-    }
-  }
-
-  _syncNow(obj) {
     if (typeof obj !== 'object' || Array.isArray(obj)) return false;
     const names = this._attrNames;
     if (names.length > SMALL_ATTRIBUTES) return this._syncLarge(obj);
@@ -467,7 +509,7 @@ export class Flags {
       } else {
         inLive[i] = 0;
         if (vals[i] !== undefined) {
-          this._engine.clear(i);
+          this._code(i, SET_NULL);
           vals[i] = undefined;
           this._touch();
         }
@@ -477,78 +519,80 @@ export class Flags {
     return ok;
   }
 
-  // Sends one attribute value to scratch slot i, with the same meaning as
-  // JSON.stringify of the context would give it (what the CLI and the
-  // Worker read): undefined, functions and symbols are missing; NaN and
-  // Infinity are null; BigInt is its decimal string.
+  // Sets scratch slot i to v (queued), remembering v to skip it next time
+  // when it is a primitive that compares equal.
   _set(i, v) {
-    const e = this._engine;
-    const vals = this._vals;
     this._touch();
     // Slots set here are cleared by _syncLarge when a context lacks them.
     if (this._inLive[i] === 0) {
       this._inLive[i] = 1;
       this._live.push(i);
     }
+    // Arrays and objects can change in place: never remembered.
+    this._vals[i] = typeof v === 'object' && v !== null ? DIRTY : v;
+    return this._put(i, v);
+  }
+
+  // Queues value v for slot i, with the meaning JSON.stringify of the
+  // context would give it (what the CLI and the Worker read): undefined,
+  // functions and symbols are missing; NaN and Infinity are null; BigInt
+  // is its decimal string. False (and the slot cleared) when v cannot be
+  // written as JSON.
+  _put(i, v) {
     switch (typeof v) {
       case 'string':
-        this._queueStr(i, v);
-        vals[i] = v;
+        this._text(i, v, 0);
         return true;
       case 'number':
-        e.set_num(i, v);
-        vals[i] = v;
+        if (this._qn >= this._qMax) this._flush();
+        if (U8.length === 0) views();
+        F64[this._nums + this._qn] = v;
+        this._code(i, SET_NUMBER);
         return true;
       case 'boolean':
-        e.set_bool(i, v);
-        vals[i] = v;
+        this._code(i, v ? SET_TRUE : SET_FALSE);
         return true;
       case 'bigint':
-        this._queueStr(i, String(v));
-        vals[i] = v;
+        this._text(i, String(v), 0);
         return true;
       case 'object':
-        if (v === null) {
-          e.clear(i);
-          vals[i] = null;
-          return true;
-        }
-        break;
+        if (v !== null) break;
+      // fall through: null
       default:
-        e.clear(i);
-        vals[i] = v;
+        this._code(i, SET_NULL);
         return true;
     }
-    // Arrays and objects can change in place: never cached.
-    vals[i] = DIRTY;
     let json;
     try {
       json = JSON.stringify(v, jsonReplacer);
     } catch {
-      e.clear(i);
+      this._code(i, SET_NULL);
       return false;
     }
-    if (json === undefined) {
-      e.clear(i);
-      return true;
-    }
-    return e.set_json(i, json);
+    if (json === undefined) this._code(i, SET_NULL);
+    else this._text(i, json, JSON_TEXT);
+    return true;
   }
 
-  // Queues string v for scratch slot i in the batch (see set_strs).
-  _queueStr(i, v) {
+  // Queues a batch entry with no bytes.
+  _code(i, code) {
+    if (this._qn >= this._qMax) this._flush();
+    if (U8.length === 0) views();
+    const h = this._hdr + 2 * this._qn++;
+    U32[h] = i;
+    U32[h + 1] = code;
+  }
+
+  // Queues string v (a string, or a JSON text when kind is JSON_TEXT).
+  _text(i, v, kind) {
+    if (this._qn >= this._qMax) this._flush();
     const len = v.length;
-    if (this._qn >= this._qMax || this._qOff + len * 3 > this._inCap) {
-      if (this._qn > 0) this._flush();
-      if (len * 3 > this._inCap) this._ensureInput(Math.max(len * 3, this._inCap * 2));
-    }
-    // A wasm call may have grown the memory, which detaches old views.
-    const buf = memory().buffer;
-    if (this._u8 === undefined || this._u8.buffer !== buf) {
-      this._u8 = new Uint8Array(buf);
-      this._u32 = new Uint32Array(buf);
-    }
-    const u8 = this._u8;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit. The area grows keeping
+    // what is queued (src/wasm.rs input_bytes), and a grown memory detaches
+    // the views.
+    if (this._qOff + len * 3 > this._inCap) this._ensureInput(Math.max(this._qOff + len * 3, this._inCap * 2));
+    if (U8.length === 0) views();
+    const u8 = U8;
     const at = this._inPtr + this._qOff;
     let k = 0;
     for (; k < len; k++) {
@@ -558,18 +602,23 @@ export class Flags {
     }
     let n = k;
     if (k < len) n += ENCODER.encodeInto(v.slice(k), u8.subarray(at + k, this._inPtr + this._inCap)).written;
-    const h = (this._hdrPtr >>> 2) + 2 * this._qn;
-    this._u32[h] = i;
-    this._u32[h + 1] = n;
-    this._qn++;
     this._qOff += n;
+    const h = this._hdr + 2 * this._qn++;
+    U32[h] = i;
+    U32[h + 1] = n | kind;
   }
 
-  _flush() {
+  // The pending entry count, for a call that applies them (and resets).
+  _take() {
     const n = this._qn;
     this._qn = 0;
     this._qOff = 0;
-    this._engine.set_strs(n);
+    return n;
+  }
+
+  // Applies the pending entries to the scratch context now.
+  _flush() {
+    if (this._qn > 0) this._engine.apply(this._take());
   }
 
   _ensureInput(capacity) {

@@ -392,11 +392,12 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
     });
   });
 
-  describe('plain objects: batched string input', () => {
-    // Strings of a plain object reach wasm through one shared buffer
-    // (src/wasm.rs Engine::set_strs); these cases push its edges and check
-    // every answer against the same context sent as a prepared context
-    // (which crosses as JSON, a different path) and against the rules.
+  describe('batched attribute input', () => {
+    // A plain object's attributes, and a prepared context's, reach wasm as
+    // one batch in a shared buffer (src/wasm.rs Engine::apply); these cases
+    // push its edges and check the answers against the rules, and plain
+    // objects against prepared contexts (cli-compare.test.mjs checks both
+    // against the native CLI).
     const ruleset = {
       flags: {
         uni: { rules: [{ conditions: [{ attribute: 'email', op: 'ends_with', value: '@café.fr' }], variant: 'on' }] },
@@ -443,6 +444,52 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
       assert.equal(f.isEnabled('many', all), true);
       assert.equal(f.isEnabled('many', { ...all, a0: 'v1' }), false);
       assert.equal(f.isEnabled('roll', { user_id: 'ünïcode-1' }), bucket('roll', 'ünïcode-1') < 50);
+      f.free();
+    });
+
+    it('keeps queued attributes when a long one grows the buffer', () => {
+      const big = 'abc' + 'é'.repeat(5000) + 'xyz';
+      const all = Object.fromEntries(Array.from({ length: 40 }, (_, k) => [`a${k}`, `v${k}`]));
+      // a0..a39 sort before blob and email: they are queued when blob grows
+      // the 1 KB area of a new instance, and must survive the move.
+      const ctx = { ...all, blob: big, email: 'x@café.fr', user_id: 'u7' };
+      for (const use of [(f) => ctx, (f) => f.context(ctx)]) {
+        for (const [key, call] of [['evaluateAll', (f, c) => f.evaluateAll(c).many.value], ['many', (f, c) => f.isEnabled('many', c)]]) {
+          const f = new Flags(ruleset);
+          assert.equal(call(f, use(f)), true, key);
+          assert.equal(f.isEnabled('uni', use(f)), true);
+          assert.equal(f.isEnabled('long', use(f)), true);
+          assert.equal(f.isEnabled('many', { ...ctx, a0: 'x' }), false);
+          f.free();
+        }
+      }
+    });
+
+    it('numbers, booleans, null and nested values in one batch', () => {
+      const f = new Flags({
+        flags: {
+          age: { rules: [{ conditions: [{ attribute: 'age', op: 'gte', value: 30 }, { attribute: 'beta', op: 'eq', value: true }], variant: 'on' }] },
+          groups: { rules: [{ conditions: [{ attribute: 'groups', op: 'in', values: ['staff'] }, { attribute: 'name', op: 'starts_with', value: 'A' }], variant: 'on' }] },
+        },
+      });
+      const cases = [
+        [{ age: 31, beta: true, groups: ['x', 'staff'], name: 'Ann' }, true, true],
+        [{ age: 29, beta: true, groups: ['staff'], name: 'Bob' }, false, false],
+        [{ age: 31, beta: false, groups: null, name: 'Al' }, false, false],
+        [{ age: Infinity, beta: true, groups: [['staff']], name: 'Al' }, false, false],
+        [{ age: '40', beta: 'true', groups: ['staff'], name: 'Al' }, true, true],
+        [{ age: 30, beta: true }, true, false],
+      ];
+      for (let round = 0; round < 2; round++) {
+        for (const [ctx, age, groups] of cases) {
+          for (const c of [{ ...ctx }, f.context(ctx)]) {
+            assert.equal(f.isEnabled('age', c), age, JSON.stringify(ctx));
+            assert.equal(f.isEnabled('groups', c), groups, JSON.stringify(ctx));
+            const all = f.evaluateAll(c);
+            assert.deepEqual([all.age.value, all.groups.value], [age, groups], JSON.stringify(ctx));
+          }
+        }
+      }
       f.free();
     });
 
