@@ -248,7 +248,12 @@ export class Flags {
     if (now !== undefined && typeof now !== 'function') {
       throw new EdgeflagsError('INVALID_ARGUMENT', 'options.now must be a function returning epoch milliseconds');
     }
+    const codegen = options && options.codegen;
+    if (codegen !== undefined && typeof codegen !== 'boolean') {
+      throw new EdgeflagsError('INVALID_ARGUMENT', 'options.codegen must be a boolean');
+    }
     this._now = now || Date.now;
+    this._codegen = codegen !== false;
     this._overrides = new Map();
     this._gen = 0;
     this._engine = new Engine();
@@ -319,6 +324,8 @@ export class Flags {
     this._memoOk = n <= MEMO_MAX_FLAGS;
     // evaluateAll entries, shared and frozen, by variant slot * 8 + reason.
     this._entries = new Array(values.length * 8);
+    this._row = new Array(n);
+    this._makeRow = rowMaker(keys, this._codegen);
     this._types = types;
     this._base = base;
     this._names = names;
@@ -708,8 +715,8 @@ export class Flags {
   /** Every flag for one context, in ruleset order (then overridden keys not in the ruleset); the entries are shared and frozen. */
   evaluateAll(context) {
     const packed = this._resAll(context);
-    const out = {};
     const keys = this._keys;
+    const row = this._row;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const o = this._override(key);
@@ -727,7 +734,14 @@ export class Flags {
           e = this._entries[slot] = Object.freeze({ value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] });
         }
       }
-      put(out, key, e);
+      row[i] = e;
+    }
+    let out;
+    if (this._makeRow !== null) {
+      out = this._makeRow(row);
+    } else {
+      out = {};
+      for (let i = 0; i < keys.length; i++) put(out, keys[i], row[i]);
     }
     for (const [key, o] of this._overrides) {
       if (!this._index.has(key)) put(out, key, { value: o.value, variant: null, reason: 'OVERRIDE' });
@@ -799,6 +813,35 @@ if (typeof Symbol.dispose === 'symbol') {
 
 function errorResult(value, errorCode) {
   return { value, variant: null, reason: 'ERROR', errorCode };
+}
+
+// Up to this many flags, evaluateAll builds its result with a function made
+// for the ruleset's keys (see rowMaker).
+const ROW_MAKER_MAX_FLAGS = 1000;
+// Whether code can be made at run time here; tried once per page or
+// process, so a strict Content-Security-Policy reports one violation at most.
+let CODEGEN;
+
+// A function `row => ({ "key0": row[0], "key1": row[1], ... })` for these
+// keys, or null. An object literal gets its whole shape at once, where
+// adding 50 keys one by one costs about 15x more (bench/ANALYSIS.md), and
+// evaluateAll is often called once per request. Keys are written as JSON
+// string literals, which are JS string literals: no key can break out.
+// null when the caller said `codegen: false`, where code cannot be made at
+// run time (a Content-Security-Policy without 'unsafe-eval', Cloudflare
+// Workers), for very large rulesets, and when a key is "__proto__" (a
+// literal would set the prototype): the caller then adds keys one by one.
+function rowMaker(keys, allowed) {
+  if (!allowed || CODEGEN === false || keys.length > ROW_MAKER_MAX_FLAGS || keys.includes('__proto__')) return null;
+  const props = keys.map((k, i) => `${JSON.stringify(k)}:r[${i}]`).join(',');
+  try {
+    const make = new Function('r', `"use strict";return{${props}};`);
+    CODEGEN = true;
+    return make;
+  } catch {
+    CODEGEN = false;
+    return null;
+  }
 }
 
 // A flag key may be "__proto__"; a plain assignment would set the prototype.

@@ -75,6 +75,7 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
 
     it('validates options', () => {
       assert.throws(() => new Flags({ flags: {} }, { now: 5 }), { code: 'INVALID_ARGUMENT' });
+      assert.throws(() => new Flags({ flags: {} }, { codegen: 'no' }), { code: 'INVALID_ARGUMENT' });
       assert.throws(() => new api.PreparedContext({}, { user_id: 'u' }), { code: 'INVALID_ARGUMENT' });
     });
   });
@@ -174,6 +175,25 @@ module.exports = function defineApiTests(api, { describe, it, assert }) {
       assert.ok(!f.activeFlags(ctx).includes('search_indexing'));
       assert.ok(f.activeFlags(ctx).includes('max_upload_mb'));
       f.free();
+    });
+
+    it('builds the same evaluateAll object with and without a generated function', () => {
+      // Keys a generated object literal must write exactly, or that JS
+      // orders specially (integer-like keys come first).
+      const odd = ['a.b', 'a:b', 'a-b', '10', '2', '007', '1e3', '0x1', 'constructor', 'toString', 'hasOwnProperty', 'z'];
+      const doc = { flags: Object.fromEntries(odd.map((k, i) => [k, { rules: [{ conditions: [{ attribute: 'n', op: 'gte', value: i }], variant: 'on' }] }])) };
+      const gen = new Flags(doc);
+      const loop = new Flags(doc, { codegen: false });
+      for (const n of [0, 3, 7, 20]) {
+        const a = gen.evaluateAll({ n });
+        const b = loop.evaluateAll({ n });
+        assert.deepEqual(Object.keys(a), Object.keys(b));
+        assert.deepEqual(a, b);
+        assert.equal(Object.getPrototypeOf(a), Object.prototype);
+        for (const k of odd) assert.equal(a[k].value, odd.indexOf(k) <= n, k);
+      }
+      gen.free();
+      loop.free();
     });
 
     it('handles a flag named __proto__', () => {
