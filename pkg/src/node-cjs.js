@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initSync } from '../dist/glue/edgeflags.js';
 
-initSync({ module: readFileSync(join(__dirname, 'edgeflags_bg.wasm')) });
+// The speed build (scripts/build-pkg.sh); browsers get the size build.
+initSync({ module: readFileSync(join(__dirname, 'edgeflags_server.wasm')) });
 
 export * from './index.js';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { initSync } from '../dist/glue/edgeflags.js';
 
-initSync({ module: readFileSync(new URL('./edgeflags_bg.wasm', import.meta.url)) });
+// The speed build (scripts/build-pkg.sh); browsers get the size build.
+initSync({ module: readFileSync(new URL('./edgeflags_server.wasm', import.meta.url)) });
 
 export * from './index.js';

@@ -1,7 +1,8 @@
 // Cloudflare Workers (workerd): Workers forbid compiling wasm from bytes at
 // run time, so the wasm is imported as a module (wrangler and Miniflare
 // turn a `.wasm` import into a compiled WebAssembly.Module).
-import wasmModule from './edgeflags_bg.wasm';
+// The speed build (scripts/build-pkg.sh); browsers get the size build.
+import wasmModule from './edgeflags_server.wasm';
 import { initSync } from '../dist/glue/edgeflags.js';
 
 initSync({ module: wasmModule });
