@@ -9,9 +9,21 @@ use crate::json::Value;
 use crate::limits::MAX_CONTEXT_ATTRIBUTES;
 
 /// The attributes of one user or request.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Context {
     attrs: Vec<(Box<str>, Value)>,
+    /// Non-zero when the first attributes are, in order, those of the
+    /// ruleset load with this id ([`crate::Ruleset::new_context`]): its
+    /// evaluation then reads them by position. Attributes are never
+    /// removed or reordered, so this stays true.
+    layout: u64,
+}
+
+/// Equal attributes in the same order, whatever the layout.
+impl PartialEq for Context {
+    fn eq(&self, other: &Context) -> bool {
+        self.attrs == other.attrs
+    }
 }
 
 /// A context that is not a JSON object, or is too large.
@@ -43,10 +55,32 @@ impl Context {
                         members.len()
                     )));
                 }
-                Ok(Context { attrs: members.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect() })
+                Ok(Context { attrs: members.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect(), layout: 0 })
             }
             other => Err(ContextError(format!("context must be a JSON object, not {}", other.type_name()))),
         }
+    }
+
+    /// A context with `names` missing, in order, marked with `layout`.
+    pub(crate) fn laid_out(layout: u64, names: &[Box<str>]) -> Context {
+        Context { attrs: names.iter().map(|n| (n.clone(), Value::Null)).collect(), layout }
+    }
+
+    /// The value of attribute `name`, which is slot `slot` of ruleset load
+    /// `layout`: read by position when this context is laid out for it.
+    #[inline]
+    pub(crate) fn get_at(&self, layout: u64, slot: u32, name: &str) -> Option<&Value> {
+        if self.layout == layout {
+            if let Some((_, v)) = self.attrs.get(slot as usize) {
+                return Some(v).filter(|v| !matches!(v, Value::Null));
+            }
+        }
+        self.get(name)
+    }
+
+    /// [`Context::unit`] of attribute `name`, slot `slot` of `layout`.
+    pub(crate) fn unit_at(&self, layout: u64, slot: u32, name: &str) -> Option<Cow<'_, str>> {
+        scalar_str(self.get_at(layout, slot, name)?)
     }
 
     /// A context holding just `user_id`.

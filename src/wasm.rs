@@ -106,8 +106,7 @@ pub fn bucket(salt: &str, unit: &str) -> f64 {
 #[wasm_bindgen]
 pub struct Engine {
     rs: Option<Ruleset>,
-    /// `rs.attributes()`, owned: slot `i` of the scratch context.
-    attrs: Vec<Box<str>>,
+    /// One slot per attribute the ruleset reads (laid out for it).
     scratch: Context,
     /// Batched input ([`Engine::apply`]), written by JS straight into wasm
     /// memory so a plain object's changed attributes cross with the call
@@ -144,7 +143,6 @@ impl Engine {
     pub fn new() -> Engine {
         Engine {
             rs: None,
-            attrs: Vec::new(),
             scratch: Context::new(),
             input_header: Vec::new(),
             input_bytes: Vec::new(),
@@ -160,13 +158,13 @@ impl Engine {
     pub fn load(&mut self, json: &str) -> String {
         match Ruleset::from_json(json) {
             Ok(rs) => {
-                self.attrs = rs.attributes().into_iter().map(Box::from).collect();
-                self.scratch = self.empty_context();
+                let attrs = rs.attributes();
+                self.scratch = rs.new_context();
                 // One entry per attribute: a batch sets a slot at most once.
-                self.input_header = vec![0; 2 * self.attrs.len()];
-                self.input_nums = vec![0.0; self.attrs.len()];
+                self.input_header = vec![0; 2 * attrs.len()];
+                self.input_nums = vec![0.0; attrs.len()];
                 self.output = vec![0; rs.len()];
-                let meta = metadata(&rs, &self.attrs);
+                let meta = metadata(&rs, &attrs);
                 self.rs = Some(rs);
                 meta
             }
@@ -309,13 +307,10 @@ fn apply_batch(header: &[u32], bytes: &[u8], nums: &[f64], count: u32, ctx: &mut
 }
 
 impl Engine {
-    /// A context with one missing value per slot, in slot order.
+    /// A context with one missing value per slot, in slot order, laid out
+    /// for the ruleset (evaluation reads it by slot).
     fn empty_context(&self) -> Context {
-        let mut ctx = Context::new();
-        for a in &self.attrs {
-            ctx.set(a, Value::Null);
-        }
-        ctx
+        self.rs.as_ref().map_or_else(Context::new, Ruleset::new_context)
     }
 
     fn resolve_in(&self, flag: u32, ctx: &Context, now: f64) -> u32 {
@@ -343,7 +338,7 @@ fn resolve_all_into(rs: Option<&Ruleset>, ctx: &Context, now: f64, out: &mut [u3
 /// those, and caches the others' resolutions; `slots` are the indices in
 /// `attributes` of what the flag reads ([`Ruleset::flag_attributes`]): a
 /// plain-object evaluation of one flag sends only those.
-pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
+pub fn metadata(rs: &Ruleset, attrs: &[&str]) -> String {
     let mut out = String::with_capacity(64 + rs.len() * 64);
     out.push_str("{\"version\":");
     // Versions above 2^53 lose precision in JS; the format documents it.
@@ -351,7 +346,7 @@ pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
     out.push_str(",\"reasons\":");
     write_strings(REASONS.iter().map(|r| r.as_str()), &mut out);
     out.push_str(",\"attributes\":");
-    write_strings(attrs.iter().map(|a| &**a), &mut out);
+    write_strings(attrs.iter().copied(), &mut out);
     out.push_str(",\"flags\":[");
     for (i, f) in rs.flags().iter().enumerate() {
         if i > 0 {
@@ -380,8 +375,8 @@ pub fn metadata(rs: &Ruleset, attrs: &[Box<str>]) -> String {
 
 /// The slots of `names` in the sorted `attrs`. A name missing from them
 /// would be a core bug; every slot is written then, which is always enough.
-fn write_slots(names: &[&str], attrs: &[Box<str>], out: &mut String) {
-    let slots: Option<Vec<usize>> = names.iter().map(|n| attrs.binary_search_by(|a| (**a).cmp(n)).ok()).collect();
+fn write_slots(names: &[&str], attrs: &[&str], out: &mut String) {
+    let slots: Option<Vec<usize>> = names.iter().map(|n| attrs.binary_search(n).ok()).collect();
     let slots = slots.unwrap_or_else(|| (0..attrs.len()).collect());
     for (i, slot) in slots.iter().enumerate() {
         if i > 0 {

@@ -566,6 +566,13 @@ fn arb_context() -> impl Strategy<Value = Context> {
 fn check_invariants(rs: &Ruleset, ctx: &Context, now: i64) -> Result<(), TestCaseError> {
     let all = rs.evaluate_all(ctx, now);
     prop_assert_eq!(all.len(), rs.len());
+    // The same attributes in a context laid out for the ruleset (read by
+    // slot, not by name) give the same results.
+    let mut laid = rs.new_context();
+    for (k, v) in ctx.iter() {
+        laid.set(k, v.clone());
+    }
+    prop_assert_eq!(&rs.evaluate_all(&laid, now), &all, "laid-out context");
     for (key, e) in &all {
         prop_assert!(e.error_code.is_none(), "{}: {:?}", key, e);
         let f = rs.flag(key).unwrap();
@@ -637,11 +644,22 @@ proptest! {
         for (k, v) in dedup.iter().rev() {
             backward.set(k, v.clone());
         }
+        // Laid out for `rs` (read by slot by `rs`, by name by `again`), and
+        // for `again` (read by name by `rs`).
+        let mut laid = rs.new_context();
+        let mut laid_again = again.new_context();
+        for (k, v) in &dedup {
+            laid.set(k, v.clone());
+            laid_again.set(k, v.clone());
+        }
         for f in rs.flags() {
             let a = rs.evaluate(f.key(), &forward, now, &NULL);
             prop_assert_eq!(&a, &rs.evaluate(f.key(), &forward, now, &NULL));
             prop_assert_eq!(&a, &rs.evaluate(f.key(), &backward, now, &NULL));
             prop_assert_eq!(&a, &again.evaluate(f.key(), &forward, now, &NULL));
+            prop_assert_eq!(&a, &rs.evaluate(f.key(), &laid, now, &NULL));
+            prop_assert_eq!(&a, &rs.evaluate(f.key(), &laid_again, now, &NULL));
+            prop_assert_eq!(&a, &again.evaluate(f.key(), &laid, now, &NULL));
         }
     }
 }

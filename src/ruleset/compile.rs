@@ -412,7 +412,8 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         return Err(LoadError { problems: c.problems });
     }
     let index = names.flags;
-    Ok(Ruleset { schema, version, flags, index, segments, routes })
+    Ok(Ruleset { schema, version, flags, index, segments, routes, attrs: Vec::new(), layout: 0, user_slot: NO_SLOT }
+        .with_slots())
 }
 
 fn check_flag_key(c: &mut Checker, k: &str) {
@@ -456,6 +457,7 @@ fn flag(
         killed: false,
         salt: key.into(),
         bucket_by: "user_id".into(),
+        bucket_slot: NO_SLOT,
         prerequisites: Vec::new(),
         targets: Vec::new(),
         rules: Vec::new(),
@@ -1188,7 +1190,7 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
             }
         }
     };
-    Some(Condition { attribute, op })
+    Some(Condition { attribute, op, slot: NO_SLOT })
 }
 
 fn num_op(op: &str) -> NumOp {

@@ -135,7 +135,7 @@ impl Ruleset {
             }
         }
         if !f.targets.is_empty() {
-            if let Some(user) = ctx.unit("user_id") {
+            if let Some(user) = ctx.unit_at(self.layout, self.user_slot, "user_id") {
                 for (i, t) in f.targets.iter().enumerate() {
                     if t.users.contains(&user) {
                         return res(t.variant, Reason::TargetingMatch, Matched::Target(i as u32));
@@ -145,13 +145,13 @@ impl Ruleset {
         }
         for (i, rule) in f.rules.iter().enumerate() {
             if rule.conditions.iter().all(|c| self.condition(c, ctx, now)) {
-                if let Some((variant, reason)) = serve(f, &rule.serve, ctx, now, Reason::TargetingMatch) {
+                if let Some((variant, reason)) = serve(f, &rule.serve, ctx, self.layout, now, Reason::TargetingMatch) {
                     return res(variant, reason, Matched::Rule(i as u32));
                 }
             }
         }
         if let Some(s) = &f.fallthrough {
-            if let Some((variant, reason)) = serve(f, s, ctx, now, Reason::Default) {
+            if let Some((variant, reason)) = serve(f, s, ctx, self.layout, now, Reason::Default) {
                 return res(variant, reason, Matched::Nothing);
             }
         }
@@ -163,7 +163,7 @@ impl Ruleset {
         match &c.op {
             Op::InSegment(ids) => ids.iter().any(|&s| self.in_segment(s, ctx, now)),
             Op::NotInSegment(ids) => !ids.iter().any(|&s| self.in_segment(s, ctx, now)),
-            op => match ctx.get(&c.attribute) {
+            op => match ctx.get_at(self.layout, c.slot, &c.attribute) {
                 // Objects say nothing a condition can test: no operator,
                 // negated or not, matches them (as for a missing attribute).
                 None | Some(Value::Object(_)) => false,
@@ -183,7 +183,7 @@ impl Ruleset {
     fn in_segment(&self, id: u32, ctx: &Context, now: Millis) -> bool {
         let seg = &self.segments[id as usize];
         if !seg.users.0.is_empty() {
-            if let Some(user) = ctx.unit("user_id") {
+            if let Some(user) = ctx.unit_at(self.layout, self.user_slot, "user_id") {
                 if seg.users.contains(&user) {
                     return true;
                 }
@@ -237,8 +237,8 @@ fn error(default: &Value, code: ErrorCode) -> Evaluation<'_> {
 }
 
 /// Applies a serve; `None` when it cannot (no bucketing unit) and
-/// evaluation should go on.
-fn serve(f: &Flag, s: &Serve, ctx: &Context, now: Millis, fixed_reason: Reason) -> Option<(u32, Reason)> {
+/// evaluation should go on. `layout` is the ruleset's (see [`Context::get_at`]).
+fn serve(f: &Flag, s: &Serve, ctx: &Context, layout: u64, now: Millis, fixed_reason: Reason) -> Option<(u32, Reason)> {
     match s {
         Serve::Variant(v) => Some((*v, fixed_reason)),
         Serve::Rollout { percentage, variant } => {
@@ -248,12 +248,12 @@ fn serve(f: &Flag, s: &Serve, ctx: &Context, now: Millis, fixed_reason: Reason) 
             };
             // 0% and 100% need no hash, but still need a unit: an
             // unidentified requester is never bucketed.
-            let unit = ctx.unit(&f.bucket_by)?;
+            let unit = ctx.unit_at(layout, f.bucket_slot, &f.bucket_by)?;
             let inside = p >= 100.0 || (p > 0.0 && bucket_in_rollout(bucket(&f.salt, &unit), p));
             Some((if inside { *variant } else { f.off }, Reason::Split))
         }
         Serve::Split(weights) => {
-            let unit = ctx.unit(&f.bucket_by)?;
+            let unit = ctx.unit_at(layout, f.bucket_slot, &f.bucket_by)?;
             let b = bucket(&f.salt, &unit);
             let i = pick_weighted(b, weights.iter().map(|w| w.1))?;
             Some((weights[i].0, Reason::Split))

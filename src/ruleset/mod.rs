@@ -10,13 +10,15 @@ pub use compile::SCHEMA_VERSION;
 pub use eval::{Evaluation, Resolution};
 pub use model::{Flag, FlagId, FlagType, Metadata, Variant};
 
+use crate::context::Context;
 use crate::error::LoadError;
 use crate::glob::glob_match;
 use crate::json::Value;
 use crate::limits::MAX_RULESET_BYTES;
 use crate::sort::{sort_dedup_strs, NameIndex};
 use crate::time::Millis;
-use model::{Percentage, Segment, Serve};
+use model::{Percentage, Segment, Serve, NO_SLOT};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A validated, compiled ruleset.
 #[derive(Debug, Clone)]
@@ -27,7 +29,18 @@ pub struct Ruleset {
     pub(crate) index: NameIndex,
     pub(crate) segments: Vec<Segment>,
     pub(crate) routes: Vec<Route>,
+    /// Every attribute name it reads, sorted: slot `i` is `attrs[i]`.
+    pub(crate) attrs: Vec<Box<str>>,
+    /// This load's id: a context laid out for it ([`Ruleset::new_context`])
+    /// is read by slot instead of by name.
+    pub(crate) layout: u64,
+    /// The slot of `user_id` (user lists read it).
+    pub(crate) user_slot: u32,
 }
+
+/// Layout ids, unique for the life of the process (never 0, which means
+/// "no layout").
+static NEXT_LAYOUT: AtomicU64 = AtomicU64::new(1);
 
 /// A request route: requests whose path matches `pattern` are sent to the
 /// upstream of the variant that `flag` serves the requester.
@@ -153,16 +166,44 @@ impl Ruleset {
     /// bucketing, `user_id` for user lists), sorted: a binding only needs
     /// to copy these out of a caller's context.
     pub fn attributes(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = vec!["user_id"];
+        self.attrs.iter().map(|a| &**a).collect()
+    }
+
+    /// An empty context laid out for this ruleset: one slot per attribute
+    /// it reads, in [`Ruleset::attributes`] order, which evaluation reads
+    /// by position instead of comparing names. Fill it with
+    /// [`Context::set`]; any context works with any ruleset, this one is
+    /// only faster with its own.
+    pub fn new_context(&self) -> Context {
+        Context::laid_out(self.layout, &self.attrs)
+    }
+
+    /// Computes `attrs` and every slot (the compiler's last step).
+    pub(crate) fn with_slots(mut self) -> Ruleset {
+        let mut names: Vec<&str> = vec!["user_id"];
         let conds = self
             .flags
             .iter()
             .flat_map(|f| f.rules.iter().flat_map(|r| r.conditions.iter()))
             .chain(self.segments.iter().flat_map(|s| s.conditions.iter()));
-        out.extend(conds.map(|c| &*c.attribute).filter(|a| !a.is_empty()));
-        out.extend(self.flags.iter().map(|f| &*f.bucket_by));
-        sort_dedup_strs(&mut out);
-        out
+        names.extend(conds.map(|c| &*c.attribute).filter(|a| !a.is_empty()));
+        names.extend(self.flags.iter().map(|f| &*f.bucket_by));
+        sort_dedup_strs(&mut names);
+        let attrs: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
+        let slot = |name: &str| attrs.binary_search_by(|a| (**a).cmp(name)).map_or(NO_SLOT, |i| i as u32);
+        for f in &mut self.flags {
+            f.bucket_slot = slot(&f.bucket_by);
+            for c in f.rules.iter_mut().flat_map(|r| r.conditions.iter_mut()) {
+                c.slot = slot(&c.attribute);
+            }
+        }
+        for c in self.segments.iter_mut().flat_map(|s| s.conditions.iter_mut()) {
+            c.slot = slot(&c.attribute);
+        }
+        self.user_slot = slot("user_id");
+        self.attrs = attrs;
+        self.layout = NEXT_LAYOUT.fetch_add(1, Ordering::Relaxed);
+        self
     }
 
     /// The attribute names that evaluating flag `id` can read: its rules'

@@ -91,6 +91,8 @@ pub struct Flag {
     pub(crate) killed: bool,
     pub(crate) salt: Box<str>,
     pub(crate) bucket_by: Box<str>,
+    /// `bucket_by`'s slot in [`crate::Ruleset::attributes`].
+    pub(crate) bucket_slot: u32,
     pub(crate) prerequisites: Vec<Prerequisite>,
     pub(crate) targets: Vec<Target>,
     pub(crate) rules: Vec<Rule>,
@@ -212,7 +214,13 @@ pub(crate) enum Schedule {
 pub(crate) struct Condition {
     pub attribute: Box<str>,
     pub op: Op,
+    /// `attribute`'s slot in [`crate::Ruleset::attributes`] ([`NO_SLOT`]
+    /// for segment conditions, which read no attribute).
+    pub slot: u32,
 }
+
+/// The slot of what reads no attribute.
+pub(crate) const NO_SLOT: u32 = u32::MAX;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Op {
