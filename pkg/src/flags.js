@@ -139,12 +139,11 @@ function sameJson(a, b) {
   }
 }
 
-// A shallow, null-prototype copy of an attributes object (what a prepared
-// context keeps to rebuild itself for a later ruleset).
-function snapshot(attrs) {
-  const copy = Object.create(null);
-  for (const k in attrs) copy[k] = attrs[k];
-  return copy;
+// A null-prototype object of names and values.
+function objectOf(names, values) {
+  const o = Object.create(null);
+  for (let i = 0; i < names.length; i++) o[names[i]] = values[i];
+  return o;
 }
 
 function contextError(message) {
@@ -176,7 +175,16 @@ export class PreparedContext {
     checkContextObject(attrs);
     this._flags = flags;
     this._error = undefined;
-    this._attrs = snapshot(attrs);
+    // A shallow snapshot (what it rebuilds itself from for a later
+    // ruleset), as two arrays: cheaper to make and read than an object.
+    const names = [];
+    const values = [];
+    for (const k in attrs) {
+      names.push(k);
+      values.push(attrs[k]);
+    }
+    this._names = names;
+    this._values = values;
     this._ctx = undefined;
     this._key = null;
     // Packed results + 1 (0: not yet) of untimed flags, for ruleset
@@ -191,7 +199,7 @@ export class PreparedContext {
 
   /** The attributes this context was prepared from (a frozen copy). */
   get attributes() {
-    return Object.freeze(Object.assign({}, this._attrs));
+    return Object.freeze(Object.assign({}, objectOf(this._names, this._values)));
   }
 
   // The wasm context for the owner's current ruleset, or undefined when
@@ -207,9 +215,10 @@ export class PreparedContext {
     if (f._qn > 0) f._flush();
     const index = f._attrIndex;
     let ok = true;
-    for (const k in this._attrs) {
-      const i = index.get(k);
-      if (i !== undefined && !f._put(i, this._attrs[k])) ok = false;
+    const names = this._names;
+    for (let k = 0; k < names.length; k++) {
+      const i = index.get(names[k]);
+      if (i !== undefined && !f._put(i, this._values[k])) ok = false;
     }
     const n = f._take();
     const ctx = ok ? f._engine.prepare(n) : undefined;
@@ -223,7 +232,9 @@ export class PreparedContext {
   _why() {
     const picked = Object.create(null);
     const index = this._flags._attrIndex;
-    for (const k in this._attrs) if (index.has(k)) picked[k] = this._attrs[k];
+    this._names.forEach((k, i) => {
+      if (index.has(k)) picked[k] = this._values[i];
+    });
     let json;
     try {
       json = JSON.stringify(picked, jsonReplacer);
@@ -373,7 +384,7 @@ export class Flags {
     if (ctx === undefined || ctx === null) return this._engine.resolve(i, this._empty, now);
     if (ctx instanceof PreparedContext) {
       if (ctx._flags === this) return this._resPrepared(i, ctx, now);
-      ctx = ctx._attrs;
+      ctx = objectOf(ctx._names, ctx._values);
     }
     if (typeof ctx !== 'object' || Array.isArray(ctx)) return NO_RESOLUTION;
     if (!this._syncSlots(ctx, this._slots[i])) {
@@ -440,7 +451,7 @@ export class Flags {
         }
         return (ctx._all = this._output(new Uint32Array(this._keys.length)));
       }
-      ctx = ctx._attrs;
+      ctx = objectOf(ctx._names, ctx._values);
     }
     if (!this._sync(ctx)) {
       this._flush();
@@ -458,7 +469,10 @@ export class Flags {
   // Copies the output area (src/wasm.rs Engine::output) into `into`.
   _output(into) {
     if (U8.length === 0) views();
-    into.set(U32.subarray(this._out, this._out + into.length));
+    // A loop: a subarray view per call would cost more for a few flags.
+    const u32 = U32;
+    const base = this._out;
+    for (let i = 0; i < into.length; i++) into[i] = u32[base + i];
     return into;
   }
 
