@@ -58,15 +58,21 @@ const ENTRIES = [
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 
-/** The .wasm files shipped beside the package's browser entry (wasm-bindgen --target web/bundler). */
+/**
+ * The .wasm files beside the package's browser entry that the entry names
+ * (wasm-bindgen --target web/bundler), and only those: a package may ship
+ * other builds beside it (edgeflags' edgeflags_server.wasm for Node and Workers).
+ */
 function browserWasmOf(pkgName) {
   const dir = join(BENCH, 'node_modules', pkgName);
   const pj = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const pick = (x) => (typeof x === 'string' ? x : x && (pick(x.browser) ?? pick(x.import) ?? pick(x.default)));
   const entry = pick(pj.exports?.['.'] ?? pj.exports) ?? pj.browser ?? pj.module ?? pj.main;
-  const entryDir = dirname(join(dir, entry ?? 'index.js'));
+  const entryFile = join(dir, entry ?? 'index.js');
+  const entryDir = dirname(entryFile);
+  const source = readFileSync(entryFile, 'utf8');
   return readdirSync(entryDir)
-    .filter((f) => f.endsWith('.wasm'))
+    .filter((f) => f.endsWith('.wasm') && source.includes(f))
     .map((f) => join(entryDir, f));
 }
 
