@@ -18,6 +18,10 @@ cd "$ROOT"
 
 [ -f "$ROOT/../shared/vectors/bucketing.json" ] || { echo "test-pkg: ../shared/ must sit beside the checkout" >&2; exit 1; }
 
+# The binding's own checks (src/wasm.rs, behind the `wasm` feature, which
+# the workspace-wide lint and test steps do not enable).
+cargo clippy -q -p edgeflags --lib --tests --features wasm -- -D warnings
+cargo test -q -p edgeflags --lib --features wasm wasm::
 bash scripts/build-pkg.sh
 # The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
 cargo build -q --release --bin edgeflags

@@ -396,3 +396,65 @@ fn write_strings<'a>(items: impl Iterator<Item = &'a str>, out: &mut String) {
     }
     out.push(']');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx3() -> Context {
+        let rs = Ruleset::from_json(
+            r#"{"flags": {"f": {"rules": [{"conditions": [
+                {"attribute": "a", "op": "eq", "value": "x"}, {"attribute": "b", "op": "eq", "value": "y"}], "variant": "on"}]}}}"#,
+        )
+        .unwrap();
+        rs.new_context() // slots: a, b, user_id
+    }
+
+    fn values(c: &Context) -> Vec<Value> {
+        c.iter().map(|(_, v)| v.clone()).collect()
+    }
+
+    #[test]
+    fn applies_every_kind_of_entry() {
+        let mut c = ctx3();
+        let header = [0, 3, 1, JSON_TEXT | 7, 2, SET_NUMBER, 0, SET_TRUE];
+        let bytes = b"abc[1,\"z\"]";
+        let nums = [0.0, 0.0, 2.5, 0.0];
+        assert!(apply_batch(&header, bytes, &nums, 3, &mut c));
+        let list = Value::Array(vec![Value::Number(1.0), Value::String("z".into())]);
+        assert_eq!(values(&c), [Value::String("abc".into()), list.clone(), Value::Number(2.5)]);
+        // Count limits what applies; a later batch replaces values, and a
+        // string slot's buffer is reused.
+        assert!(apply_batch(&header[6..], b"", &nums, 1, &mut c));
+        assert_eq!(values(&c)[0], Value::Bool(true));
+        assert!(apply_batch(&[0, 2, 1, SET_NULL, 2, SET_FALSE], b"hi", &[], 3, &mut c));
+        assert_eq!(values(&c), [Value::String("hi".into()), Value::Null, Value::Bool(false)]);
+        assert!(apply_batch(&[0, 1], b"h", &[], 1, &mut c));
+        assert_eq!(values(&c)[0], Value::String("h".into()));
+    }
+
+    #[test]
+    fn hostile_input_clears_slots_and_never_panics() {
+        let mut c = ctx3();
+        assert!(apply_batch(&[0, 1, 1, 1], b"xy", &[], 2, &mut c));
+        // Bytes past the area, invalid UTF-8, bad JSON, a number past the
+        // number area: the slot is cleared and the batch reports it.
+        for (header, bytes, nums) in [
+            (vec![0, 5], &b"abc"[..], &[][..]),
+            (vec![1, 2], &b"\xff\xfe"[..], &[][..]),
+            (vec![0, JSON_TEXT | 2], &b"[1"[..], &[][..]),
+            (vec![1, SET_NUMBER], &b""[..], &[][..]),
+        ] {
+            let mut c = c.clone();
+            assert!(!apply_batch(&header, bytes, nums, 1, &mut c), "{header:?}");
+            assert_eq!(values(&c)[header[0] as usize], Value::Null, "{header:?}");
+        }
+        // Slots past the context, counts past the header, odd headers, and
+        // non-finite numbers (null, as JSON.stringify writes them).
+        assert!(apply_batch(&[99, SET_TRUE, 7, 0], b"", &[], 5, &mut c));
+        assert!(apply_batch(&[0, SET_NUMBER, 1], b"", &[f64::NAN], 9, &mut c));
+        assert_eq!(values(&c), [Value::Null, Value::String("y".into()), Value::Null]);
+        let deep = "[".repeat(10_000);
+        assert!(!apply_batch(&[2, JSON_TEXT | deep.len() as u32], deep.as_bytes(), &[], 1, &mut c));
+    }
+}
