@@ -270,7 +270,7 @@ impl Parser<'_> {
         // Duplicate keys: a scan of the members is fastest for small
         // objects, but quadratic for a `flags` object of 10,000 keys (it
         // was 60% of loading one, bench/ANALYSIS.md); past a few members,
-        // the keys are sorted once at the end and neighbours compared.
+        // the keys go through a hash table once at the end.
         let mut key_positions: Vec<usize> = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
@@ -312,17 +312,13 @@ impl Parser<'_> {
         }
     }
 
-    /// Finds a repeated key among many members (sorted once, neighbours
-    /// compared) and reports its second occurrence.
+    /// Finds a repeated key among many members (one pass through a hash
+    /// table) and reports its second occurrence.
     fn check_duplicates(&mut self, members: &[(String, Value)], positions: &[usize]) -> Result<(), JsonError> {
-        let mut order: Vec<u32> = (0..members.len() as u32).collect();
-        let key = |i: &u32| members[*i as usize].0.as_str();
-        crate::sort::sort_by(&mut order, &|a, b| (key(a), a) < (key(b), b));
-        let second = order.windows(2).filter(|w| key(&w[0]) == key(&w[1])).map(|w| w[1]).min();
-        match second {
+        match crate::sort::first_repeat(members.len(), &|i| &members[i as usize].0) {
             Some(i) => {
-                self.pos = positions[i as usize];
-                Err(self.error(&format!("duplicate key \"{}\"", members[i as usize].0)))
+                self.pos = positions[i];
+                Err(self.error(&format!("duplicate key \"{}\"", members[i].0)))
             }
             None => Ok(()),
         }
