@@ -52,6 +52,38 @@ const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "pe
 const CONDITION_FIELDS: &[&str] = &["attribute", "op", "value", "values"];
 const SEGMENT_FIELDS: &[&str] = &["description", "users", "conditions"];
 const ROUTE_FIELDS: &[&str] = &["id", "path", "flag", "upstreams"];
+const TARGET_FIELDS: &[&str] = &["variant", "users"];
+const PREREQUISITE_FIELDS: &[&str] = &["flag", "variant", "variants"];
+const SPLIT_FIELDS: &[&str] = &["variant", "weight"];
+const STEP_FIELDS: &[&str] = &["day", "percentage"];
+const SCHEDULE_FIELDS: &[&str] =
+    &["type", "start", "steps", "start_percentage", "end_percentage", "duration_hours", "steepness"];
+
+/// The index of `name` in `names`; used in `const` blocks (through
+/// [`field!`]), so a misspelt field is a compile error.
+const fn field_index(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        let mut j = 0;
+        while j < a.len() && j < b.len() && a[j] == b[j] {
+            j += 1;
+        }
+        if j == a.len() && j == b.len() {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not one of the fields")
+}
+
+/// `field!(values, NAMES, "name")`: the value of field `name`, from the
+/// slots [`Checker::fields`] filled in `NAMES` order.
+macro_rules! field {
+    ($values:ident, $names:ident, $name:literal) => {
+        $values[const { field_index($names, $name) }]
+    };
+}
 const OPERATORS: &[&str] = &[
     "in",
     "not_in",
@@ -161,18 +193,24 @@ impl Checker {
         self.problems.push(Problem { path, message: message.into() });
     }
 
-    fn object<'v>(
+    /// An object whose fields are all in `names`: each field's value goes
+    /// to its slot in `values` (same order as `names`), each other field is
+    /// a problem. One pass over the members, so reading a field afterwards
+    /// is an index ([`field!`]), not a search.
+    fn fields<'v>(
         &mut self,
         path: &Path<'_>,
         v: &'v Value,
-        allowed: &[&str],
+        names: &[&str],
         what: &str,
+        values: &mut [Option<&'v Value>],
     ) -> Option<&'v [(String, Value)]> {
         match v {
             Value::Object(members) => {
-                for (k, _) in members {
-                    if !allowed.contains(&k.as_str()) {
-                        self.err(&path.key(k), format!("unknown field \"{k}\" in {what}"));
+                for (k, v) in members {
+                    match names.iter().position(|n| n == k) {
+                        Some(i) => values[i] = Some(v),
+                        None => self.err(&path.key(k), format!("unknown field \"{k}\" in {what}")),
                     }
                 }
                 Some(members)
@@ -305,12 +343,12 @@ struct PendingPrereq {
 /// Loads a ruleset document.
 pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     let mut c = Checker { problems: Vec::new() };
-    let Some(top) = c.object(&Path::ROOT, doc, TOP_FIELDS, "a ruleset") else {
+    let mut top = [None; TOP_FIELDS.len()];
+    if c.fields(&Path::ROOT, doc, TOP_FIELDS, "a ruleset", &mut top).is_none() {
         return Err(LoadError { problems: c.problems });
-    };
-    let field = |name: &str| top.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    }
 
-    let schema = match field("schema") {
+    let schema = match field!(top, TOP_FIELDS, "schema") {
         None => SCHEMA_VERSION,
         Some(Value::Number(n)) if *n == f64::from(SCHEMA_VERSION) => SCHEMA_VERSION,
         Some(v) => {
@@ -318,7 +356,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
             SCHEMA_VERSION
         }
     };
-    let version = match field("version") {
+    let version = match field!(top, TOP_FIELDS, "version") {
         None => 0,
         Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => *n as u64,
         Some(v) => {
@@ -326,12 +364,12 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
             0
         }
     };
-    if let Some(d) = field("description") {
+    if let Some(d) = field!(top, TOP_FIELDS, "description") {
         c.string(&Path::top("description"), d, MAX_STRING_LEN);
     }
 
     let empty = Vec::new();
-    let flag_members: &[(String, Value)] = match field("flags") {
+    let flag_members: &[(String, Value)] = match field!(top, TOP_FIELDS, "flags") {
         None => {
             c.err(&Path::top("flags"), "a ruleset needs a \"flags\" object (it may be empty)");
             &empty
@@ -346,7 +384,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         c.err(&Path::top("flags"), format!("{} flags is more than the limit of {MAX_FLAGS}", flag_members.len()));
         return Err(LoadError { problems: c.problems });
     }
-    let segment_members: &[(String, Value)] = match field("segments") {
+    let segment_members: &[(String, Value)] = match field!(top, TOP_FIELDS, "segments") {
         None => &empty,
         Some(Value::Object(m)) if m.len() <= MAX_SEGMENTS => m,
         Some(Value::Object(m)) => {
@@ -379,7 +417,9 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     for (name, v) in segment_members {
         let path = SEGMENTS.key(name);
         let mut seg = Segment { users: StrSet::default(), conditions: Vec::new() };
-        if let Some(m) = c.object(&path, v, SEGMENT_FIELDS, "a segment") {
+        let mut sf = [None; SEGMENT_FIELDS.len()];
+        if let Some(m) = c.fields(&path, v, SEGMENT_FIELDS, "a segment", &mut sf) {
+            // In member order, as the problems are reported.
             for (k, v) in m {
                 let p = path.key(k);
                 match k.as_str() {
@@ -403,7 +443,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     }
     resolve_prerequisites(&mut c, &mut flags, pending, flag_members);
 
-    let routes = match field("routes") {
+    let routes = match field!(top, TOP_FIELDS, "routes") {
         None => Vec::new(),
         Some(v) => routes(&mut c, v, &names, &flags),
     };
@@ -462,22 +502,32 @@ fn flag(
         fallthrough: None,
         metadata: Metadata::default(),
     };
-    let Some(all) = c.object(path, v, FLAG_FIELDS, "a flag (or true/false, a percentage, a list of user ids)") else {
+    let mut fv = [None; FLAG_FIELDS.len()];
+    let what = "a flag (or true/false, a percentage, a list of user ids)";
+    let Some(m) = c.fields(path, v, FLAG_FIELDS, what, &mut fv) else {
         f.variants = bool_variants();
         return f;
     };
-    let m = all;
     // `null` means "not set", as in the seeds' nullable database columns
     // (`rollout_percentage = NULL`).
-    let get = |name: &str| m.iter().find(|(k, _)| k == name).map(|(_, v)| v).filter(|v| **v != Value::Null);
+    for v in &mut fv {
+        if *v == Some(&Value::Null) {
+            *v = None;
+        }
+    }
+    macro_rules! get {
+        ($name:literal) => {
+            field!(fv, FLAG_FIELDS, $name)
+        };
+    }
 
     // Variants and their type come first: everything else names them.
-    f.variants = match get("variants") {
+    f.variants = match get!("variants") {
         None => bool_variants(),
         Some(vs) => variants(c, &path.key("variants"), vs),
     };
     let inferred = infer_type(&f.variants);
-    f.kind = match get("type") {
+    f.kind = match get!("type") {
         None => inferred,
         Some(t) => {
             let declared = match t.as_str() {
@@ -518,8 +568,8 @@ fn flag(
     };
 
     // The default (nothing else decides) and off (killed, prerequisite failed) variants.
-    let enabled = get("enabled").and_then(|v| c.bool(&path.key("enabled"), v));
-    let default = match (get("default_variant"), enabled) {
+    let enabled = get!("enabled").and_then(|v| c.bool(&path.key("enabled"), v));
+    let default = match (get!("default_variant"), enabled) {
         (Some(_), Some(_)) => {
             c.err(&path.key("enabled"), "set either enabled (for on/off flags) or default_variant, not both");
             None
@@ -542,30 +592,31 @@ fn flag(
         }
     };
     f.default = default.unwrap_or(0);
-    f.off = match get("off_variant") {
+    f.off = match get!("off_variant") {
         Some(ov) => variant_ref(c, &path.key("off_variant"), ov).unwrap_or(0),
         None => vidx("off").unwrap_or(f.default),
     };
-    if let Some(k) = get("killed") {
+    if let Some(k) = get!("killed") {
         f.killed = c.bool(&path.key("killed"), k).unwrap_or(false);
     }
-    if let Some(s) = get("salt") {
+    if let Some(s) = get!("salt") {
         f.salt = c.string(&path.key("salt"), s, MAX_STRING_LEN).unwrap_or(key).into();
     }
-    if let Some(b) = get("bucket_by") {
+    if let Some(b) = get!("bucket_by") {
         f.bucket_by = c.name(&path.key("bucket_by"), b, "bucket_by").unwrap_or("user_id").into();
     }
 
     // User lists.
-    let user_fields: Vec<&str> = ["users", "allowed_users"].into_iter().filter(|n| get(n).is_some()).collect();
+    let user_fields = [("users", get!("users")), ("allowed_users", get!("allowed_users"))];
+    let user_fields: Vec<(&str, &Value)> = user_fields.into_iter().filter_map(|(n, v)| Some((n, v?))).collect();
     if user_fields.len() > 1 {
         c.err(
-            &path.key(user_fields[1]),
-            format!("{} and {} are the same list; keep one", user_fields[0], user_fields[1]),
+            &path.key(user_fields[1].0),
+            format!("{} and {} are the same list; keep one", user_fields[0].0, user_fields[1].0),
         );
     }
-    if let Some(name) = user_fields.first() {
-        let users = c.id_set(&path.key(name), get(name).unwrap_or(&Value::Null));
+    if let Some(&(name, list)) = user_fields.first() {
+        let users = c.id_set(&path.key(name), list);
         match vidx("on") {
             Some(on) => f.targets.push(Target { users, variant: on, id: "users".into() }),
             None => c.err(
@@ -574,20 +625,22 @@ fn flag(
             ),
         }
     }
-    if let Some(ts) = get("targets") {
+    if let Some(ts) = get!("targets") {
         let tp = path.key("targets");
         for (i, t) in c.array(&tp, ts, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
             let tpi = tp.idx(i);
-            let Some(tm) = c.object(&tpi, t, &["variant", "users"], "a target") else { continue };
-            let tget = |n: &str| tm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let variant = match tget("variant") {
+            let mut tv = [None; TARGET_FIELDS.len()];
+            if c.fields(&tpi, t, TARGET_FIELDS, "a target", &mut tv).is_none() {
+                continue;
+            }
+            let variant = match field!(tv, TARGET_FIELDS, "variant") {
                 Some(v) => variant_ref(c, &tpi.key("variant"), v),
                 None => {
                     c.err(&tpi, "a target needs a variant");
                     None
                 }
             };
-            let users = match tget("users") {
+            let users = match field!(tv, TARGET_FIELDS, "users") {
                 Some(u) => c.id_set(&tpi.key("users"), u),
                 None => {
                     c.err(&tpi, "a target needs users");
@@ -601,14 +654,18 @@ fn flag(
     }
 
     // Prerequisites: resolved once every flag's variants are known.
-    if let Some(ps) = get("prerequisites") {
+    if let Some(ps) = get!("prerequisites") {
         let pp = path.key("prerequisites");
         for (i, pr) in c.array(&pp, ps, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
             let ppi = pp.idx(i);
-            let Some(pm) = c.object(&ppi, pr, &["flag", "variant", "variants"], "a prerequisite") else { continue };
-            let pget = |n: &str| pm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let Some(of_key) = pget("flag").and_then(|v| c.string(&ppi.key("flag"), v, MAX_NAME_LEN)) else {
-                if pget("flag").is_none() {
+            let mut pv = [None; PREREQUISITE_FIELDS.len()];
+            if c.fields(&ppi, pr, PREREQUISITE_FIELDS, "a prerequisite", &mut pv).is_none() {
+                continue;
+            }
+            let Some(of_key) =
+                field!(pv, PREREQUISITE_FIELDS, "flag").and_then(|v| c.string(&ppi.key("flag"), v, MAX_NAME_LEN))
+            else {
+                if field!(pv, PREREQUISITE_FIELDS, "flag").is_none() {
                     c.err(&ppi, "a prerequisite needs a flag");
                 }
                 continue;
@@ -622,7 +679,7 @@ fn flag(
                 continue;
             }
             let mut wanted = Vec::new();
-            match (pget("variant"), pget("variants")) {
+            match (field!(pv, PREREQUISITE_FIELDS, "variant"), field!(pv, PREREQUISITE_FIELDS, "variants")) {
                 (Some(_), Some(_)) => c.err(&ppi, "set variant or variants, not both"),
                 (Some(v), None) => {
                     if let Some(s) = c.string(&ppi.key("variant"), v, MAX_NAME_LEN) {
@@ -644,14 +701,16 @@ fn flag(
     }
 
     // Rules.
-    if let Some(rs) = get("rules") {
+    if let Some(rs) = get!("rules") {
         let rp = path.key("rules");
         let mut seen_ids: Vec<(String, usize)> = Vec::new();
         for (i, r) in c.array(&rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
             let rpi = rp.idx(i);
-            let Some(rm) = c.object(&rpi, r, RULE_FIELDS, "a rule") else { continue };
-            let rget = |n: &str| rm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let rule_id = match rget("id") {
+            let mut rv = [None; RULE_FIELDS.len()];
+            if c.fields(&rpi, r, RULE_FIELDS, "a rule", &mut rv).is_none() {
+                continue;
+            }
+            let rule_id = match field!(rv, RULE_FIELDS, "id") {
                 Some(v) => c.name(&rpi.key("id"), v, "a rule id").unwrap_or("").to_string(),
                 None => format!("rules[{i}]"),
             };
@@ -662,21 +721,28 @@ fn flag(
                 }
                 None => seen_ids.push((rule_id.clone(), i)),
             }
-            if let Some(d) = rget("description") {
+            if let Some(d) = field!(rv, RULE_FIELDS, "description") {
                 c.string(&rpi.key("description"), d, MAX_STRING_LEN);
             }
-            let conds = match rget("conditions") {
+            let conds = match field!(rv, RULE_FIELDS, "conditions") {
                 Some(cs) => conditions(c, &rpi.key("conditions"), cs, names, true),
                 None => Vec::new(),
             };
-            let serve =
-                serve(c, &rpi, rget("variant"), rget("percentage"), rget("schedule"), rget("split"), &variant_ref);
+            let serve = serve(
+                c,
+                &rpi,
+                field!(rv, RULE_FIELDS, "variant"),
+                field!(rv, RULE_FIELDS, "percentage"),
+                field!(rv, RULE_FIELDS, "schedule"),
+                field!(rv, RULE_FIELDS, "split"),
+                &variant_ref,
+            );
             match serve {
                 Some(serve) => f.rules.push(Rule { id: rule_id.into(), conditions: conds, serve }),
-                None if rget("variant").is_none()
-                    && rget("percentage").is_none()
-                    && rget("schedule").is_none()
-                    && rget("split").is_none() =>
+                None if field!(rv, RULE_FIELDS, "variant").is_none()
+                    && field!(rv, RULE_FIELDS, "percentage").is_none()
+                    && field!(rv, RULE_FIELDS, "schedule").is_none()
+                    && field!(rv, RULE_FIELDS, "split").is_none() =>
                 {
                     c.err(&rpi, "a rule must serve something: variant, percentage, schedule or split")
                 }
@@ -686,19 +752,20 @@ fn flag(
     }
 
     // The flag-level rollout or split (after rules, before the default).
-    let pct_fields: Vec<&str> = ["percentage", "rollout_percentage"].into_iter().filter(|n| get(n).is_some()).collect();
+    let pct_fields = [("percentage", get!("percentage")), ("rollout_percentage", get!("rollout_percentage"))];
+    let pct_fields: Vec<(&str, &Value)> = pct_fields.into_iter().filter_map(|(n, v)| Some((n, v?))).collect();
     if pct_fields.len() > 1 {
         c.err(
-            &path.key(pct_fields[1]),
-            format!("{} and {} are the same setting; keep one", pct_fields[0], pct_fields[1]),
+            &path.key(pct_fields[1].0),
+            format!("{} and {} are the same setting; keep one", pct_fields[0].0, pct_fields[1].0),
         );
     }
-    let pct = pct_fields.first().and_then(|n| get(n).map(|v| (*n, v)));
-    let rollout_variant = get("rollout_variant");
-    if rollout_variant.is_some() && pct.is_none() && get("schedule").is_none() {
+    let pct = pct_fields.first().copied();
+    let rollout_variant = get!("rollout_variant");
+    if rollout_variant.is_some() && pct.is_none() && get!("schedule").is_none() {
         c.err(&path.key("rollout_variant"), "rollout_variant needs a percentage or schedule");
     }
-    if pct.is_some() || get("schedule").is_some() || get("split").is_some() {
+    if pct.is_some() || get!("schedule").is_some() || get!("split").is_some() {
         // `serve` reports under the flag's own field names.
         let pct_value = pct.map(|(_, v)| v);
         f.fallthrough = serve_at(
@@ -709,8 +776,8 @@ fn flag(
                 variant_name: "rollout_variant",
                 percentage: pct_value,
                 percentage_name: pct.map_or("percentage", |(n, _)| n),
-                schedule: get("schedule"),
-                split: get("split"),
+                schedule: get!("schedule"),
+                split: get!("split"),
             },
             &variant_ref,
         );
@@ -858,10 +925,12 @@ fn split(
         let ip = path.idx(i);
         // {"variant": "a", "weight": 50} or the vectors' ["a", 50].
         let (name, weight, name_path, weight_path) = match item {
-            Value::Object(m) => {
-                let Some(_) = c.object(&ip, item, &["variant", "weight"], "a split entry") else { continue };
-                let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-                match (g("variant"), g("weight")) {
+            Value::Object(_) => {
+                let mut sv = [None; SPLIT_FIELDS.len()];
+                if c.fields(&ip, item, SPLIT_FIELDS, "a split entry", &mut sv).is_none() {
+                    continue;
+                }
+                match (field!(sv, SPLIT_FIELDS, "variant"), field!(sv, SPLIT_FIELDS, "weight")) {
                     (Some(n), Some(w)) => (n, w, ip.key("variant"), ip.key("weight")),
                     _ => {
                         c.err(&ip, "a split entry needs variant and weight");
@@ -895,15 +964,10 @@ fn split(
 }
 
 fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
-    let m = c.object(
-        path,
-        v,
-        &["type", "start", "steps", "start_percentage", "end_percentage", "duration_hours", "steepness"],
-        "a schedule",
-    )?;
-    let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-    let kind = match g("type") {
-        None if g("steps").is_some() => "steps",
+    let mut sv = [None; SCHEDULE_FIELDS.len()];
+    let m = c.fields(path, v, SCHEDULE_FIELDS, "a schedule", &mut sv)?;
+    let kind = match field!(sv, SCHEDULE_FIELDS, "type") {
+        None if field!(sv, SCHEDULE_FIELDS, "steps").is_some() => "steps",
         None => {
             c.err(path, "a schedule needs a type: \"steps\", \"linear\" or \"s_curve\"");
             return None;
@@ -919,7 +983,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             }
         },
     };
-    let Some(start_v) = g("start") else {
+    let Some(start_v) = field!(sv, SCHEDULE_FIELDS, "start") else {
         c.err(path, "a schedule needs a start time");
         return None;
     };
@@ -937,7 +1001,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
         }
     }
     if kind == "steps" {
-        let Some(sv) = g("steps") else {
+        let Some(sv) = field!(sv, SCHEDULE_FIELDS, "steps") else {
             c.err(path, "a steps schedule needs steps: [[day, percentage], ...]");
             return None;
         };
@@ -954,9 +1018,11 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             let (day, pct, dp, pp) = match item {
                 Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], ip.idx(0), ip.idx(1)),
                 Value::Object(_) => {
-                    let Some(om) = c.object(&ip, item, &["day", "percentage"], "a step") else { continue };
-                    let og = |n: &str| om.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-                    match (og("day"), og("percentage")) {
+                    let mut dv = [None; STEP_FIELDS.len()];
+                    if c.fields(&ip, item, STEP_FIELDS, "a step", &mut dv).is_none() {
+                        continue;
+                    }
+                    match (field!(dv, STEP_FIELDS, "day"), field!(dv, STEP_FIELDS, "percentage")) {
                         (Some(d), Some(pv)) => (d, pv, ip.key("day"), ip.key("percentage")),
                         _ => {
                             c.err(&ip, "a step needs day and percentage");
@@ -982,16 +1048,16 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
         crate::sort::sort_by(&mut steps, &|a, b| a.0 < b.0 || a.0 == b.0 && a.1 < b.1);
         return Some(Schedule::Steps { start, steps });
     }
-    let from = match g("start_percentage") {
+    let from = match field!(sv, SCHEDULE_FIELDS, "start_percentage") {
         Some(v) => c.percentage(&path.key("start_percentage"), v)?,
         None if kind == "s_curve" => 1.0,
         None => 0.0,
     };
-    let to = match g("end_percentage") {
+    let to = match field!(sv, SCHEDULE_FIELDS, "end_percentage") {
         Some(v) => c.percentage(&path.key("end_percentage"), v)?,
         None => 100.0,
     };
-    let Some(hours_v) = g("duration_hours") else {
+    let Some(hours_v) = field!(sv, SCHEDULE_FIELDS, "duration_hours") else {
         c.err(path, format!("a {kind} schedule needs duration_hours"));
         return None;
     };
@@ -1004,7 +1070,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
     if kind == "linear" {
         return Some(Schedule::Linear { start, duration, from, to });
     }
-    let steepness = match g("steepness") {
+    let steepness = match field!(sv, SCHEDULE_FIELDS, "steepness") {
         Some(v) => c.number(&path.key("steepness"), v)?,
         None => 10.0,
     };
@@ -1021,9 +1087,9 @@ fn conditions(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segmen
 }
 
 fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
-    let m = c.object(path, v, CONDITION_FIELDS, "a condition")?;
-    let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-    let Some(op_v) = g("op") else {
+    let mut cv = [None; CONDITION_FIELDS.len()];
+    c.fields(path, v, CONDITION_FIELDS, "a condition", &mut cv)?;
+    let Some(op_v) = field!(cv, CONDITION_FIELDS, "op") else {
         c.err(path, "a condition needs an op");
         return None;
     };
@@ -1039,7 +1105,7 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         return None;
     }
     let is_segment_op = matches!(op, "in_segment" | "not_in_segment");
-    let attribute: Box<str> = match (g("attribute"), is_segment_op) {
+    let attribute: Box<str> = match (field!(cv, CONDITION_FIELDS, "attribute"), is_segment_op) {
         (Some(_), true) => {
             c.err(&path.key("attribute"), format!("{op} takes no attribute (it names segments in value/values)"));
             return None;
@@ -1051,7 +1117,7 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
             return None;
         }
     };
-    let (value, values) = (g("value"), g("values"));
+    let (value, values) = (field!(cv, CONDITION_FIELDS, "value"), field!(cv, CONDITION_FIELDS, "values"));
     let one = |c: &mut Checker| -> Option<&Value> {
         if values.is_some() {
             c.err(&path.key("values"), format!("{op} takes one value; use \"value\""));
@@ -1274,13 +1340,15 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
     let Some(items) = c.array(&ROUTES, v, MAX_RULES) else { return out };
     for (i, item) in items.iter().enumerate() {
         let path = ROUTES.idx(i);
-        let Some(m) = c.object(&path, item, ROUTE_FIELDS, "a route") else { continue };
-        let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-        let id = match g("id") {
+        let mut rv = [None; ROUTE_FIELDS.len()];
+        if c.fields(&path, item, ROUTE_FIELDS, "a route", &mut rv).is_none() {
+            continue;
+        }
+        let id = match field!(rv, ROUTE_FIELDS, "id") {
             Some(v) => c.name(&path.key("id"), v, "a route id").unwrap_or("").to_string(),
             None => format!("routes[{i}]"),
         };
-        let pattern = match g("path") {
+        let pattern = match field!(rv, ROUTE_FIELDS, "path") {
             Some(v) => c.string(&path.key("path"), v, MAX_NAME_LEN).map(str::to_string),
             None => {
                 c.err(&path, "a route needs a path pattern (like \"/api/orders/*\")");
@@ -1292,7 +1360,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
                 c.err(&path.key("path"), "a route path must start with /");
             }
         }
-        let flag = match g("flag") {
+        let flag = match field!(rv, ROUTE_FIELDS, "flag") {
             Some(v) => c.string(&path.key("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
                 Some(id) => Some(FlagId(id)),
                 None => {
@@ -1305,7 +1373,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
                 None
             }
         };
-        let Some(up_v) = g("upstreams") else {
+        let Some(up_v) = field!(rv, ROUTE_FIELDS, "upstreams") else {
             c.err(&path, "a route needs upstreams: {variant: origin URL}");
             continue;
         };
