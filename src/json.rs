@@ -9,8 +9,9 @@
 //! round-trip formatting, so a bucket printed by the CLI parses back to the
 //! same bits.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
+use crate::error::{msg, uint};
 use crate::limits::MAX_JSON_DEPTH;
 
 /// Objects with up to this many members find duplicate keys by scanning
@@ -157,7 +158,11 @@ pub fn write_string(s: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+                // Below 0x20: \u00XX.
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.push_str("\\u00");
+                out.push(char::from(HEX[c as usize >> 4]));
+                out.push(char::from(HEX[c as usize & 15]));
             }
             c => out.push(c),
         }
@@ -176,9 +181,18 @@ pub struct JsonError {
     pub column: usize,
 }
 
+impl JsonError {
+    /// The error in words, as `Display` writes it. Bindings use this rather
+    /// than `to_string()`: a `Formatter` over a `String` keeps `core::fmt`
+    /// in the wasm (see `crate::error::msg`).
+    pub(crate) fn text(&self) -> String {
+        msg!["invalid JSON at line ", uint(self.line), " column ", uint(self.column), ": ", self.message]
+    }
+}
+
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid JSON at line {} column {}: {}", self.line, self.column, self.message)
+        f.write_str(&self.text())
     }
 }
 
@@ -233,7 +247,7 @@ impl Parser<'_> {
 
     fn nested(&mut self, f: fn(&mut Self) -> Result<Value, JsonError>) -> Result<Value, JsonError> {
         if self.depth >= MAX_JSON_DEPTH {
-            return Err(self.error(&format!("nesting deeper than {MAX_JSON_DEPTH} levels")));
+            return Err(self.error(&msg!["nesting deeper than ", uint(MAX_JSON_DEPTH), " levels"]));
         }
         self.depth += 1;
         let v = f(self);
@@ -287,7 +301,7 @@ impl Parser<'_> {
             key_positions.push(key_pos);
             if members.len() < SCAN_KEYS && members.iter().any(|(k, _)| *k == key) {
                 self.pos = key_pos;
-                return Err(self.error(&format!("duplicate key \"{key}\"")));
+                return Err(self.error(&msg!["duplicate key \"", key, "\""]));
             }
             self.skip_ws();
             if self.peek() != Some(b':') {
@@ -318,7 +332,7 @@ impl Parser<'_> {
         match crate::sort::first_repeat(members.len(), &|i| &members[i as usize].0) {
             Some(i) => {
                 self.pos = positions[i];
-                Err(self.error(&format!("duplicate key \"{}\"", members[i].0)))
+                Err(self.error(&msg!["duplicate key \"", members[i].0, "\""]))
             }
             None => Ok(()),
         }
@@ -447,6 +461,24 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_read_back() {
+        for c in (0u8..0x20).chain([b'a', 0x7f]) {
+            let text = char::from(c).to_string();
+            let mut ours = String::new();
+            write_string(&text, &mut ours);
+            let want = match c {
+                b'\n' => "\"\\n\"".to_string(),
+                b'\r' => "\"\\r\"".to_string(),
+                b'\t' => "\"\\t\"".to_string(),
+                0..0x20 => format!("\"\\u{:04x}\"", c),
+                _ => format!("\"{text}\""),
+            };
+            assert_eq!(ours, want, "byte {c:#x}");
+            assert_eq!(serde_json::from_str::<String>(&ours).unwrap(), text);
+        }
+    }
 
     #[test]
     fn parses_and_writes_back() {

@@ -11,7 +11,7 @@
 use super::model::*;
 use super::{Route, Ruleset};
 use crate::context::number_str;
-use crate::error::{LoadError, Problem};
+use crate::error::{join, msg, uint, LoadError, Problem};
 use crate::glob::GlobKind;
 use crate::json::Value;
 use crate::limits::*;
@@ -162,7 +162,7 @@ impl<'a> Path<'a> {
             }
             Seg::Idx(i) => {
                 out.push('[');
-                out.push_str(&i.to_string());
+                crate::num::write_u64(i as u64, out);
                 out.push(']');
             }
         }
@@ -210,13 +210,13 @@ impl Checker {
                 for (k, v) in members {
                     match names.iter().position(|n| n == k) {
                         Some(i) => values[i] = Some(v),
-                        None => self.err(&path.key(k), format!("unknown field \"{k}\" in {what}")),
+                        None => self.err(&path.key(k), msg!["unknown field \"", k, "\" in ", what]),
                     }
                 }
                 Some(members)
             }
             other => {
-                self.err(path, format!("{what} must be an object, not {}", other.type_name()));
+                self.err(path, msg![what, " must be an object, not ", other.type_name()]);
                 None
             }
         }
@@ -225,12 +225,12 @@ impl Checker {
     fn string<'v>(&mut self, path: &Path<'_>, v: &'v Value, max: usize) -> Option<&'v str> {
         match v {
             Value::String(s) if s.len() > max => {
-                self.err(path, format!("string of {} bytes is longer than the limit of {max}", s.len()));
+                self.err(path, msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(max)]);
                 None
             }
             Value::String(s) => Some(s),
             other => {
-                self.err(path, format!("expected a string, not {}", other.type_name()));
+                self.err(path, msg!["expected a string, not ", other.type_name()]);
                 None
             }
         }
@@ -239,7 +239,7 @@ impl Checker {
     fn name<'v>(&mut self, path: &Path<'_>, v: &'v Value, what: &str) -> Option<&'v str> {
         let s = self.string(path, v, MAX_NAME_LEN)?;
         if s.is_empty() {
-            self.err(path, format!("{what} must not be empty"));
+            self.err(path, msg![what, " must not be empty"]);
             return None;
         }
         Some(s)
@@ -249,7 +249,7 @@ impl Checker {
         match v {
             Value::Bool(b) => Some(*b),
             other => {
-                self.err(path, format!("expected true or false, not {}", other.type_name()));
+                self.err(path, msg!["expected true or false, not ", other.type_name()]);
                 None
             }
         }
@@ -259,7 +259,7 @@ impl Checker {
         match v {
             Value::Number(n) => Some(*n),
             other => {
-                self.err(path, format!("expected a number, not {}", other.type_name()));
+                self.err(path, msg!["expected a number, not ", other.type_name()]);
                 None
             }
         }
@@ -268,7 +268,7 @@ impl Checker {
     fn percentage(&mut self, path: &Path<'_>, v: &Value) -> Option<f64> {
         let n = self.number(path, v)?;
         if !(0.0..=100.0).contains(&n) {
-            self.err(path, format!("percentage {} is outside 0..100", number_str(n)));
+            self.err(path, msg!["percentage ", number_str(n), " is outside 0..100"]);
             return None;
         }
         Some(n)
@@ -277,12 +277,12 @@ impl Checker {
     fn array<'v>(&mut self, path: &Path<'_>, v: &'v Value, max: usize) -> Option<&'v [Value]> {
         match v {
             Value::Array(items) if items.len() > max => {
-                self.err(path, format!("list of {} entries is longer than the limit of {max}", items.len()));
+                self.err(path, msg!["list of ", uint(items.len()), " entries is longer than the limit of ", uint(max)]);
                 None
             }
             Value::Array(items) => Some(items),
             other => {
-                self.err(path, format!("expected a list, not {}", other.type_name()));
+                self.err(path, msg!["expected a list, not ", other.type_name()]);
                 None
             }
         }
@@ -299,10 +299,7 @@ impl Checker {
             },
             Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(*n as i64),
             other => {
-                self.err(
-                    path,
-                    format!("expected an RFC 3339 timestamp or epoch milliseconds, not {}", other.type_name()),
-                );
+                self.err(path, msg!["expected an RFC 3339 timestamp or epoch milliseconds, not ", other.type_name()]);
                 None
             }
         }
@@ -316,12 +313,10 @@ impl Checker {
                 Value::String(s) if s.len() <= MAX_STRING_LEN => out.push(s.clone().into_boxed_str()),
                 Value::String(s) => self.err(
                     &path.idx(i),
-                    format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
+                    msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(MAX_STRING_LEN)],
                 ),
                 Value::Number(n) => out.push(number_str(*n).into_boxed_str()),
-                _ => {
-                    self.err(&path.idx(i), format!("a user id must be a string or a number, not {}", item.type_name()))
-                }
+                _ => self.err(&path.idx(i), msg!["a user id must be a string or a number, not ", item.type_name()]),
             }
         }
         StrSet::new(out)
@@ -352,7 +347,10 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         None => SCHEMA_VERSION,
         Some(Value::Number(n)) if *n == f64::from(SCHEMA_VERSION) => SCHEMA_VERSION,
         Some(v) => {
-            c.err(&Path::top("schema"), format!("unsupported schema {v}; this engine reads schema {SCHEMA_VERSION}"));
+            c.err(
+                &Path::top("schema"),
+                msg!["unsupported schema ", v.to_json(), "; this engine reads schema ", uint(SCHEMA_VERSION as usize)],
+            );
             SCHEMA_VERSION
         }
     };
@@ -360,7 +358,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         None => 0,
         Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => *n as u64,
         Some(v) => {
-            c.err(&Path::top("version"), format!("version must be a whole number from 0 to 2^53-1, not {v}"));
+            c.err(&Path::top("version"), msg!["version must be a whole number from 0 to 2^53-1, not ", v.to_json()]);
             0
         }
     };
@@ -376,26 +374,29 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         }
         Some(Value::Object(m)) => m,
         Some(v) => {
-            c.err(&Path::top("flags"), format!("flags must be an object of flag key to flag, not {}", v.type_name()));
+            c.err(&Path::top("flags"), msg!["flags must be an object of flag key to flag, not ", v.type_name()]);
             &empty
         }
     };
     if flag_members.len() > MAX_FLAGS {
-        c.err(&Path::top("flags"), format!("{} flags is more than the limit of {MAX_FLAGS}", flag_members.len()));
+        c.err(
+            &Path::top("flags"),
+            msg![uint(flag_members.len()), " flags is more than the limit of ", uint(MAX_FLAGS)],
+        );
         return Err(LoadError { problems: c.problems });
     }
     let segment_members: &[(String, Value)] = match field!(top, TOP_FIELDS, "segments") {
         None => &empty,
         Some(Value::Object(m)) if m.len() <= MAX_SEGMENTS => m,
         Some(Value::Object(m)) => {
-            c.err(&Path::top("segments"), format!("{} segments is more than the limit of {MAX_SEGMENTS}", m.len()));
+            c.err(
+                &Path::top("segments"),
+                msg![uint(m.len()), " segments is more than the limit of ", uint(MAX_SEGMENTS)],
+            );
             &empty
         }
         Some(v) => {
-            c.err(
-                &Path::top("segments"),
-                format!("segments must be an object of name to segment, not {}", v.type_name()),
-            );
+            c.err(&Path::top("segments"), msg!["segments must be an object of name to segment, not ", v.type_name()]);
             &empty
         }
     };
@@ -405,7 +406,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     }
     for (k, _) in segment_members {
         if k.is_empty() || k.len() > MAX_NAME_LEN {
-            c.err(&SEGMENTS.key(k), format!("a segment name must be 1 to {MAX_NAME_LEN} bytes"));
+            c.err(&SEGMENTS.key(k), msg!["a segment name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]);
         }
     }
     let names = Names {
@@ -460,7 +461,11 @@ fn check_flag_key(c: &mut Checker, k: &str) {
     if k.is_empty() || k.len() > MAX_NAME_LEN || !ok_chars {
         c.err(
             &FLAGS.key(k),
-            format!("a flag key must be 1 to {MAX_NAME_LEN} characters of A-Z a-z 0-9 _ - . : (it appears in URLs and headers)"),
+            msg![
+                "a flag key must be 1 to ",
+                uint(MAX_NAME_LEN),
+                " characters of A-Z a-z 0-9 _ - . : (it appears in URLs and headers)"
+            ],
         );
     }
 }
@@ -538,7 +543,7 @@ fn flag(
                 _ => {
                     c.err(
                         &path.key("type"),
-                        format!("type must be \"boolean\", \"string\", \"number\" or \"json\", not {t}"),
+                        msg!["type must be \"boolean\", \"string\", \"number\" or \"json\", not ", t.to_json()],
                     );
                     None
                 }
@@ -548,7 +553,7 @@ fn flag(
                     if !d.accepts(&var.value) || var.value == Value::Null && d != FlagType::Json {
                         c.err(
                             &path.key("variants").key(&var.name),
-                            format!("value {} is not of the flag's type {}", var.value, d.as_str()),
+                            msg!["value ", var.value.to_json(), " is not of the flag's type ", d.as_str()],
                         );
                     }
                 }
@@ -562,7 +567,7 @@ fn flag(
         let found = vidx(name);
         if found.is_none() {
             let known: Vec<&str> = f.variants.iter().map(|v| &*v.name).collect();
-            c.err(path, format!("unknown variant \"{name}\" (the flag's variants: {})", known.join(", ")));
+            c.err(path, msg!["unknown variant \"", name, "\" (the flag's variants: ", join(&known, ", "), ")"]);
         }
         found
     };
@@ -579,7 +584,7 @@ fn flag(
             let name = if on { "on" } else { "off" };
             let found = vidx(name);
             if found.is_none() {
-                c.err(&path.key("enabled"), format!("enabled needs a variant named \"{name}\"; use default_variant"));
+                c.err(&path.key("enabled"), msg!["enabled needs a variant named \"", name, "\"; use default_variant"]);
             }
             found
         }
@@ -612,7 +617,7 @@ fn flag(
     if user_fields.len() > 1 {
         c.err(
             &path.key(user_fields[1].0),
-            format!("{} and {} are the same list; keep one", user_fields[0].0, user_fields[1].0),
+            msg![user_fields[0].0, " and ", user_fields[1].0, " are the same list; keep one"],
         );
     }
     if let Some(&(name, list)) = user_fields.first() {
@@ -621,7 +626,7 @@ fn flag(
             Some(on) => f.targets.push(Target { users, variant: on, id: "users".into() }),
             None => c.err(
                 &path.key(name),
-                format!("{name} serve the variant \"on\", which this flag does not have; use targets"),
+                msg![name, " serve the variant \"on\", which this flag does not have; use targets"],
             ),
         }
     }
@@ -648,7 +653,7 @@ fn flag(
                 }
             };
             if let Some(variant) = variant {
-                f.targets.push(Target { users, variant, id: format!("targets[{i}]").into() });
+                f.targets.push(Target { users, variant, id: msg!["targets[", uint(i), "]"].into() });
             }
         }
     }
@@ -671,7 +676,7 @@ fn flag(
                 continue;
             };
             let Some(of) = names.flags.get(of_key).map(FlagId) else {
-                c.err(&ppi.key("flag"), format!("unknown flag \"{of_key}\""));
+                c.err(&ppi.key("flag"), msg!["unknown flag \"", of_key, "\""]);
                 continue;
             };
             if of == id {
@@ -712,12 +717,12 @@ fn flag(
             }
             let rule_id = match field!(rv, RULE_FIELDS, "id") {
                 Some(v) => c.name(&rpi.key("id"), v, "a rule id").unwrap_or("").to_string(),
-                None => format!("rules[{i}]"),
+                None => msg!["rules[", uint(i), "]"],
             };
             // Rule lists are short (at most MAX_RULES): a scan is enough.
             match seen_ids.iter().find(|(id, _)| *id == rule_id) {
                 Some((_, prev)) => {
-                    c.err(&rpi.key("id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"))
+                    c.err(&rpi.key("id"), msg!["rule id \"", rule_id, "\" is already used by rules[", uint(*prev), "]"])
                 }
                 None => seen_ids.push((rule_id.clone(), i)),
             }
@@ -757,7 +762,7 @@ fn flag(
     if pct_fields.len() > 1 {
         c.err(
             &path.key(pct_fields[1].0),
-            format!("{} and {} are the same setting; keep one", pct_fields[0].0, pct_fields[1].0),
+            msg![pct_fields[0].0, " and ", pct_fields[1].0, " are the same setting; keep one"],
         );
     }
     let pct = pct_fields.first().copied();
@@ -813,7 +818,7 @@ fn bool_variants() -> Vec<Variant> {
 
 fn variants(c: &mut Checker, path: &Path<'_>, v: &Value) -> Vec<Variant> {
     let Value::Object(m) = v else {
-        c.err(path, format!("variants must be an object of name to value, not {}", v.type_name()));
+        c.err(path, msg!["variants must be an object of name to value, not ", v.type_name()]);
         return bool_variants();
     };
     if m.is_empty() {
@@ -821,12 +826,12 @@ fn variants(c: &mut Checker, path: &Path<'_>, v: &Value) -> Vec<Variant> {
         return bool_variants();
     }
     if m.len() > MAX_VARIANTS {
-        c.err(path, format!("{} variants is more than the limit of {MAX_VARIANTS}", m.len()));
+        c.err(path, msg![uint(m.len()), " variants is more than the limit of ", uint(MAX_VARIANTS)]);
     }
     m.iter()
         .map(|(name, value)| {
             if name.is_empty() || name.len() > MAX_NAME_LEN {
-                c.err(&path.key(name), format!("a variant name must be 1 to {MAX_NAME_LEN} bytes"));
+                c.err(&path.key(name), msg!["a variant name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]);
             }
             Variant { name: name.as_str().into(), value: value.clone() }
         })
@@ -884,14 +889,14 @@ fn serve_at(
         for (name, other) in [(s.variant_name, s.variant), (s.percentage_name, s.percentage), ("schedule", s.schedule)]
         {
             if other.is_some() {
-                c.err(&path.key(name), format!("{name} cannot be combined with split (a split names its variants)"));
+                c.err(&path.key(name), msg![name, " cannot be combined with split (a split names its variants)"]);
             }
         }
         return split(c, &path.key("split"), split_v, variant_ref);
     }
     let percentage = match (s.percentage, s.schedule) {
         (Some(_), Some(_)) => {
-            c.err(&path.key("schedule"), format!("set {} or schedule, not both", s.percentage_name));
+            c.err(&path.key("schedule"), msg!["set ", s.percentage_name, " or schedule, not both"]);
             return None;
         }
         (Some(pv), None) => Percentage::Fixed(c.percentage(&path.key(s.percentage_name), pv)?),
@@ -957,7 +962,7 @@ fn split(
         }
     }
     if ok && (total - 100.0).abs() > 0.1 {
-        c.err(path, format!("split weights add up to {}; they must add up to 100", number_str(total)));
+        c.err(path, msg!["split weights add up to ", number_str(total), "; they must add up to 100"]);
         return None;
     }
     ok.then_some(Serve::Split(out))
@@ -977,7 +982,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             _ => {
                 c.err(
                     &path.key("type"),
-                    format!("unknown schedule type {t}: use \"steps\", \"linear\" or \"s_curve\""),
+                    msg!["unknown schedule type ", t.to_json(), ": use \"steps\", \"linear\" or \"s_curve\""],
                 );
                 return None;
             }
@@ -997,7 +1002,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
     };
     for (k, _) in m {
         if !allowed.contains(&k.as_str()) {
-            c.err(&path.key(k), format!("{k} does not apply to a {kind} schedule"));
+            c.err(&path.key(k), msg![k, " does not apply to a ", kind, " schedule"]);
         }
     }
     if kind == "steps" {
@@ -1037,7 +1042,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             };
             let day = c.number(&dp, day);
             if let Some(d) = day.filter(|d| !(0.0..=36_500.0).contains(d)) {
-                c.err(&dp, format!("day {} is outside 0..36500", number_str(d)));
+                c.err(&dp, msg!["day ", number_str(d), " is outside 0..36500"]);
                 continue;
             }
             if let (Some(d), Some(pv)) = (day, c.percentage(&pp, pct)) {
@@ -1058,7 +1063,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
         None => 100.0,
     };
     let Some(hours_v) = field!(sv, SCHEDULE_FIELDS, "duration_hours") else {
-        c.err(path, format!("a {kind} schedule needs duration_hours"));
+        c.err(path, msg!["a ", kind, " schedule needs duration_hours"]);
         return None;
     };
     let hours = c.number(&path.key("duration_hours"), hours_v)?;
@@ -1099,15 +1104,15 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         let hint = OPERATORS
             .iter()
             .find(|known| squash(known) == squash(op))
-            .map(|k| format!(" (did you mean \"{k}\"?)"))
+            .map(|k| msg![" (did you mean \"", k, "\"?)"])
             .unwrap_or_default();
-        c.err(&path.key("op"), format!("unknown operator \"{op}\"{hint}"));
+        c.err(&path.key("op"), msg!["unknown operator \"", op, "\"", hint]);
         return None;
     }
     let is_segment_op = matches!(op, "in_segment" | "not_in_segment");
     let attribute: Box<str> = match (field!(cv, CONDITION_FIELDS, "attribute"), is_segment_op) {
         (Some(_), true) => {
-            c.err(&path.key("attribute"), format!("{op} takes no attribute (it names segments in value/values)"));
+            c.err(&path.key("attribute"), msg![op, " takes no attribute (it names segments in value/values)"]);
             return None;
         }
         (None, true) => "".into(),
@@ -1120,11 +1125,11 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
     let (value, values) = (field!(cv, CONDITION_FIELDS, "value"), field!(cv, CONDITION_FIELDS, "values"));
     let one = |c: &mut Checker| -> Option<&Value> {
         if values.is_some() {
-            c.err(&path.key("values"), format!("{op} takes one value; use \"value\""));
+            c.err(&path.key("values"), msg![op, " takes one value; use \"value\""]);
             return None;
         }
         if value.is_none() {
-            c.err(path, format!("{op} needs a value"));
+            c.err(path, msg![op, " needs a value"]);
         }
         value
     };
@@ -1138,11 +1143,11 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         "in" | "not_in" | "eq" | "neq" => {
             let list: Vec<(Option<usize>, &Value)> = if matches!(op, "in" | "not_in") {
                 if value.is_some() {
-                    c.err(&path.key("value"), format!("{op} takes a list: use \"values\""));
+                    c.err(&path.key("value"), msg![op, " takes a list: use \"values\""]);
                     return None;
                 }
                 let Some(vs) = values else {
-                    c.err(path, format!("{op} needs values (a list)"));
+                    c.err(path, msg![op, " needs values (a list)"]);
                     return None;
                 };
                 c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
@@ -1161,17 +1166,16 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
                     }
                     Value::String(s) => c.err_at(
                         item_path(ip),
-                        format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
+                        msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(MAX_STRING_LEN)],
                     ),
                     Value::Number(n) => {
                         set.numbers.push(*n);
                         strings.push(number_str(*n).into());
                     }
                     Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
-                    other => c.err_at(
-                        item_path(ip),
-                        format!("expected a string, number or boolean, not {}", other.type_name()),
-                    ),
+                    other => {
+                        c.err_at(item_path(ip), msg!["expected a string, number or boolean, not ", other.type_name()])
+                    }
                 }
             }
             set.strings = StrSet::new(strings);
@@ -1205,7 +1209,7 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
             let v = one(c)?;
             let s = c.string(&path.key("value"), v, MAX_NAME_LEN)?;
             let Some(ver) = Semver::parse(s) else {
-                c.err(&path.key("value"), format!("\"{s}\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"));
+                c.err(&path.key("value"), msg!["\"", s, "\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"]);
                 return None;
             };
             Op::Semver(num_op(&op[7..]), ver)
@@ -1231,7 +1235,7 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
                     c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
                 }
                 _ => {
-                    c.err(path, format!("{op} needs value (a segment name) or values (a list of them)"));
+                    c.err(path, msg![op, " needs value (a segment name) or values (a list of them)"]);
                     return None;
                 }
             };
@@ -1244,7 +1248,7 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
                 let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
                 match names.segments.get(name) {
                     Some(i) => ids.push(i),
-                    None => c.err(&ip, format!("unknown segment \"{name}\"")),
+                    None => c.err(&ip, msg!["unknown segment \"", name, "\""]),
                 }
             }
             if op == "in_segment" {
@@ -1279,9 +1283,10 @@ fn resolve_prerequisites(
         for (name, path) in &pr.variants {
             match of.variants.iter().position(|v| &*v.name == name) {
                 Some(i) => variants.push(i as u32),
-                None => {
-                    c.err_at(path.clone(), format!("flag \"{}\" has no variant \"{name}\"", members[pr.of.index()].0))
-                }
+                None => c.err_at(
+                    path.clone(),
+                    msg!["flag \"", members[pr.of.index()].0, "\" has no variant \"", name, "\""],
+                ),
             }
         }
         flags[pr.flag.index()].prerequisites.push(Prerequisite { flag: pr.of, variants });
@@ -1310,7 +1315,7 @@ fn resolve_prerequisites(
                         .collect();
                     c.err(
                         &FLAGS.key(&flags[node].key).key("prerequisites"),
-                        format!("prerequisite cycle: {}", cycle.join(" -> ")),
+                        msg!["prerequisite cycle: ", join(&cycle, " -> ")],
                     );
                     // Report a cycle once: break its edge from here on.
                     depth[child] = Some(0);
@@ -1326,7 +1331,12 @@ fn resolve_prerequisites(
                 if d > MAX_PREREQUISITE_DEPTH {
                     c.err(
                         &FLAGS.key(&flags[node].key).key("prerequisites"),
-                        format!("prerequisite chain of depth {d} is deeper than the limit of {MAX_PREREQUISITE_DEPTH}"),
+                        msg![
+                            "prerequisite chain of depth ",
+                            uint(d),
+                            " is deeper than the limit of ",
+                            uint(MAX_PREREQUISITE_DEPTH)
+                        ],
                     );
                     depth[node] = Some(0);
                 }
@@ -1346,7 +1356,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         }
         let id = match field!(rv, ROUTE_FIELDS, "id") {
             Some(v) => c.name(&path.key("id"), v, "a route id").unwrap_or("").to_string(),
-            None => format!("routes[{i}]"),
+            None => msg!["routes[", uint(i), "]"],
         };
         let pattern = match field!(rv, ROUTE_FIELDS, "path") {
             Some(v) => c.string(&path.key("path"), v, MAX_NAME_LEN).map(str::to_string),
@@ -1364,7 +1374,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
             Some(v) => c.string(&path.key("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
                 Some(id) => Some(FlagId(id)),
                 None => {
-                    c.err(&path.key("flag"), format!("unknown flag \"{k}\""));
+                    c.err(&path.key("flag"), msg!["unknown flag \"", k, "\""]);
                     None
                 }
             }),
@@ -1379,10 +1389,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         };
         let up_path = path.key("upstreams");
         let Value::Object(ups) = up_v else {
-            c.err(
-                &up_path,
-                format!("upstreams must be an object of variant name to origin URL, not {}", up_v.type_name()),
-            );
+            c.err(&up_path, msg!["upstreams must be an object of variant name to origin URL, not ", up_v.type_name()]);
             continue;
         };
         let (Some(pattern), Some(flag)) = (pattern, flag) else { continue };
@@ -1391,12 +1398,12 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         for (name, url) in ups {
             let up = up_path.key(name);
             let Some(vi) = fl.variants.iter().position(|v| &*v.name == name) else {
-                c.err(&up, format!("flag \"{}\" has no variant \"{name}\"", fl.key));
+                c.err(&up, msg!["flag \"", fl.key, "\" has no variant \"", name, "\""]);
                 continue;
             };
             let Some(url) = c.string(&up, url, MAX_NAME_LEN * 8) else { continue };
             if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(['?', '#']) {
-                c.err(&up, format!("upstream \"{url}\" must be an http:// or https:// URL without query or fragment"));
+                c.err(&up, msg!["upstream \"", url, "\" must be an http:// or https:// URL without query or fragment"]);
                 continue;
             }
             upstreams[vi] = Some(url.trim_end_matches('/').into());
@@ -1405,7 +1412,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
             if u.is_none() {
                 c.err(
                     &up_path,
-                    format!("no upstream for variant \"{}\": every variant needs one", fl.variants[vi].name),
+                    msg!["no upstream for variant \"", fl.variants[vi].name, "\": every variant needs one"],
                 );
             }
         }
