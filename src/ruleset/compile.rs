@@ -77,6 +77,17 @@ const fn field_index(names: &[&str], name: &str) -> usize {
     panic!("not one of the fields")
 }
 
+/// `op!("name")`: the position of an operator in [`OPERATORS`].
+macro_rules! op {
+    ($name:literal) => {
+        const { field_index(OPERATORS, $name) }
+    };
+}
+
+/// The comparisons of `lt`..`gte` (from index 1) and `semver_eq`..`semver_gte`, in
+/// [`OPERATORS`] order.
+const NUM_OPS: [NumOp; 5] = [NumOp::Eq, NumOp::Lt, NumOp::Lte, NumOp::Gt, NumOp::Gte];
+
 /// `field!(values, NAMES, "name")`: the value of field `name`, from the
 /// slots [`Checker::fields`] filled in `NAMES` order.
 macro_rules! field {
@@ -84,6 +95,9 @@ macro_rules! field {
         $values[const { field_index($names, $name) }]
     };
 }
+/// Grouped by what they take (equality lists, strings, numbers, versions,
+/// times, segments): `condition` reads an operator's group from its
+/// position, through [`op!`].
 const OPERATORS: &[&str] = &[
     "in",
     "not_in",
@@ -1099,7 +1113,8 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         return None;
     };
     let op = c.string(&path.key("op"), op_v, MAX_NAME_LEN)?;
-    if !OPERATORS.contains(&op) {
+    // The operator's position in OPERATORS says its group (op!).
+    let Some(k) = OPERATORS.iter().position(|o| *o == op) else {
         let squash = |s: &str| s.to_ascii_lowercase().replace(['_', '-', ' '], "");
         let hint = OPERATORS
             .iter()
@@ -1108,8 +1123,8 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
             .unwrap_or_default();
         c.err(&path.key("op"), msg!["unknown operator \"", op, "\"", hint]);
         return None;
-    }
-    let is_segment_op = matches!(op, "in_segment" | "not_in_segment");
+    };
+    let is_segment_op = k >= op!("in_segment");
     let attribute: Box<str> = match (field!(cv, CONDITION_FIELDS, "attribute"), is_segment_op) {
         (Some(_), true) => {
             c.err(&path.key("attribute"), msg![op, " takes no attribute (it names segments in value/values)"]);
@@ -1139,136 +1154,121 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         Some(i) => values_path.idx(i).render(),
         None => value_path.render(),
     };
-    let op = match op {
-        "in" | "not_in" | "eq" | "neq" => {
-            let list: Vec<(Option<usize>, &Value)> = if matches!(op, "in" | "not_in") {
-                if value.is_some() {
-                    c.err(&path.key("value"), msg![op, " takes a list: use \"values\""]);
-                    return None;
+    let op = if k <= op!("neq") {
+        let list: Vec<(Option<usize>, &Value)> = if k <= op!("not_in") {
+            if value.is_some() {
+                c.err(&path.key("value"), msg![op, " takes a list: use \"values\""]);
+                return None;
+            }
+            let Some(vs) = values else {
+                c.err(path, msg![op, " needs values (a list)"]);
+                return None;
+            };
+            c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
+        } else {
+            vec![(None, one(c)?)]
+        };
+        let mut set = ValueSet::default();
+        let mut strings = Vec::with_capacity(list.len());
+        for (ip, item) in list {
+            match item {
+                Value::String(s) if s.len() <= MAX_STRING_LEN => {
+                    if let Some(n) = crate::num::parse_f64(s.trim()) {
+                        set.numbers.push(n);
+                    }
+                    strings.push(s.as_str().into());
                 }
-                let Some(vs) = values else {
-                    c.err(path, msg![op, " needs values (a list)"]);
-                    return None;
-                };
+                Value::String(s) => c.err_at(
+                    item_path(ip),
+                    msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(MAX_STRING_LEN)],
+                ),
+                Value::Number(n) => {
+                    set.numbers.push(*n);
+                    strings.push(number_str(*n).into());
+                }
+                Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
+                other => c.err_at(item_path(ip), msg!["expected a string, number or boolean, not ", other.type_name()]),
+            }
+        }
+        set.strings = StrSet::new(strings);
+        // in, eq / not_in, neq
+        if k % 2 == 0 {
+            Op::In(set)
+        } else {
+            Op::NotIn(set)
+        }
+    } else if k <= op!("glob") {
+        let v = one(c)?;
+        let s: Box<str> = c.string(&path.key("value"), v, MAX_STRING_LEN)?.into();
+        if k == op!("contains") {
+            Op::Contains(s)
+        } else if k == op!("starts_with") {
+            Op::StartsWith(s)
+        } else if k == op!("ends_with") {
+            Op::EndsWith(s)
+        } else {
+            // Most globs are `*@company.com`: compile them to the plain test.
+            match crate::glob::classify(&s) {
+                (GlobKind::Prefix, lit) => Op::StartsWith(lit.into()),
+                (GlobKind::Suffix, lit) => Op::EndsWith(lit.into()),
+                (GlobKind::Contains, lit) => Op::Contains(lit.into()),
+                (GlobKind::Exact | GlobKind::General, _) => Op::Glob(s),
+            }
+        }
+    } else if k <= op!("gte") {
+        let v = one(c)?;
+        Op::Num(NUM_OPS[k - op!("lt") + 1], c.number(&path.key("value"), v)?)
+    } else if k <= op!("semver_gte") {
+        let v = one(c)?;
+        let s = c.string(&path.key("value"), v, MAX_NAME_LEN)?;
+        let Some(ver) = Semver::parse(s) else {
+            c.err(&path.key("value"), msg!["\"", s, "\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"]);
+            return None;
+        };
+        Op::Semver(NUM_OPS[k - op!("semver_eq")], ver)
+    } else if k <= op!("after") {
+        let v = one(c)?;
+        let t = c.time(&path.key("value"), v)?;
+        if k == op!("before") {
+            Op::Before(t)
+        } else {
+            Op::After(t)
+        }
+    } else {
+        // in_segment / not_in_segment
+        if !segments_allowed {
+            c.err(&path.key("op"), "segments cannot refer to other segments");
+            return None;
+        }
+        let list: Vec<(Option<usize>, &Value)> = match (value, values) {
+            (Some(v), None) => vec![(None, v)],
+            (None, Some(vs)) => {
                 c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
-            } else {
-                vec![(None, one(c)?)]
-            };
-            let mut set = ValueSet::default();
-            let mut strings = Vec::with_capacity(list.len());
-            for (ip, item) in list {
-                match item {
-                    Value::String(s) if s.len() <= MAX_STRING_LEN => {
-                        if let Some(n) = crate::num::parse_f64(s.trim()) {
-                            set.numbers.push(n);
-                        }
-                        strings.push(s.as_str().into());
-                    }
-                    Value::String(s) => c.err_at(
-                        item_path(ip),
-                        msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(MAX_STRING_LEN)],
-                    ),
-                    Value::Number(n) => {
-                        set.numbers.push(*n);
-                        strings.push(number_str(*n).into());
-                    }
-                    Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
-                    other => {
-                        c.err_at(item_path(ip), msg!["expected a string, number or boolean, not ", other.type_name()])
-                    }
-                }
             }
-            set.strings = StrSet::new(strings);
-            if matches!(op, "in" | "eq") {
-                Op::In(set)
-            } else {
-                Op::NotIn(set)
-            }
-        }
-        "contains" | "starts_with" | "ends_with" | "glob" => {
-            let v = one(c)?;
-            let s: Box<str> = c.string(&path.key("value"), v, MAX_STRING_LEN)?.into();
-            match op {
-                "contains" => Op::Contains(s),
-                "starts_with" => Op::StartsWith(s),
-                "ends_with" => Op::EndsWith(s),
-                // Most globs are `*@company.com`: compile them to the plain test.
-                _ => match crate::glob::classify(&s) {
-                    (GlobKind::Prefix, lit) => Op::StartsWith(lit.into()),
-                    (GlobKind::Suffix, lit) => Op::EndsWith(lit.into()),
-                    (GlobKind::Contains, lit) => Op::Contains(lit.into()),
-                    (GlobKind::Exact | GlobKind::General, _) => Op::Glob(s),
-                },
-            }
-        }
-        "lt" | "lte" | "gt" | "gte" => {
-            let v = one(c)?;
-            Op::Num(num_op(op), c.number(&path.key("value"), v)?)
-        }
-        "semver_eq" | "semver_lt" | "semver_lte" | "semver_gt" | "semver_gte" => {
-            let v = one(c)?;
-            let s = c.string(&path.key("value"), v, MAX_NAME_LEN)?;
-            let Some(ver) = Semver::parse(s) else {
-                c.err(&path.key("value"), msg!["\"", s, "\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"]);
-                return None;
-            };
-            Op::Semver(num_op(&op[7..]), ver)
-        }
-        "before" | "after" => {
-            let v = one(c)?;
-            let t = c.time(&path.key("value"), v)?;
-            if op == "before" {
-                Op::Before(t)
-            } else {
-                Op::After(t)
-            }
-        }
-        _ => {
-            // in_segment / not_in_segment
-            if !segments_allowed {
-                c.err(&path.key("op"), "segments cannot refer to other segments");
+            _ => {
+                c.err(path, msg![op, " needs value (a segment name) or values (a list of them)"]);
                 return None;
             }
-            let list: Vec<(Option<usize>, &Value)> = match (value, values) {
-                (Some(v), None) => vec![(None, v)],
-                (None, Some(vs)) => {
-                    c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
-                }
-                _ => {
-                    c.err(path, msg![op, " needs value (a segment name) or values (a list of them)"]);
-                    return None;
-                }
+        };
+        let mut ids = Vec::new();
+        for (ix, item) in list {
+            let ip = match ix {
+                Some(i) => values_path.idx(i),
+                None => value_path,
             };
-            let mut ids = Vec::new();
-            for (ix, item) in list {
-                let ip = match ix {
-                    Some(i) => values_path.idx(i),
-                    None => value_path,
-                };
-                let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
-                match names.segments.get(name) {
-                    Some(i) => ids.push(i),
-                    None => c.err(&ip, msg!["unknown segment \"", name, "\""]),
-                }
+            let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
+            match names.segments.get(name) {
+                Some(i) => ids.push(i),
+                None => c.err(&ip, msg!["unknown segment \"", name, "\""]),
             }
-            if op == "in_segment" {
-                Op::InSegment(ids)
-            } else {
-                Op::NotInSegment(ids)
-            }
+        }
+        if k == op!("in_segment") {
+            Op::InSegment(ids)
+        } else {
+            Op::NotInSegment(ids)
         }
     };
     Some(Condition { attribute, op })
-}
-
-fn num_op(op: &str) -> NumOp {
-    match op {
-        "lt" => NumOp::Lt,
-        "lte" => NumOp::Lte,
-        "gt" => NumOp::Gt,
-        "gte" => NumOp::Gte,
-        _ => NumOp::Eq,
-    }
 }
 
 fn resolve_prerequisites(
