@@ -158,7 +158,7 @@ pub fn write_string(s: &str, out: &mut String) {
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             c if (c as u32) < 0x20 => {
-                // Below 0x20: \u00XX.
+                // \u00XX, as `{:04x}` would write it.
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
                 out.push(char::from(HEX[c as usize >> 4]));
@@ -479,6 +479,11 @@ mod tests {
                 _ => format!("\"{text}\""),
             };
             assert_eq!(ours, want, "byte {c:#x}");
+            assert_eq!(serde_json::from_str::<String>(&ours).unwrap(), text);
+        }
+        for text in ["", "plain", "ü\"x\ny\u{1}z€\\", "\u{1f600}\t", "a\"", "\"a"] {
+            let mut ours = String::new();
+            write_string(text, &mut ours);
             assert_eq!(serde_json::from_str::<String>(&ours).unwrap(), text);
         }
     }
