@@ -22,24 +22,38 @@ DIST=pkg/dist
 #   bugs here anyway, trap at once instead of formatting a message, which
 #   drops the panic machinery and much of core::fmt. Measured: 87 -> 72 KB
 #   gzipped for the wasm alone at opt-level "z".
-# - opt-level "z" (the native builds keep the workspace's 3): the smallest.
-#   Measured (browser download gzipped / 10,000-flag load in Node): "z"
-#   53.6 KB / ~57 ms, "s" 58.5 KB / ~42 ms. "z" keeps a margin under the
-#   60 KB CI limit. EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it.
+# - opt-level "z" for the core (the native builds keep the workspace's 3):
+#   the smallest. Measured (browser download gzipped / 10,000-flag load in
+#   Node, warm): "z" 52.0 KB / ~47 ms, "s" 55.2 KB / ~37 ms
+#   (bench/ANALYSIS.md). EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it.
+# - every other crate (std, alloc, dlmalloc, wasm-bindgen) at "s": the
+#   allocator and Vec growth are a large part of a load, and "s" there costs
+#   no size (load ~49 -> ~46 ms); "2" or "3" cost 0.7-1.2 KB for 2-3 ms more.
+# - -Zlocation-detail=none (no file/line strings: a panic traps without a
+#   message anyway) and -Zfmt-debug=none (empty Debug output), with wasm-opt's
+#   --converge: 0.4 KB gzipped.
 # It has its own target dir, so its std never invalidates the Worker's
 # wasm32 build or the native one.
 level="${EDGEFLAGS_WASM_OPT_LEVEL:-z}"
 case "$level" in s | z) level="\"$level\"" ;; esac
 PKG_TARGET="$ROOT/target/pkg-wasm"
 WASM_IN="$PKG_TARGET/wasm32-unknown-unknown/release/edgeflags.wasm"
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" CARGO_TARGET_DIR="$PKG_TARGET" \
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" CARGO_TARGET_DIR="$PKG_TARGET" \
   cargo build --release --target wasm32-unknown-unknown -p edgeflags --lib --features wasm \
-  --config "profile.release.opt-level=$level" -Zbuild-std=std,panic_abort
+  --config "profile.release.opt-level=$level" --config 'profile.release.package."*".opt-level="s"' \
+  -Zbuild-std=std,panic_abort
+
+# core::fmt is about 3.5 KB of the wasm (1.8 KB gzipped), and one `format!`, `write!` or
+# `to_string()` on a Display type that the package can reach brings all of
+# it back (the core builds messages with crate::error::msg! instead).
+if grep -q '4core3fmt5write' "$WASM_IN"; then
+  echo "build-pkg: warning: core::fmt is in the package wasm again (a format!/write!/to_string() reachable from src/wasm.rs; twiggy paths finds it)" >&2
+fi
 
 mkdir -p "$DIST"
 rm -rf "$DIST/glue"
 wasm-bindgen --target web --out-dir "$DIST/glue" --out-name edgeflags "$WASM_IN"
-"$WASM_OPT_BIN" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+"$WASM_OPT_BIN" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --strip-debug --strip-producers "$DIST/glue/edgeflags_bg.wasm" -o "$DIST/edgeflags_bg.wasm"
 
 ESB=("$ESBUILD_BIN" --bundle --log-level=warning --target=es2022 --legal-comments=none)
