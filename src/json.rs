@@ -150,23 +150,33 @@ pub fn write_number(n: f64, out: &mut String) {
 /// Writes `s` as a JSON string literal.
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                // \u00XX, as `{:04x}` would write it.
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.push_str("\\u00");
-                out.push(char::from(HEX[c as usize >> 4]));
-                out.push(char::from(HEX[c as usize & 15]));
-            }
-            c => out.push(c),
+    // Runs of bytes that need no escape are copied at once (a load writes
+    // every flag key and variant name into its metadata). Runs start and
+    // end at ASCII bytes, so on char boundaries.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        run = i + 1;
+        if esc.is_empty() {
+            // Other control characters: \u00XX, as `{:04x}` would write it.
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(esc);
         }
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
