@@ -24,7 +24,7 @@ DIST=pkg/dist
 #   gzipped for the wasm alone at opt-level "z".
 # - opt-level "z" for the core (the native builds keep the workspace's 3):
 #   the smallest. Measured (browser download gzipped / 10,000-flag load in
-#   Node, warm): "z" 52.0 KB / ~47 ms, "s" 55.2 KB / ~37 ms
+#   Node, warm): "z" 52.3 KB / ~45 ms, "s" 55.3 KB / ~36 ms
 #   (bench/ANALYSIS.md). EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it.
 # - every other crate (std, alloc, dlmalloc, wasm-bindgen) at "s": the
 #   allocator and Vec growth are a large part of a load, and "s" there costs
