@@ -16,36 +16,56 @@ DIST=pkg/dist
 # Two wasm builds of the same code, each for where it runs:
 # - dist/edgeflags_bg.wasm, for browsers (web.js): size is its first
 #   constraint (issue 3: goal 30 KB gzipped for everything a browser
-#   downloads, CI limit 60 KB), so opt-level "z" and wasm-opt -Oz.
+#   downloads, CI limit 60 KB).
+#   - opt-level "z" for the core (the native builds keep the workspace's
+#     3): the smallest. Measured (browser download gzipped / 10,000-flag
+#     load in Node, warm): "z" 52.3 KB / ~45 ms, "s" 55.3 KB / ~36 ms
+#     (bench/ANALYSIS.md). EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides it.
+#   - every other crate (std, alloc, dlmalloc, wasm-bindgen) at "s": the
+#     allocator and Vec growth are a large part of a load, and "s" there
+#     costs no size (load ~49 -> ~46 ms); "2" or "3" cost 0.7-1.2 KB.
+#   - wasm-opt -Oz --converge.
 # - dist/edgeflags_server.wasm, for Node (node.mjs, node.cjs) and Cloudflare
 #   Workers (workerd.js), where nothing is downloaded per page view and the
-#   speed of every evaluation counts: opt-level 3 and wasm-opt -O3. Measured
-#   in Node (bench/decompose.mjs): a rule flag with a fresh object about
-#   350 -> 230 ns, the core's own work 2x faster, for 70 vs 55 KB gzipped.
+#   speed of every evaluation counts: opt-level 3 for every crate and
+#   wasm-opt -O3. Measured in Node: a rule flag with a fresh object about
+#   350 -> 230 ns, the core's own work about 2x faster, for ~70 vs ~52 KB
+#   gzipped.
 # Both rebuild std with the `immediate-abort` panic strategy (-Zbuild-std,
 # allowed on the stable toolchain by RUSTC_BOOTSTRAP=1, with the rust-src
 # component that scripts/setup.sh installs): panics, which are bugs here
 # anyway, trap at once instead of formatting a message, which drops the
 # panic machinery and much of core::fmt (87 -> 72 KB gzipped for the
-# browser wasm alone). Each has its own target dir, so its std never
+# browser wasm alone); with -Zlocation-detail=none (no file/line strings: a
+# panic traps without a message anyway) and -Zfmt-debug=none (empty Debug
+# output): 0.4 KB gzipped. Each has its own target dir, so its std never
 # invalidates the Worker's wasm32 build or the native one.
-# EDGEFLAGS_WASM_OPT_LEVEL=z|s|3 overrides the browser build's opt-level.
+RUSTFLAGS_PKG="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 WASM_OPT=("$WASM_OPT_BIN" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --strip-debug --strip-producers)
 mkdir -p "$DIST"
 rm -rf "$DIST/glue" "$DIST/glue-server"
 
-# build <opt-level> <target dir> <glue dir>: the core's wasm and its glue.
+# build <core opt-level> <other crates' opt-level> <target dir> <glue dir>:
+# the core's wasm and its glue.
 build() {
-  local level="$1" target="$2" glue="$3"
+  local level="$1" deps="$2" target="$3" glue="$4"
   case "$level" in s | z) level="\"$level\"" ;; esac
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" CARGO_TARGET_DIR="$target" \
+  case "$deps" in s | z) deps="\"$deps\"" ;; esac
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$RUSTFLAGS_PKG" CARGO_TARGET_DIR="$target" \
     cargo build --release --target wasm32-unknown-unknown -p edgeflags --lib --features wasm \
-    --config "profile.release.opt-level=$level" -Zbuild-std=std,panic_abort
+    --config "profile.release.opt-level=$level" --config "profile.release.package.\"*\".opt-level=$deps" \
+    -Zbuild-std=std,panic_abort
   wasm-bindgen --target web --out-dir "$glue" --out-name edgeflags "$target/wasm32-unknown-unknown/release/edgeflags.wasm"
 }
-build "${EDGEFLAGS_WASM_OPT_LEVEL:-z}" "$ROOT/target/pkg-wasm" "$DIST/glue"
-"${WASM_OPT[@]}" -Oz "$DIST/glue/edgeflags_bg.wasm" -o "$DIST/edgeflags_bg.wasm"
-build 3 "$ROOT/target/pkg-wasm-server" "$DIST/glue-server"
+build "${EDGEFLAGS_WASM_OPT_LEVEL:-z}" s "$ROOT/target/pkg-wasm" "$DIST/glue"
+# core::fmt is about 3.5 KB of the wasm (1.8 KB gzipped), and one `format!`, `write!` or
+# `to_string()` on a Display type that the package can reach brings all of
+# it back (the core builds messages with crate::error::msg! instead).
+if grep -q '4core3fmt5write' "$ROOT/target/pkg-wasm/wasm32-unknown-unknown/release/edgeflags.wasm"; then
+  echo "build-pkg: warning: core::fmt is in the package wasm again (a format!/write!/to_string() reachable from src/wasm.rs; twiggy paths finds it)" >&2
+fi
+"${WASM_OPT[@]}" -Oz --converge "$DIST/glue/edgeflags_bg.wasm" -o "$DIST/edgeflags_bg.wasm"
+build 3 3 "$ROOT/target/pkg-wasm-server" "$DIST/glue-server"
 "${WASM_OPT[@]}" -O3 "$DIST/glue-server/edgeflags_bg.wasm" -o "$DIST/edgeflags_server.wasm"
 # One glue serves both wasm files: they export the same functions.
 if ! cmp -s "$DIST/glue/edgeflags.js" "$DIST/glue-server/edgeflags.js"; then

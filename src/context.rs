@@ -50,14 +50,16 @@ impl Context {
             Value::Null => Ok(Context::new()),
             Value::Object(members) => {
                 if members.len() > MAX_CONTEXT_ATTRIBUTES {
-                    return Err(ContextError(format!(
-                        "context has {} attributes; the limit is {MAX_CONTEXT_ATTRIBUTES}",
-                        members.len()
-                    )));
+                    return Err(ContextError(crate::error::msg![
+                        "context has ",
+                        crate::error::uint(members.len()),
+                        " attributes; the limit is ",
+                        crate::error::uint(MAX_CONTEXT_ATTRIBUTES)
+                    ]));
                 }
                 Ok(Context { attrs: members.into_iter().map(|(k, v)| (k.into_boxed_str(), v)).collect(), layout: 0 })
             }
-            other => Err(ContextError(format!("context must be a JSON object, not {}", other.type_name()))),
+            other => Err(ContextError(crate::error::msg!["context must be a JSON object, not ", other.type_name()])),
         }
     }
 

@@ -3,6 +3,45 @@
 
 use std::fmt;
 
+/// `msg![a, b, ...]`: the pieces (each a `&str` or a `String`) joined into
+/// one `String`. Messages are built this way rather than with `format!`:
+/// `core::fmt`'s machinery and the argument tables of each `format!` were
+/// several KB of the package's wasm (scripts/size.sh).
+macro_rules! msg {
+    ($($part:expr),+ $(,)?) => {
+        $crate::error::concat(&[$(::core::convert::AsRef::<str>::as_ref(&$part)),+])
+    };
+}
+pub(crate) use msg;
+
+/// The pieces joined (for [`msg!`]).
+pub(crate) fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// The items with `sep` between them.
+pub(crate) fn join(items: &[&str], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(item);
+    }
+    out
+}
+
+/// `n` in decimal.
+pub(crate) fn uint(n: usize) -> String {
+    let mut out = String::new();
+    crate::num::write_u64(n as u64, &mut out);
+    out
+}
+
 /// Why an evaluation produced its value, in OpenFeature's vocabulary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

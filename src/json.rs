@@ -9,8 +9,9 @@
 //! round-trip formatting, so a bucket printed by the CLI parses back to the
 //! same bits.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
+use crate::error::{msg, uint};
 use crate::limits::MAX_JSON_DEPTH;
 
 /// Objects with up to this many members find duplicate keys by scanning
@@ -81,7 +82,7 @@ impl Value {
 
     /// Parses a JSON document (with [`MAX_JSON_DEPTH`] as nesting limit).
     pub fn parse(text: &str) -> Result<Value, JsonError> {
-        let mut p = Parser { bytes: text.as_bytes(), pos: 0, depth: 0 };
+        let mut p = Parser { text, bytes: text.as_bytes(), pos: 0, depth: 0 };
         p.skip_ws();
         let v = p.value()?;
         p.skip_ws();
@@ -149,19 +150,33 @@ pub fn write_number(n: f64, out: &mut String) {
 /// Writes `s` as a JSON string literal.
 pub fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+    // Runs of bytes that need no escape are copied at once (a load writes
+    // every flag key and variant name into its metadata). Runs start and
+    // end at ASCII bytes, so on char boundaries.
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..0x20 => "",
+            _ => continue,
+        };
+        out.push_str(s.get(run..i).unwrap_or_default());
+        run = i + 1;
+        if esc.is_empty() {
+            // Other control characters: \u00XX, as `{:04x}` would write it.
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        } else {
+            out.push_str(esc);
         }
     }
+    out.push_str(s.get(run..).unwrap_or_default());
     out.push('"');
 }
 
@@ -176,15 +191,27 @@ pub struct JsonError {
     pub column: usize,
 }
 
+impl JsonError {
+    /// The error in words, as `Display` writes it. Bindings use this rather
+    /// than `to_string()`: a `Formatter` over a `String` keeps `core::fmt`
+    /// in the wasm (see `crate::error::msg`).
+    pub(crate) fn text(&self) -> String {
+        msg!["invalid JSON at line ", uint(self.line), " column ", uint(self.column), ": ", self.message]
+    }
+}
+
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid JSON at line {} column {}: {}", self.line, self.column, self.message)
+        f.write_str(&self.text())
     }
 }
 
 impl std::error::Error for JsonError {}
 
 struct Parser<'a> {
+    /// The input, and the same as bytes: runs between ASCII delimiters
+    /// are sliced from `text` (no UTF-8 check; it was a tenth of parsing).
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     depth: usize,
@@ -233,7 +260,7 @@ impl Parser<'_> {
 
     fn nested(&mut self, f: fn(&mut Self) -> Result<Value, JsonError>) -> Result<Value, JsonError> {
         if self.depth >= MAX_JSON_DEPTH {
-            return Err(self.error(&format!("nesting deeper than {MAX_JSON_DEPTH} levels")));
+            return Err(self.error(&msg!["nesting deeper than ", uint(MAX_JSON_DEPTH), " levels"]));
         }
         self.depth += 1;
         let v = f(self);
@@ -270,7 +297,7 @@ impl Parser<'_> {
         // Duplicate keys: a scan of the members is fastest for small
         // objects, but quadratic for a `flags` object of 10,000 keys (it
         // was 60% of loading one, bench/ANALYSIS.md); past a few members,
-        // the keys are sorted once at the end and neighbours compared.
+        // the keys go through a hash table once at the end.
         let mut key_positions: Vec<usize> = Vec::new();
         self.skip_ws();
         if self.peek() == Some(b'}') {
@@ -287,7 +314,7 @@ impl Parser<'_> {
             key_positions.push(key_pos);
             if members.len() < SCAN_KEYS && members.iter().any(|(k, _)| *k == key) {
                 self.pos = key_pos;
-                return Err(self.error(&format!("duplicate key \"{key}\"")));
+                return Err(self.error(&msg!["duplicate key \"", key, "\""]));
             }
             self.skip_ws();
             if self.peek() != Some(b':') {
@@ -312,17 +339,13 @@ impl Parser<'_> {
         }
     }
 
-    /// Finds a repeated key among many members (sorted once, neighbours
-    /// compared) and reports its second occurrence.
+    /// Finds a repeated key among many members (one pass through a hash
+    /// table) and reports its second occurrence.
     fn check_duplicates(&mut self, members: &[(String, Value)], positions: &[usize]) -> Result<(), JsonError> {
-        let mut order: Vec<u32> = (0..members.len() as u32).collect();
-        let key = |i: &u32| members[*i as usize].0.as_str();
-        crate::sort::sort_by(&mut order, &|a, b| (key(a), a) < (key(b), b));
-        let second = order.windows(2).filter(|w| key(&w[0]) == key(&w[1])).map(|w| w[1]).min();
-        match second {
+        match crate::sort::first_repeat(members.len(), &|i| &members[i as usize].0) {
             Some(i) => {
-                self.pos = positions[i as usize];
-                Err(self.error(&format!("duplicate key \"{}\"", members[i as usize].0)))
+                self.pos = positions[i];
+                Err(self.error(&msg!["duplicate key \"", members[i].0, "\""]))
             }
             None => Ok(()),
         }
@@ -355,7 +378,7 @@ impl Parser<'_> {
             }
             self.digits();
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or("");
+        let text = self.text.get(start..self.pos).unwrap_or("");
         match crate::num::parse_f64(text) {
             Some(n) => Ok(Value::Number(n)),
             None => {
@@ -391,7 +414,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             // Copy the run of plain bytes at once; the input is a &str, so
-            // any run that ends on an ASCII quote or backslash is valid UTF-8.
+            // a run between ASCII bytes is on char boundaries.
             let run_start = self.pos;
             while let Some(b) = self.peek() {
                 if b == b'"' || b == b'\\' || b < 0x20 {
@@ -399,7 +422,7 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(std::str::from_utf8(&self.bytes[run_start..self.pos]).unwrap_or(""));
+            out.push_str(self.text.get(run_start..self.pos).unwrap_or(""));
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
@@ -451,6 +474,29 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_read_back() {
+        for c in (0u8..0x20).chain([b'a', 0x7f]) {
+            let text = char::from(c).to_string();
+            let mut ours = String::new();
+            write_string(&text, &mut ours);
+            let want = match c {
+                b'\n' => "\"\\n\"".to_string(),
+                b'\r' => "\"\\r\"".to_string(),
+                b'\t' => "\"\\t\"".to_string(),
+                0..0x20 => format!("\"\\u{:04x}\"", c),
+                _ => format!("\"{text}\""),
+            };
+            assert_eq!(ours, want, "byte {c:#x}");
+            assert_eq!(serde_json::from_str::<String>(&ours).unwrap(), text);
+        }
+        for text in ["", "plain", "ü\"x\ny\u{1}z€\\", "\u{1f600}\t", "a\"", "\"a"] {
+            let mut ours = String::new();
+            write_string(text, &mut ours);
+            assert_eq!(serde_json::from_str::<String>(&ours).unwrap(), text);
+        }
+    }
 
     #[test]
     fn parses_and_writes_back() {

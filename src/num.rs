@@ -80,7 +80,8 @@ impl Big {
         }
         let mut out = Vec::with_capacity(chunks.len() * 9);
         for (i, c) in chunks.iter().rev().enumerate() {
-            let s = c.to_string();
+            let mut s = String::new();
+            write_u64(u64::from(*c), &mut s);
             if i > 0 {
                 out.extend(std::iter::repeat_n(b'0', 9 - s.len()));
             }
@@ -315,6 +316,24 @@ fn magnitude(digits: &[u8], e10: i64) -> Option<f64> {
     Some(z)
 }
 
+/// Writes `n` in decimal, as `{}` does (without `core::fmt`, see
+/// `crate::error::msg`).
+pub fn write_u64(mut n: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
+}
+
 /// Writes `x` as `{}` on an `f64` does: the shortest decimal that parses
 /// back to the same bits, without an exponent. Non-finite values write
 /// `null` (they cannot come from JSON).
@@ -328,7 +347,7 @@ pub fn write_f64(x: f64, out: &mut String) {
     }
     let x = x.abs();
     if x.fract() == 0.0 && x < 9_007_199_254_740_992.0 {
-        out.push_str(&(x as u64).to_string());
+        write_u64(x as u64, out);
         return;
     }
     let (m, k) = decompose(x);
@@ -441,6 +460,15 @@ mod tests {
             self.0 ^= self.0 >> 7;
             self.0 ^= self.0 << 17;
             self.0
+        }
+    }
+
+    #[test]
+    fn writes_integers_like_std() {
+        for n in [0, 1, 9, 10, 99, 100, 1_000_000_007, u64::from(u32::MAX), u64::MAX - 1, u64::MAX] {
+            let mut s = String::new();
+            write_u64(n, &mut s);
+            assert_eq!(s, n.to_string());
         }
     }
 

@@ -16,6 +16,21 @@ enum PreId {
     Alpha(String),
 }
 
+/// A run of ASCII digits as a number; `None` when empty, not all digits or
+/// above `u64::MAX` (as `str::parse`, whose generic code is larger).
+fn number(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
 impl Semver {
     /// Parses a version, or `None` if it is not one.
     pub fn parse(s: &str) -> Option<Semver> {
@@ -28,10 +43,10 @@ impl Semver {
         let mut parts = [0u64; 3];
         let mut n = 0;
         for part in core.split('.') {
-            if n == 3 || part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()) {
+            if n == 3 {
                 return None;
             }
-            parts[n] = part.parse().ok()?;
+            parts[n] = number(part)?;
             n += 1;
         }
         if n < 2 {
@@ -45,7 +60,7 @@ impl Semver {
                     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
                         None
                     } else if id.bytes().all(|b| b.is_ascii_digit()) {
-                        id.parse().ok().map(PreId::Num)
+                        number(id).map(PreId::Num)
                     } else {
                         Some(PreId::Alpha(id.to_string()))
                     }
@@ -110,8 +125,20 @@ mod tests {
     }
 
     #[test]
+    fn numbers_up_to_u64_max() {
+        let max = Semver::parse("18446744073709551615.0.0-18446744073709551615").unwrap();
+        assert_eq!(max.core[0], u64::MAX);
+        assert_eq!(max.pre, vec![PreId::Num(u64::MAX)]);
+        // Too large for a number: an alphanumeric pre-release id would be
+        // wrong, so the version is rejected, as with str::parse.
+        assert!(Semver::parse("1.0.0-18446744073709551616").is_none());
+    }
+
+    #[test]
     fn rejects_non_versions() {
-        for s in ["", "1", "a.b.c", "1.2.3.4", "1..2", "1.2.3-", "1.2.3-a..b", "1.2.x"] {
+        for s in
+            ["", "1", "a.b.c", "1.2.3.4", "1..2", "1.2.3-", "1.2.3-a..b", "1.2.x", "18446744073709551616.0", "1.+2"]
+        {
             assert!(Semver::parse(s).is_none(), "{s}");
         }
     }

@@ -12,7 +12,13 @@ pub const DAY_MS: i64 = 86_400_000;
 /// `2026-03-01T12:00:00.250+02:00`) or a plain date (`2026-03-01`, midnight
 /// UTC) into milliseconds since the epoch. Years 0000-9999.
 pub fn parse_rfc3339(s: &str) -> Result<Millis, String> {
-    let bad = || format!("invalid timestamp \"{s}\": expected RFC 3339 like 2026-03-01T12:00:00Z or a date 2026-03-01");
+    let bad = || {
+        crate::error::msg![
+            "invalid timestamp \"",
+            s,
+            "\": expected RFC 3339 like 2026-03-01T12:00:00Z or a date 2026-03-01"
+        ]
+    };
     let b = s.as_bytes();
     let num = |from: usize, len: usize| -> Result<i64, String> {
         let part = b.get(from..from + len).ok_or_else(bad)?;

@@ -92,7 +92,7 @@ pub fn context_error(json: &str) -> String {
 }
 
 fn parse_context(json: &str) -> Result<Context, String> {
-    let v = Value::parse(json).map_err(|e| e.to_string())?;
+    let v = Value::parse(json).map_err(|e| e.text())?;
     Context::from_value(v).map_err(|e| e.0)
 }
 
@@ -382,7 +382,7 @@ fn write_slots(names: &[&str], attrs: &[&str], out: &mut String) {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&slot.to_string());
+        crate::num::write_u64(*slot as u64, out);
     }
 }
 

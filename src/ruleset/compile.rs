@@ -11,7 +11,7 @@
 use super::model::*;
 use super::{Route, Ruleset};
 use crate::context::number_str;
-use crate::error::{LoadError, Problem};
+use crate::error::{join, msg, uint, LoadError, Problem};
 use crate::glob::GlobKind;
 use crate::json::Value;
 use crate::limits::*;
@@ -52,6 +52,52 @@ const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "pe
 const CONDITION_FIELDS: &[&str] = &["attribute", "op", "value", "values"];
 const SEGMENT_FIELDS: &[&str] = &["description", "users", "conditions"];
 const ROUTE_FIELDS: &[&str] = &["id", "path", "flag", "upstreams"];
+const TARGET_FIELDS: &[&str] = &["variant", "users"];
+const PREREQUISITE_FIELDS: &[&str] = &["flag", "variant", "variants"];
+const SPLIT_FIELDS: &[&str] = &["variant", "weight"];
+const STEP_FIELDS: &[&str] = &["day", "percentage"];
+const SCHEDULE_FIELDS: &[&str] =
+    &["type", "start", "steps", "start_percentage", "end_percentage", "duration_hours", "steepness"];
+
+/// The index of `name` in `names`; used in `const` blocks (through
+/// [`field!`]), so a misspelt field is a compile error.
+const fn field_index(names: &[&str], name: &str) -> usize {
+    let mut i = 0;
+    while i < names.len() {
+        let (a, b) = (names[i].as_bytes(), name.as_bytes());
+        let mut j = 0;
+        while j < a.len() && j < b.len() && a[j] == b[j] {
+            j += 1;
+        }
+        if j == a.len() && j == b.len() {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not one of the fields")
+}
+
+/// `op!("name")`: the position of an operator in [`OPERATORS`].
+macro_rules! op {
+    ($name:literal) => {
+        const { field_index(OPERATORS, $name) }
+    };
+}
+
+/// The comparisons of `lt`..`gte` (from index 1) and `semver_eq`..`semver_gte`, in
+/// [`OPERATORS`] order.
+const NUM_OPS: [NumOp; 5] = [NumOp::Eq, NumOp::Lt, NumOp::Lte, NumOp::Gt, NumOp::Gte];
+
+/// `field!(values, NAMES, "name")`: the value of field `name`, from the
+/// slots [`Checker::fields`] filled in `NAMES` order.
+macro_rules! field {
+    ($values:ident, $names:ident, $name:literal) => {
+        $values[const { field_index($names, $name) }]
+    };
+}
+/// Grouped by what they take (equality lists, strings, numbers, versions,
+/// times, segments): `condition` reads an operator's group from its
+/// position, through [`op!`].
 const OPERATORS: &[&str] = &[
     "in",
     "not_in",
@@ -130,7 +176,7 @@ impl<'a> Path<'a> {
             }
             Seg::Idx(i) => {
                 out.push('[');
-                out.push_str(&i.to_string());
+                crate::num::write_u64(i as u64, out);
                 out.push(']');
             }
         }
@@ -161,24 +207,30 @@ impl Checker {
         self.problems.push(Problem { path, message: message.into() });
     }
 
-    fn object<'v>(
+    /// An object whose fields are all in `names`: each field's value goes
+    /// to its slot in `values` (same order as `names`), each other field is
+    /// a problem. One pass over the members, so reading a field afterwards
+    /// is an index ([`field!`]), not a search.
+    fn fields<'v>(
         &mut self,
         path: &Path<'_>,
         v: &'v Value,
-        allowed: &[&str],
+        names: &[&str],
         what: &str,
+        values: &mut [Option<&'v Value>],
     ) -> Option<&'v [(String, Value)]> {
         match v {
             Value::Object(members) => {
-                for (k, _) in members {
-                    if !allowed.contains(&k.as_str()) {
-                        self.err(&path.key(k), format!("unknown field \"{k}\" in {what}"));
+                for (k, v) in members {
+                    match names.iter().position(|n| n == k) {
+                        Some(i) => values[i] = Some(v),
+                        None => self.err(&path.key(k), msg!["unknown field \"", k, "\" in ", what]),
                     }
                 }
                 Some(members)
             }
             other => {
-                self.err(path, format!("{what} must be an object, not {}", other.type_name()));
+                self.err(path, msg![what, " must be an object, not ", other.type_name()]);
                 None
             }
         }
@@ -187,12 +239,12 @@ impl Checker {
     fn string<'v>(&mut self, path: &Path<'_>, v: &'v Value, max: usize) -> Option<&'v str> {
         match v {
             Value::String(s) if s.len() > max => {
-                self.err(path, format!("string of {} bytes is longer than the limit of {max}", s.len()));
+                self.err(path, msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(max)]);
                 None
             }
             Value::String(s) => Some(s),
             other => {
-                self.err(path, format!("expected a string, not {}", other.type_name()));
+                self.err(path, msg!["expected a string, not ", other.type_name()]);
                 None
             }
         }
@@ -201,7 +253,7 @@ impl Checker {
     fn name<'v>(&mut self, path: &Path<'_>, v: &'v Value, what: &str) -> Option<&'v str> {
         let s = self.string(path, v, MAX_NAME_LEN)?;
         if s.is_empty() {
-            self.err(path, format!("{what} must not be empty"));
+            self.err(path, msg![what, " must not be empty"]);
             return None;
         }
         Some(s)
@@ -211,7 +263,7 @@ impl Checker {
         match v {
             Value::Bool(b) => Some(*b),
             other => {
-                self.err(path, format!("expected true or false, not {}", other.type_name()));
+                self.err(path, msg!["expected true or false, not ", other.type_name()]);
                 None
             }
         }
@@ -221,7 +273,7 @@ impl Checker {
         match v {
             Value::Number(n) => Some(*n),
             other => {
-                self.err(path, format!("expected a number, not {}", other.type_name()));
+                self.err(path, msg!["expected a number, not ", other.type_name()]);
                 None
             }
         }
@@ -230,7 +282,7 @@ impl Checker {
     fn percentage(&mut self, path: &Path<'_>, v: &Value) -> Option<f64> {
         let n = self.number(path, v)?;
         if !(0.0..=100.0).contains(&n) {
-            self.err(path, format!("percentage {} is outside 0..100", number_str(n)));
+            self.err(path, msg!["percentage ", number_str(n), " is outside 0..100"]);
             return None;
         }
         Some(n)
@@ -239,12 +291,12 @@ impl Checker {
     fn array<'v>(&mut self, path: &Path<'_>, v: &'v Value, max: usize) -> Option<&'v [Value]> {
         match v {
             Value::Array(items) if items.len() > max => {
-                self.err(path, format!("list of {} entries is longer than the limit of {max}", items.len()));
+                self.err(path, msg!["list of ", uint(items.len()), " entries is longer than the limit of ", uint(max)]);
                 None
             }
             Value::Array(items) => Some(items),
             other => {
-                self.err(path, format!("expected a list, not {}", other.type_name()));
+                self.err(path, msg!["expected a list, not ", other.type_name()]);
                 None
             }
         }
@@ -261,10 +313,7 @@ impl Checker {
             },
             Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(*n as i64),
             other => {
-                self.err(
-                    path,
-                    format!("expected an RFC 3339 timestamp or epoch milliseconds, not {}", other.type_name()),
-                );
+                self.err(path, msg!["expected an RFC 3339 timestamp or epoch milliseconds, not ", other.type_name()]);
                 None
             }
         }
@@ -278,12 +327,10 @@ impl Checker {
                 Value::String(s) if s.len() <= MAX_STRING_LEN => out.push(s.clone().into_boxed_str()),
                 Value::String(s) => self.err(
                     &path.idx(i),
-                    format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
+                    msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(MAX_STRING_LEN)],
                 ),
                 Value::Number(n) => out.push(number_str(*n).into_boxed_str()),
-                _ => {
-                    self.err(&path.idx(i), format!("a user id must be a string or a number, not {}", item.type_name()))
-                }
+                _ => self.err(&path.idx(i), msg!["a user id must be a string or a number, not ", item.type_name()]),
             }
         }
         StrSet::new(out)
@@ -305,59 +352,65 @@ struct PendingPrereq {
 /// Loads a ruleset document.
 pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     let mut c = Checker { problems: Vec::new() };
-    let Some(top) = c.object(&Path::ROOT, doc, TOP_FIELDS, "a ruleset") else {
+    let mut top = [None; TOP_FIELDS.len()];
+    if c.fields(&Path::ROOT, doc, TOP_FIELDS, "a ruleset", &mut top).is_none() {
         return Err(LoadError { problems: c.problems });
-    };
-    let field = |name: &str| top.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+    }
 
-    let schema = match field("schema") {
+    let schema = match field!(top, TOP_FIELDS, "schema") {
         None => SCHEMA_VERSION,
         Some(Value::Number(n)) if *n == f64::from(SCHEMA_VERSION) => SCHEMA_VERSION,
         Some(v) => {
-            c.err(&Path::top("schema"), format!("unsupported schema {v}; this engine reads schema {SCHEMA_VERSION}"));
+            c.err(
+                &Path::top("schema"),
+                msg!["unsupported schema ", v.to_json(), "; this engine reads schema ", uint(SCHEMA_VERSION as usize)],
+            );
             SCHEMA_VERSION
         }
     };
-    let version = match field("version") {
+    let version = match field!(top, TOP_FIELDS, "version") {
         None => 0,
         Some(Value::Number(n)) if *n >= 0.0 && n.fract() == 0.0 && *n <= 9_007_199_254_740_991.0 => *n as u64,
         Some(v) => {
-            c.err(&Path::top("version"), format!("version must be a whole number from 0 to 2^53-1, not {v}"));
+            c.err(&Path::top("version"), msg!["version must be a whole number from 0 to 2^53-1, not ", v.to_json()]);
             0
         }
     };
-    if let Some(d) = field("description") {
+    if let Some(d) = field!(top, TOP_FIELDS, "description") {
         c.string(&Path::top("description"), d, MAX_STRING_LEN);
     }
 
     let empty = Vec::new();
-    let flag_members: &[(String, Value)] = match field("flags") {
+    let flag_members: &[(String, Value)] = match field!(top, TOP_FIELDS, "flags") {
         None => {
             c.err(&Path::top("flags"), "a ruleset needs a \"flags\" object (it may be empty)");
             &empty
         }
         Some(Value::Object(m)) => m,
         Some(v) => {
-            c.err(&Path::top("flags"), format!("flags must be an object of flag key to flag, not {}", v.type_name()));
+            c.err(&Path::top("flags"), msg!["flags must be an object of flag key to flag, not ", v.type_name()]);
             &empty
         }
     };
     if flag_members.len() > MAX_FLAGS {
-        c.err(&Path::top("flags"), format!("{} flags is more than the limit of {MAX_FLAGS}", flag_members.len()));
+        c.err(
+            &Path::top("flags"),
+            msg![uint(flag_members.len()), " flags is more than the limit of ", uint(MAX_FLAGS)],
+        );
         return Err(LoadError { problems: c.problems });
     }
-    let segment_members: &[(String, Value)] = match field("segments") {
+    let segment_members: &[(String, Value)] = match field!(top, TOP_FIELDS, "segments") {
         None => &empty,
         Some(Value::Object(m)) if m.len() <= MAX_SEGMENTS => m,
         Some(Value::Object(m)) => {
-            c.err(&Path::top("segments"), format!("{} segments is more than the limit of {MAX_SEGMENTS}", m.len()));
+            c.err(
+                &Path::top("segments"),
+                msg![uint(m.len()), " segments is more than the limit of ", uint(MAX_SEGMENTS)],
+            );
             &empty
         }
         Some(v) => {
-            c.err(
-                &Path::top("segments"),
-                format!("segments must be an object of name to segment, not {}", v.type_name()),
-            );
+            c.err(&Path::top("segments"), msg!["segments must be an object of name to segment, not ", v.type_name()]);
             &empty
         }
     };
@@ -367,7 +420,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     }
     for (k, _) in segment_members {
         if k.is_empty() || k.len() > MAX_NAME_LEN {
-            c.err(&SEGMENTS.key(k), format!("a segment name must be 1 to {MAX_NAME_LEN} bytes"));
+            c.err(&SEGMENTS.key(k), msg!["a segment name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]);
         }
     }
     let names = Names {
@@ -379,7 +432,9 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     for (name, v) in segment_members {
         let path = SEGMENTS.key(name);
         let mut seg = Segment { users: StrSet::default(), conditions: Vec::new() };
-        if let Some(m) = c.object(&path, v, SEGMENT_FIELDS, "a segment") {
+        let mut sf = [None; SEGMENT_FIELDS.len()];
+        if let Some(m) = c.fields(&path, v, SEGMENT_FIELDS, "a segment", &mut sf) {
+            // In member order, as the problems are reported.
             for (k, v) in m {
                 let p = path.key(k);
                 match k.as_str() {
@@ -403,7 +458,7 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
     }
     resolve_prerequisites(&mut c, &mut flags, pending, flag_members);
 
-    let routes = match field("routes") {
+    let routes = match field!(top, TOP_FIELDS, "routes") {
         None => Vec::new(),
         Some(v) => routes(&mut c, v, &names, &flags),
     };
@@ -421,7 +476,11 @@ fn check_flag_key(c: &mut Checker, k: &str) {
     if k.is_empty() || k.len() > MAX_NAME_LEN || !ok_chars {
         c.err(
             &FLAGS.key(k),
-            format!("a flag key must be 1 to {MAX_NAME_LEN} characters of A-Z a-z 0-9 _ - . : (it appears in URLs and headers)"),
+            msg![
+                "a flag key must be 1 to ",
+                uint(MAX_NAME_LEN),
+                " characters of A-Z a-z 0-9 _ - . : (it appears in URLs and headers)"
+            ],
         );
     }
 }
@@ -464,22 +523,32 @@ fn flag(
         fallthrough: None,
         metadata: Metadata::default(),
     };
-    let Some(all) = c.object(path, v, FLAG_FIELDS, "a flag (or true/false, a percentage, a list of user ids)") else {
+    let mut fv = [None; FLAG_FIELDS.len()];
+    let what = "a flag (or true/false, a percentage, a list of user ids)";
+    let Some(m) = c.fields(path, v, FLAG_FIELDS, what, &mut fv) else {
         f.variants = bool_variants();
         return f;
     };
-    let m = all;
     // `null` means "not set", as in the seeds' nullable database columns
     // (`rollout_percentage = NULL`).
-    let get = |name: &str| m.iter().find(|(k, _)| k == name).map(|(_, v)| v).filter(|v| **v != Value::Null);
+    for v in &mut fv {
+        if *v == Some(&Value::Null) {
+            *v = None;
+        }
+    }
+    macro_rules! get {
+        ($name:literal) => {
+            field!(fv, FLAG_FIELDS, $name)
+        };
+    }
 
     // Variants and their type come first: everything else names them.
-    f.variants = match get("variants") {
+    f.variants = match get!("variants") {
         None => bool_variants(),
         Some(vs) => variants(c, &path.key("variants"), vs),
     };
     let inferred = infer_type(&f.variants);
-    f.kind = match get("type") {
+    f.kind = match get!("type") {
         None => inferred,
         Some(t) => {
             let declared = match t.as_str() {
@@ -490,7 +559,7 @@ fn flag(
                 _ => {
                     c.err(
                         &path.key("type"),
-                        format!("type must be \"boolean\", \"string\", \"number\" or \"json\", not {t}"),
+                        msg!["type must be \"boolean\", \"string\", \"number\" or \"json\", not ", t.to_json()],
                     );
                     None
                 }
@@ -500,7 +569,7 @@ fn flag(
                     if !d.accepts(&var.value) || var.value == Value::Null && d != FlagType::Json {
                         c.err(
                             &path.key("variants").key(&var.name),
-                            format!("value {} is not of the flag's type {}", var.value, d.as_str()),
+                            msg!["value ", var.value.to_json(), " is not of the flag's type ", d.as_str()],
                         );
                     }
                 }
@@ -514,14 +583,14 @@ fn flag(
         let found = vidx(name);
         if found.is_none() {
             let known: Vec<&str> = f.variants.iter().map(|v| &*v.name).collect();
-            c.err(path, format!("unknown variant \"{name}\" (the flag's variants: {})", known.join(", ")));
+            c.err(path, msg!["unknown variant \"", name, "\" (the flag's variants: ", join(&known, ", "), ")"]);
         }
         found
     };
 
     // The default (nothing else decides) and off (killed, prerequisite failed) variants.
-    let enabled = get("enabled").and_then(|v| c.bool(&path.key("enabled"), v));
-    let default = match (get("default_variant"), enabled) {
+    let enabled = get!("enabled").and_then(|v| c.bool(&path.key("enabled"), v));
+    let default = match (get!("default_variant"), enabled) {
         (Some(_), Some(_)) => {
             c.err(&path.key("enabled"), "set either enabled (for on/off flags) or default_variant, not both");
             None
@@ -531,7 +600,7 @@ fn flag(
             let name = if on { "on" } else { "off" };
             let found = vidx(name);
             if found.is_none() {
-                c.err(&path.key("enabled"), format!("enabled needs a variant named \"{name}\"; use default_variant"));
+                c.err(&path.key("enabled"), msg!["enabled needs a variant named \"", name, "\"; use default_variant"]);
             }
             found
         }
@@ -544,52 +613,55 @@ fn flag(
         }
     };
     f.default = default.unwrap_or(0);
-    f.off = match get("off_variant") {
+    f.off = match get!("off_variant") {
         Some(ov) => variant_ref(c, &path.key("off_variant"), ov).unwrap_or(0),
         None => vidx("off").unwrap_or(f.default),
     };
-    if let Some(k) = get("killed") {
+    if let Some(k) = get!("killed") {
         f.killed = c.bool(&path.key("killed"), k).unwrap_or(false);
     }
-    if let Some(s) = get("salt") {
+    if let Some(s) = get!("salt") {
         f.salt = c.string(&path.key("salt"), s, MAX_STRING_LEN).unwrap_or(key).into();
     }
-    if let Some(b) = get("bucket_by") {
+    if let Some(b) = get!("bucket_by") {
         f.bucket_by = c.name(&path.key("bucket_by"), b, "bucket_by").unwrap_or("user_id").into();
     }
 
     // User lists.
-    let user_fields: Vec<&str> = ["users", "allowed_users"].into_iter().filter(|n| get(n).is_some()).collect();
+    let user_fields = [("users", get!("users")), ("allowed_users", get!("allowed_users"))];
+    let user_fields: Vec<(&str, &Value)> = user_fields.into_iter().filter_map(|(n, v)| Some((n, v?))).collect();
     if user_fields.len() > 1 {
         c.err(
-            &path.key(user_fields[1]),
-            format!("{} and {} are the same list; keep one", user_fields[0], user_fields[1]),
+            &path.key(user_fields[1].0),
+            msg![user_fields[0].0, " and ", user_fields[1].0, " are the same list; keep one"],
         );
     }
-    if let Some(name) = user_fields.first() {
-        let users = c.id_set(&path.key(name), get(name).unwrap_or(&Value::Null));
+    if let Some(&(name, list)) = user_fields.first() {
+        let users = c.id_set(&path.key(name), list);
         match vidx("on") {
             Some(on) => f.targets.push(Target { users, variant: on, id: "users".into() }),
             None => c.err(
                 &path.key(name),
-                format!("{name} serve the variant \"on\", which this flag does not have; use targets"),
+                msg![name, " serve the variant \"on\", which this flag does not have; use targets"],
             ),
         }
     }
-    if let Some(ts) = get("targets") {
+    if let Some(ts) = get!("targets") {
         let tp = path.key("targets");
         for (i, t) in c.array(&tp, ts, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
             let tpi = tp.idx(i);
-            let Some(tm) = c.object(&tpi, t, &["variant", "users"], "a target") else { continue };
-            let tget = |n: &str| tm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let variant = match tget("variant") {
+            let mut tv = [None; TARGET_FIELDS.len()];
+            if c.fields(&tpi, t, TARGET_FIELDS, "a target", &mut tv).is_none() {
+                continue;
+            }
+            let variant = match field!(tv, TARGET_FIELDS, "variant") {
                 Some(v) => variant_ref(c, &tpi.key("variant"), v),
                 None => {
                     c.err(&tpi, "a target needs a variant");
                     None
                 }
             };
-            let users = match tget("users") {
+            let users = match field!(tv, TARGET_FIELDS, "users") {
                 Some(u) => c.id_set(&tpi.key("users"), u),
                 None => {
                     c.err(&tpi, "a target needs users");
@@ -597,26 +669,30 @@ fn flag(
                 }
             };
             if let Some(variant) = variant {
-                f.targets.push(Target { users, variant, id: format!("targets[{i}]").into() });
+                f.targets.push(Target { users, variant, id: msg!["targets[", uint(i), "]"].into() });
             }
         }
     }
 
     // Prerequisites: resolved once every flag's variants are known.
-    if let Some(ps) = get("prerequisites") {
+    if let Some(ps) = get!("prerequisites") {
         let pp = path.key("prerequisites");
         for (i, pr) in c.array(&pp, ps, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
             let ppi = pp.idx(i);
-            let Some(pm) = c.object(&ppi, pr, &["flag", "variant", "variants"], "a prerequisite") else { continue };
-            let pget = |n: &str| pm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let Some(of_key) = pget("flag").and_then(|v| c.string(&ppi.key("flag"), v, MAX_NAME_LEN)) else {
-                if pget("flag").is_none() {
+            let mut pv = [None; PREREQUISITE_FIELDS.len()];
+            if c.fields(&ppi, pr, PREREQUISITE_FIELDS, "a prerequisite", &mut pv).is_none() {
+                continue;
+            }
+            let Some(of_key) =
+                field!(pv, PREREQUISITE_FIELDS, "flag").and_then(|v| c.string(&ppi.key("flag"), v, MAX_NAME_LEN))
+            else {
+                if field!(pv, PREREQUISITE_FIELDS, "flag").is_none() {
                     c.err(&ppi, "a prerequisite needs a flag");
                 }
                 continue;
             };
             let Some(of) = names.flags.get(of_key).map(FlagId) else {
-                c.err(&ppi.key("flag"), format!("unknown flag \"{of_key}\""));
+                c.err(&ppi.key("flag"), msg!["unknown flag \"", of_key, "\""]);
                 continue;
             };
             if of == id {
@@ -624,7 +700,7 @@ fn flag(
                 continue;
             }
             let mut wanted = Vec::new();
-            match (pget("variant"), pget("variants")) {
+            match (field!(pv, PREREQUISITE_FIELDS, "variant"), field!(pv, PREREQUISITE_FIELDS, "variants")) {
                 (Some(_), Some(_)) => c.err(&ppi, "set variant or variants, not both"),
                 (Some(v), None) => {
                     if let Some(s) = c.string(&ppi.key("variant"), v, MAX_NAME_LEN) {
@@ -646,39 +722,48 @@ fn flag(
     }
 
     // Rules.
-    if let Some(rs) = get("rules") {
+    if let Some(rs) = get!("rules") {
         let rp = path.key("rules");
         let mut seen_ids: Vec<(String, usize)> = Vec::new();
         for (i, r) in c.array(&rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
             let rpi = rp.idx(i);
-            let Some(rm) = c.object(&rpi, r, RULE_FIELDS, "a rule") else { continue };
-            let rget = |n: &str| rm.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-            let rule_id = match rget("id") {
+            let mut rv = [None; RULE_FIELDS.len()];
+            if c.fields(&rpi, r, RULE_FIELDS, "a rule", &mut rv).is_none() {
+                continue;
+            }
+            let rule_id = match field!(rv, RULE_FIELDS, "id") {
                 Some(v) => c.name(&rpi.key("id"), v, "a rule id").unwrap_or("").to_string(),
-                None => format!("rules[{i}]"),
+                None => msg!["rules[", uint(i), "]"],
             };
             // Rule lists are short (at most MAX_RULES): a scan is enough.
             match seen_ids.iter().find(|(id, _)| *id == rule_id) {
                 Some((_, prev)) => {
-                    c.err(&rpi.key("id"), format!("rule id \"{rule_id}\" is already used by rules[{prev}]"))
+                    c.err(&rpi.key("id"), msg!["rule id \"", rule_id, "\" is already used by rules[", uint(*prev), "]"])
                 }
                 None => seen_ids.push((rule_id.clone(), i)),
             }
-            if let Some(d) = rget("description") {
+            if let Some(d) = field!(rv, RULE_FIELDS, "description") {
                 c.string(&rpi.key("description"), d, MAX_STRING_LEN);
             }
-            let conds = match rget("conditions") {
+            let conds = match field!(rv, RULE_FIELDS, "conditions") {
                 Some(cs) => conditions(c, &rpi.key("conditions"), cs, names, true),
                 None => Vec::new(),
             };
-            let serve =
-                serve(c, &rpi, rget("variant"), rget("percentage"), rget("schedule"), rget("split"), &variant_ref);
+            let serve = serve(
+                c,
+                &rpi,
+                field!(rv, RULE_FIELDS, "variant"),
+                field!(rv, RULE_FIELDS, "percentage"),
+                field!(rv, RULE_FIELDS, "schedule"),
+                field!(rv, RULE_FIELDS, "split"),
+                &variant_ref,
+            );
             match serve {
                 Some(serve) => f.rules.push(Rule { id: rule_id.into(), conditions: conds, serve }),
-                None if rget("variant").is_none()
-                    && rget("percentage").is_none()
-                    && rget("schedule").is_none()
-                    && rget("split").is_none() =>
+                None if field!(rv, RULE_FIELDS, "variant").is_none()
+                    && field!(rv, RULE_FIELDS, "percentage").is_none()
+                    && field!(rv, RULE_FIELDS, "schedule").is_none()
+                    && field!(rv, RULE_FIELDS, "split").is_none() =>
                 {
                     c.err(&rpi, "a rule must serve something: variant, percentage, schedule or split")
                 }
@@ -688,19 +773,20 @@ fn flag(
     }
 
     // The flag-level rollout or split (after rules, before the default).
-    let pct_fields: Vec<&str> = ["percentage", "rollout_percentage"].into_iter().filter(|n| get(n).is_some()).collect();
+    let pct_fields = [("percentage", get!("percentage")), ("rollout_percentage", get!("rollout_percentage"))];
+    let pct_fields: Vec<(&str, &Value)> = pct_fields.into_iter().filter_map(|(n, v)| Some((n, v?))).collect();
     if pct_fields.len() > 1 {
         c.err(
-            &path.key(pct_fields[1]),
-            format!("{} and {} are the same setting; keep one", pct_fields[0], pct_fields[1]),
+            &path.key(pct_fields[1].0),
+            msg![pct_fields[0].0, " and ", pct_fields[1].0, " are the same setting; keep one"],
         );
     }
-    let pct = pct_fields.first().and_then(|n| get(n).map(|v| (*n, v)));
-    let rollout_variant = get("rollout_variant");
-    if rollout_variant.is_some() && pct.is_none() && get("schedule").is_none() {
+    let pct = pct_fields.first().copied();
+    let rollout_variant = get!("rollout_variant");
+    if rollout_variant.is_some() && pct.is_none() && get!("schedule").is_none() {
         c.err(&path.key("rollout_variant"), "rollout_variant needs a percentage or schedule");
     }
-    if pct.is_some() || get("schedule").is_some() || get("split").is_some() {
+    if pct.is_some() || get!("schedule").is_some() || get!("split").is_some() {
         // `serve` reports under the flag's own field names.
         let pct_value = pct.map(|(_, v)| v);
         f.fallthrough = serve_at(
@@ -711,8 +797,8 @@ fn flag(
                 variant_name: "rollout_variant",
                 percentage: pct_value,
                 percentage_name: pct.map_or("percentage", |(n, _)| n),
-                schedule: get("schedule"),
-                split: get("split"),
+                schedule: get!("schedule"),
+                split: get!("split"),
             },
             &variant_ref,
         );
@@ -748,7 +834,7 @@ fn bool_variants() -> Vec<Variant> {
 
 fn variants(c: &mut Checker, path: &Path<'_>, v: &Value) -> Vec<Variant> {
     let Value::Object(m) = v else {
-        c.err(path, format!("variants must be an object of name to value, not {}", v.type_name()));
+        c.err(path, msg!["variants must be an object of name to value, not ", v.type_name()]);
         return bool_variants();
     };
     if m.is_empty() {
@@ -756,12 +842,12 @@ fn variants(c: &mut Checker, path: &Path<'_>, v: &Value) -> Vec<Variant> {
         return bool_variants();
     }
     if m.len() > MAX_VARIANTS {
-        c.err(path, format!("{} variants is more than the limit of {MAX_VARIANTS}", m.len()));
+        c.err(path, msg![uint(m.len()), " variants is more than the limit of ", uint(MAX_VARIANTS)]);
     }
     m.iter()
         .map(|(name, value)| {
             if name.is_empty() || name.len() > MAX_NAME_LEN {
-                c.err(&path.key(name), format!("a variant name must be 1 to {MAX_NAME_LEN} bytes"));
+                c.err(&path.key(name), msg!["a variant name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]);
             }
             Variant { name: name.as_str().into(), value: value.clone() }
         })
@@ -819,14 +905,14 @@ fn serve_at(
         for (name, other) in [(s.variant_name, s.variant), (s.percentage_name, s.percentage), ("schedule", s.schedule)]
         {
             if other.is_some() {
-                c.err(&path.key(name), format!("{name} cannot be combined with split (a split names its variants)"));
+                c.err(&path.key(name), msg![name, " cannot be combined with split (a split names its variants)"]);
             }
         }
         return split(c, &path.key("split"), split_v, variant_ref);
     }
     let percentage = match (s.percentage, s.schedule) {
         (Some(_), Some(_)) => {
-            c.err(&path.key("schedule"), format!("set {} or schedule, not both", s.percentage_name));
+            c.err(&path.key("schedule"), msg!["set ", s.percentage_name, " or schedule, not both"]);
             return None;
         }
         (Some(pv), None) => Percentage::Fixed(c.percentage(&path.key(s.percentage_name), pv)?),
@@ -860,10 +946,12 @@ fn split(
         let ip = path.idx(i);
         // {"variant": "a", "weight": 50} or the vectors' ["a", 50].
         let (name, weight, name_path, weight_path) = match item {
-            Value::Object(m) => {
-                let Some(_) = c.object(&ip, item, &["variant", "weight"], "a split entry") else { continue };
-                let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-                match (g("variant"), g("weight")) {
+            Value::Object(_) => {
+                let mut sv = [None; SPLIT_FIELDS.len()];
+                if c.fields(&ip, item, SPLIT_FIELDS, "a split entry", &mut sv).is_none() {
+                    continue;
+                }
+                match (field!(sv, SPLIT_FIELDS, "variant"), field!(sv, SPLIT_FIELDS, "weight")) {
                     (Some(n), Some(w)) => (n, w, ip.key("variant"), ip.key("weight")),
                     _ => {
                         c.err(&ip, "a split entry needs variant and weight");
@@ -890,22 +978,17 @@ fn split(
         }
     }
     if ok && (total - 100.0).abs() > 0.1 {
-        c.err(path, format!("split weights add up to {}; they must add up to 100", number_str(total)));
+        c.err(path, msg!["split weights add up to ", number_str(total), "; they must add up to 100"]);
         return None;
     }
     ok.then_some(Serve::Split(out))
 }
 
 fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
-    let m = c.object(
-        path,
-        v,
-        &["type", "start", "steps", "start_percentage", "end_percentage", "duration_hours", "steepness"],
-        "a schedule",
-    )?;
-    let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-    let kind = match g("type") {
-        None if g("steps").is_some() => "steps",
+    let mut sv = [None; SCHEDULE_FIELDS.len()];
+    let m = c.fields(path, v, SCHEDULE_FIELDS, "a schedule", &mut sv)?;
+    let kind = match field!(sv, SCHEDULE_FIELDS, "type") {
+        None if field!(sv, SCHEDULE_FIELDS, "steps").is_some() => "steps",
         None => {
             c.err(path, "a schedule needs a type: \"steps\", \"linear\" or \"s_curve\"");
             return None;
@@ -915,13 +998,13 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             _ => {
                 c.err(
                     &path.key("type"),
-                    format!("unknown schedule type {t}: use \"steps\", \"linear\" or \"s_curve\""),
+                    msg!["unknown schedule type ", t.to_json(), ": use \"steps\", \"linear\" or \"s_curve\""],
                 );
                 return None;
             }
         },
     };
-    let Some(start_v) = g("start") else {
+    let Some(start_v) = field!(sv, SCHEDULE_FIELDS, "start") else {
         c.err(path, "a schedule needs a start time");
         return None;
     };
@@ -935,11 +1018,11 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
     };
     for (k, _) in m {
         if !allowed.contains(&k.as_str()) {
-            c.err(&path.key(k), format!("{k} does not apply to a {kind} schedule"));
+            c.err(&path.key(k), msg![k, " does not apply to a ", kind, " schedule"]);
         }
     }
     if kind == "steps" {
-        let Some(sv) = g("steps") else {
+        let Some(sv) = field!(sv, SCHEDULE_FIELDS, "steps") else {
             c.err(path, "a steps schedule needs steps: [[day, percentage], ...]");
             return None;
         };
@@ -956,9 +1039,11 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             let (day, pct, dp, pp) = match item {
                 Value::Array(pair) if pair.len() == 2 => (&pair[0], &pair[1], ip.idx(0), ip.idx(1)),
                 Value::Object(_) => {
-                    let Some(om) = c.object(&ip, item, &["day", "percentage"], "a step") else { continue };
-                    let og = |n: &str| om.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-                    match (og("day"), og("percentage")) {
+                    let mut dv = [None; STEP_FIELDS.len()];
+                    if c.fields(&ip, item, STEP_FIELDS, "a step", &mut dv).is_none() {
+                        continue;
+                    }
+                    match (field!(dv, STEP_FIELDS, "day"), field!(dv, STEP_FIELDS, "percentage")) {
                         (Some(d), Some(pv)) => (d, pv, ip.key("day"), ip.key("percentage")),
                         _ => {
                             c.err(&ip, "a step needs day and percentage");
@@ -973,7 +1058,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
             };
             let day = c.number(&dp, day);
             if let Some(d) = day.filter(|d| !(0.0..=36_500.0).contains(d)) {
-                c.err(&dp, format!("day {} is outside 0..36500", number_str(d)));
+                c.err(&dp, msg!["day ", number_str(d), " is outside 0..36500"]);
                 continue;
             }
             if let (Some(d), Some(pv)) = (day, c.percentage(&pp, pct)) {
@@ -984,17 +1069,17 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
         crate::sort::sort_by(&mut steps, &|a, b| a.0 < b.0 || a.0 == b.0 && a.1 < b.1);
         return Some(Schedule::Steps { start, steps });
     }
-    let from = match g("start_percentage") {
+    let from = match field!(sv, SCHEDULE_FIELDS, "start_percentage") {
         Some(v) => c.percentage(&path.key("start_percentage"), v)?,
         None if kind == "s_curve" => 1.0,
         None => 0.0,
     };
-    let to = match g("end_percentage") {
+    let to = match field!(sv, SCHEDULE_FIELDS, "end_percentage") {
         Some(v) => c.percentage(&path.key("end_percentage"), v)?,
         None => 100.0,
     };
-    let Some(hours_v) = g("duration_hours") else {
-        c.err(path, format!("a {kind} schedule needs duration_hours"));
+    let Some(hours_v) = field!(sv, SCHEDULE_FIELDS, "duration_hours") else {
+        c.err(path, msg!["a ", kind, " schedule needs duration_hours"]);
         return None;
     };
     let hours = c.number(&path.key("duration_hours"), hours_v)?;
@@ -1006,7 +1091,7 @@ fn schedule(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Schedule> {
     if kind == "linear" {
         return Some(Schedule::Linear { start, duration, from, to });
     }
-    let steepness = match g("steepness") {
+    let steepness = match field!(sv, SCHEDULE_FIELDS, "steepness") {
         Some(v) => c.number(&path.key("steepness"), v)?,
         None => 10.0,
     };
@@ -1023,27 +1108,28 @@ fn conditions(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segmen
 }
 
 fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
-    let m = c.object(path, v, CONDITION_FIELDS, "a condition")?;
-    let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-    let Some(op_v) = g("op") else {
+    let mut cv = [None; CONDITION_FIELDS.len()];
+    c.fields(path, v, CONDITION_FIELDS, "a condition", &mut cv)?;
+    let Some(op_v) = field!(cv, CONDITION_FIELDS, "op") else {
         c.err(path, "a condition needs an op");
         return None;
     };
     let op = c.string(&path.key("op"), op_v, MAX_NAME_LEN)?;
-    if !OPERATORS.contains(&op) {
+    // The operator's position in OPERATORS says its group (op!).
+    let Some(k) = OPERATORS.iter().position(|o| *o == op) else {
         let squash = |s: &str| s.to_ascii_lowercase().replace(['_', '-', ' '], "");
         let hint = OPERATORS
             .iter()
             .find(|known| squash(known) == squash(op))
-            .map(|k| format!(" (did you mean \"{k}\"?)"))
+            .map(|k| msg![" (did you mean \"", k, "\"?)"])
             .unwrap_or_default();
-        c.err(&path.key("op"), format!("unknown operator \"{op}\"{hint}"));
+        c.err(&path.key("op"), msg!["unknown operator \"", op, "\"", hint]);
         return None;
-    }
-    let is_segment_op = matches!(op, "in_segment" | "not_in_segment");
-    let attribute: Box<str> = match (g("attribute"), is_segment_op) {
+    };
+    let is_segment_op = k >= op!("in_segment");
+    let attribute: Box<str> = match (field!(cv, CONDITION_FIELDS, "attribute"), is_segment_op) {
         (Some(_), true) => {
-            c.err(&path.key("attribute"), format!("{op} takes no attribute (it names segments in value/values)"));
+            c.err(&path.key("attribute"), msg![op, " takes no attribute (it names segments in value/values)"]);
             return None;
         }
         (None, true) => "".into(),
@@ -1053,14 +1139,14 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
             return None;
         }
     };
-    let (value, values) = (g("value"), g("values"));
+    let (value, values) = (field!(cv, CONDITION_FIELDS, "value"), field!(cv, CONDITION_FIELDS, "values"));
     let one = |c: &mut Checker| -> Option<&Value> {
         if values.is_some() {
-            c.err(&path.key("values"), format!("{op} takes one value; use \"value\""));
+            c.err(&path.key("values"), msg![op, " takes one value; use \"value\""]);
             return None;
         }
         if value.is_none() {
-            c.err(path, format!("{op} needs a value"));
+            c.err(path, msg![op, " needs a value"]);
         }
         value
     };
@@ -1070,137 +1156,121 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         Some(i) => values_path.idx(i).render(),
         None => value_path.render(),
     };
-    let op = match op {
-        "in" | "not_in" | "eq" | "neq" => {
-            let list: Vec<(Option<usize>, &Value)> = if matches!(op, "in" | "not_in") {
-                if value.is_some() {
-                    c.err(&path.key("value"), format!("{op} takes a list: use \"values\""));
-                    return None;
+    let op = if k <= op!("neq") {
+        let list: Vec<(Option<usize>, &Value)> = if k <= op!("not_in") {
+            if value.is_some() {
+                c.err(&path.key("value"), msg![op, " takes a list: use \"values\""]);
+                return None;
+            }
+            let Some(vs) = values else {
+                c.err(path, msg![op, " needs values (a list)"]);
+                return None;
+            };
+            c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
+        } else {
+            vec![(None, one(c)?)]
+        };
+        let mut set = ValueSet::default();
+        let mut strings = Vec::with_capacity(list.len());
+        for (ip, item) in list {
+            match item {
+                Value::String(s) if s.len() <= MAX_STRING_LEN => {
+                    if let Some(n) = crate::num::parse_f64(s.trim()) {
+                        set.numbers.push(n);
+                    }
+                    strings.push(s.as_str().into());
                 }
-                let Some(vs) = values else {
-                    c.err(path, format!("{op} needs values (a list)"));
-                    return None;
-                };
+                Value::String(s) => c.err_at(
+                    item_path(ip),
+                    msg!["string of ", uint(s.len()), " bytes is longer than the limit of ", uint(MAX_STRING_LEN)],
+                ),
+                Value::Number(n) => {
+                    set.numbers.push(*n);
+                    strings.push(number_str(*n).into());
+                }
+                Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
+                other => c.err_at(item_path(ip), msg!["expected a string, number or boolean, not ", other.type_name()]),
+            }
+        }
+        set.strings = StrSet::new(strings);
+        // in, eq / not_in, neq
+        if k % 2 == 0 {
+            Op::In(set)
+        } else {
+            Op::NotIn(set)
+        }
+    } else if k <= op!("glob") {
+        let v = one(c)?;
+        let s: Box<str> = c.string(&path.key("value"), v, MAX_STRING_LEN)?.into();
+        if k == op!("contains") {
+            Op::Contains(s)
+        } else if k == op!("starts_with") {
+            Op::StartsWith(s)
+        } else if k == op!("ends_with") {
+            Op::EndsWith(s)
+        } else {
+            // Most globs are `*@company.com`: compile them to the plain test.
+            match crate::glob::classify(&s) {
+                (GlobKind::Prefix, lit) => Op::StartsWith(lit.into()),
+                (GlobKind::Suffix, lit) => Op::EndsWith(lit.into()),
+                (GlobKind::Contains, lit) => Op::Contains(lit.into()),
+                (GlobKind::Exact | GlobKind::General, _) => Op::Glob(s),
+            }
+        }
+    } else if k <= op!("gte") {
+        let v = one(c)?;
+        Op::Num(NUM_OPS[k - op!("lt") + 1], c.number(&path.key("value"), v)?)
+    } else if k <= op!("semver_gte") {
+        let v = one(c)?;
+        let s = c.string(&path.key("value"), v, MAX_NAME_LEN)?;
+        let Some(ver) = Semver::parse(s) else {
+            c.err(&path.key("value"), msg!["\"", s, "\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"]);
+            return None;
+        };
+        Op::Semver(NUM_OPS[k - op!("semver_eq")], ver)
+    } else if k <= op!("after") {
+        let v = one(c)?;
+        let t = c.time(&path.key("value"), v)?;
+        if k == op!("before") {
+            Op::Before(t)
+        } else {
+            Op::After(t)
+        }
+    } else {
+        // in_segment / not_in_segment
+        if !segments_allowed {
+            c.err(&path.key("op"), "segments cannot refer to other segments");
+            return None;
+        }
+        let list: Vec<(Option<usize>, &Value)> = match (value, values) {
+            (Some(v), None) => vec![(None, v)],
+            (None, Some(vs)) => {
                 c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
-            } else {
-                vec![(None, one(c)?)]
-            };
-            let mut set = ValueSet::default();
-            let mut strings = Vec::with_capacity(list.len());
-            for (ip, item) in list {
-                match item {
-                    Value::String(s) if s.len() <= MAX_STRING_LEN => {
-                        if let Some(n) = crate::num::parse_f64(s.trim()) {
-                            set.numbers.push(n);
-                        }
-                        strings.push(s.as_str().into());
-                    }
-                    Value::String(s) => c.err_at(
-                        item_path(ip),
-                        format!("string of {} bytes is longer than the limit of {MAX_STRING_LEN}", s.len()),
-                    ),
-                    Value::Number(n) => {
-                        set.numbers.push(*n);
-                        strings.push(number_str(*n).into());
-                    }
-                    Value::Bool(b) => strings.push(if *b { "true" } else { "false" }.into()),
-                    other => c.err_at(
-                        item_path(ip),
-                        format!("expected a string, number or boolean, not {}", other.type_name()),
-                    ),
-                }
             }
-            set.strings = StrSet::new(strings);
-            if matches!(op, "in" | "eq") {
-                Op::In(set)
-            } else {
-                Op::NotIn(set)
-            }
-        }
-        "contains" | "starts_with" | "ends_with" | "glob" => {
-            let v = one(c)?;
-            let s: Box<str> = c.string(&path.key("value"), v, MAX_STRING_LEN)?.into();
-            match op {
-                "contains" => Op::Contains(s),
-                "starts_with" => Op::StartsWith(s),
-                "ends_with" => Op::EndsWith(s),
-                // Most globs are `*@company.com`: compile them to the plain test.
-                _ => match crate::glob::classify(&s) {
-                    (GlobKind::Prefix, lit) => Op::StartsWith(lit.into()),
-                    (GlobKind::Suffix, lit) => Op::EndsWith(lit.into()),
-                    (GlobKind::Contains, lit) => Op::Contains(lit.into()),
-                    (GlobKind::Exact | GlobKind::General, _) => Op::Glob(s),
-                },
-            }
-        }
-        "lt" | "lte" | "gt" | "gte" => {
-            let v = one(c)?;
-            Op::Num(num_op(op), c.number(&path.key("value"), v)?)
-        }
-        "semver_eq" | "semver_lt" | "semver_lte" | "semver_gt" | "semver_gte" => {
-            let v = one(c)?;
-            let s = c.string(&path.key("value"), v, MAX_NAME_LEN)?;
-            let Some(ver) = Semver::parse(s) else {
-                c.err(&path.key("value"), format!("\"{s}\" is not a semantic version (like 1.4.0 or 2.0.0-beta.1)"));
-                return None;
-            };
-            Op::Semver(num_op(&op[7..]), ver)
-        }
-        "before" | "after" => {
-            let v = one(c)?;
-            let t = c.time(&path.key("value"), v)?;
-            if op == "before" {
-                Op::Before(t)
-            } else {
-                Op::After(t)
-            }
-        }
-        _ => {
-            // in_segment / not_in_segment
-            if !segments_allowed {
-                c.err(&path.key("op"), "segments cannot refer to other segments");
+            _ => {
+                c.err(path, msg![op, " needs value (a segment name) or values (a list of them)"]);
                 return None;
             }
-            let list: Vec<(Option<usize>, &Value)> = match (value, values) {
-                (Some(v), None) => vec![(None, v)],
-                (None, Some(vs)) => {
-                    c.array(&values_path, vs, MAX_LIST)?.iter().enumerate().map(|(i, v)| (Some(i), v)).collect()
-                }
-                _ => {
-                    c.err(path, format!("{op} needs value (a segment name) or values (a list of them)"));
-                    return None;
-                }
+        };
+        let mut ids = Vec::new();
+        for (ix, item) in list {
+            let ip = match ix {
+                Some(i) => values_path.idx(i),
+                None => value_path,
             };
-            let mut ids = Vec::new();
-            for (ix, item) in list {
-                let ip = match ix {
-                    Some(i) => values_path.idx(i),
-                    None => value_path,
-                };
-                let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
-                match names.segments.get(name) {
-                    Some(i) => ids.push(i),
-                    None => c.err(&ip, format!("unknown segment \"{name}\"")),
-                }
+            let Some(name) = c.string(&ip, item, MAX_NAME_LEN) else { continue };
+            match names.segments.get(name) {
+                Some(i) => ids.push(i),
+                None => c.err(&ip, msg!["unknown segment \"", name, "\""]),
             }
-            if op == "in_segment" {
-                Op::InSegment(ids)
-            } else {
-                Op::NotInSegment(ids)
-            }
+        }
+        if k == op!("in_segment") {
+            Op::InSegment(ids)
+        } else {
+            Op::NotInSegment(ids)
         }
     };
     Some(Condition { attribute, op, slot: NO_SLOT })
-}
-
-fn num_op(op: &str) -> NumOp {
-    match op {
-        "lt" => NumOp::Lt,
-        "lte" => NumOp::Lte,
-        "gt" => NumOp::Gt,
-        "gte" => NumOp::Gte,
-        _ => NumOp::Eq,
-    }
 }
 
 fn resolve_prerequisites(
@@ -1215,9 +1285,10 @@ fn resolve_prerequisites(
         for (name, path) in &pr.variants {
             match of.variants.iter().position(|v| &*v.name == name) {
                 Some(i) => variants.push(i as u32),
-                None => {
-                    c.err_at(path.clone(), format!("flag \"{}\" has no variant \"{name}\"", members[pr.of.index()].0))
-                }
+                None => c.err_at(
+                    path.clone(),
+                    msg!["flag \"", members[pr.of.index()].0, "\" has no variant \"", name, "\""],
+                ),
             }
         }
         flags[pr.flag.index()].prerequisites.push(Prerequisite { flag: pr.of, variants });
@@ -1246,7 +1317,7 @@ fn resolve_prerequisites(
                         .collect();
                     c.err(
                         &FLAGS.key(&flags[node].key).key("prerequisites"),
-                        format!("prerequisite cycle: {}", cycle.join(" -> ")),
+                        msg!["prerequisite cycle: ", join(&cycle, " -> ")],
                     );
                     // Report a cycle once: break its edge from here on.
                     depth[child] = Some(0);
@@ -1262,7 +1333,12 @@ fn resolve_prerequisites(
                 if d > MAX_PREREQUISITE_DEPTH {
                     c.err(
                         &FLAGS.key(&flags[node].key).key("prerequisites"),
-                        format!("prerequisite chain of depth {d} is deeper than the limit of {MAX_PREREQUISITE_DEPTH}"),
+                        msg![
+                            "prerequisite chain of depth ",
+                            uint(d),
+                            " is deeper than the limit of ",
+                            uint(MAX_PREREQUISITE_DEPTH)
+                        ],
                     );
                     depth[node] = Some(0);
                 }
@@ -1276,13 +1352,15 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
     let Some(items) = c.array(&ROUTES, v, MAX_RULES) else { return out };
     for (i, item) in items.iter().enumerate() {
         let path = ROUTES.idx(i);
-        let Some(m) = c.object(&path, item, ROUTE_FIELDS, "a route") else { continue };
-        let g = |n: &str| m.iter().find(|(k, _)| k == n).map(|(_, v)| v);
-        let id = match g("id") {
+        let mut rv = [None; ROUTE_FIELDS.len()];
+        if c.fields(&path, item, ROUTE_FIELDS, "a route", &mut rv).is_none() {
+            continue;
+        }
+        let id = match field!(rv, ROUTE_FIELDS, "id") {
             Some(v) => c.name(&path.key("id"), v, "a route id").unwrap_or("").to_string(),
-            None => format!("routes[{i}]"),
+            None => msg!["routes[", uint(i), "]"],
         };
-        let pattern = match g("path") {
+        let pattern = match field!(rv, ROUTE_FIELDS, "path") {
             Some(v) => c.string(&path.key("path"), v, MAX_NAME_LEN).map(str::to_string),
             None => {
                 c.err(&path, "a route needs a path pattern (like \"/api/orders/*\")");
@@ -1294,11 +1372,11 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
                 c.err(&path.key("path"), "a route path must start with /");
             }
         }
-        let flag = match g("flag") {
+        let flag = match field!(rv, ROUTE_FIELDS, "flag") {
             Some(v) => c.string(&path.key("flag"), v, MAX_NAME_LEN).and_then(|k| match names.flags.get(k) {
                 Some(id) => Some(FlagId(id)),
                 None => {
-                    c.err(&path.key("flag"), format!("unknown flag \"{k}\""));
+                    c.err(&path.key("flag"), msg!["unknown flag \"", k, "\""]);
                     None
                 }
             }),
@@ -1307,16 +1385,13 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
                 None
             }
         };
-        let Some(up_v) = g("upstreams") else {
+        let Some(up_v) = field!(rv, ROUTE_FIELDS, "upstreams") else {
             c.err(&path, "a route needs upstreams: {variant: origin URL}");
             continue;
         };
         let up_path = path.key("upstreams");
         let Value::Object(ups) = up_v else {
-            c.err(
-                &up_path,
-                format!("upstreams must be an object of variant name to origin URL, not {}", up_v.type_name()),
-            );
+            c.err(&up_path, msg!["upstreams must be an object of variant name to origin URL, not ", up_v.type_name()]);
             continue;
         };
         let (Some(pattern), Some(flag)) = (pattern, flag) else { continue };
@@ -1325,12 +1400,12 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
         for (name, url) in ups {
             let up = up_path.key(name);
             let Some(vi) = fl.variants.iter().position(|v| &*v.name == name) else {
-                c.err(&up, format!("flag \"{}\" has no variant \"{name}\"", fl.key));
+                c.err(&up, msg!["flag \"", fl.key, "\" has no variant \"", name, "\""]);
                 continue;
             };
             let Some(url) = c.string(&up, url, MAX_NAME_LEN * 8) else { continue };
             if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(['?', '#']) {
-                c.err(&up, format!("upstream \"{url}\" must be an http:// or https:// URL without query or fragment"));
+                c.err(&up, msg!["upstream \"", url, "\" must be an http:// or https:// URL without query or fragment"]);
                 continue;
             }
             upstreams[vi] = Some(url.trim_end_matches('/').into());
@@ -1339,7 +1414,7 @@ fn routes(c: &mut Checker, v: &Value, names: &Names, flags: &[Flag]) -> Vec<Rout
             if u.is_none() {
                 c.err(
                     &up_path,
-                    format!("no upstream for variant \"{}\": every variant needs one", fl.variants[vi].name),
+                    msg!["no upstream for variant \"", fl.variants[vi].name, "\": every variant needs one"],
                 );
             }
         }

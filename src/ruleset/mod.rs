@@ -105,10 +105,15 @@ impl Ruleset {
         if text.len() > MAX_RULESET_BYTES {
             return Err(LoadError::single(
                 "",
-                format!("ruleset of {} bytes is larger than the limit of {MAX_RULESET_BYTES}", text.len()),
+                crate::error::msg![
+                    "ruleset of ",
+                    crate::error::uint(text.len()),
+                    " bytes is larger than the limit of ",
+                    crate::error::uint(MAX_RULESET_BYTES)
+                ],
             ));
         }
-        let doc = Value::parse(text).map_err(|e| LoadError::single("", e.to_string()))?;
+        let doc = Value::parse(text).map_err(|e| LoadError::single("", e.text()))?;
         Ruleset::from_value(&doc)
     }
 
