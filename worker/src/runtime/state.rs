@@ -13,6 +13,7 @@ use edgeflags::Ruleset;
 
 use super::kv::Store;
 use crate::config::Config;
+use crate::requester;
 use crate::store::{parse_pointer, version_key, POINTER_KEY};
 
 /// A compiled ruleset and the exact document it came from.
@@ -24,6 +25,16 @@ pub struct Loaded {
     pub doc: Rc<str>,
     /// Its version (the ETag).
     pub version: u64,
+    /// The `request.cf` fields its conditions read (`(attribute, property)`).
+    pub cf_fields: Rc<[(&'static str, &'static str)]>,
+}
+
+impl Loaded {
+    /// A compiled ruleset with what requests derive from it, computed once.
+    pub fn new(rs: Ruleset, doc: Rc<str>, version: u64) -> Loaded {
+        let cf_fields = requester::cf_fields_read(&rs.attributes()).into();
+        Loaded { rs: Rc::new(rs), doc, version, cf_fields }
+    }
 }
 
 /// Why KV did not give a usable ruleset.
@@ -177,6 +188,6 @@ async fn revalidate(store: &Store, cached: Option<u64>) -> Outcome {
             Trouble::Corrupt,
             format!("{key} holds a ruleset whose version is {}, not {version}", rs.version()),
         ),
-        Ok(rs) => Outcome::New(Loaded { rs: Rc::new(rs), doc: doc.into(), version }),
+        Ok(rs) => Outcome::New(Loaded::new(rs, doc.into(), version)),
     }
 }
