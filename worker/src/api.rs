@@ -70,7 +70,7 @@ pub fn is_api_path(path: &str) -> bool {
 /// always percent-encoded. The fragment is dropped.
 pub fn split_url(url: &str) -> (&str, Option<&str>) {
     let after_host = match url.find("://") {
-        Some(i) => url[i + 3..].find('/').map_or(url.len(), |j| i + 3 + j),
+        Some(i) => url[i + 3..].find(['/', '?', '#']).map_or(url.len(), |j| i + 3 + j),
         None => 0,
     };
     let rest = &url[after_host..];
