@@ -10,7 +10,13 @@ mod kv;
 mod proxy;
 mod state;
 
-use worker::{event, web_sys, Env};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::future_to_promise;
+use worker::{web_sys, Env};
 
 use crate::api::{self, Access, Endpoint, Target};
 use crate::auth::Outcome;
@@ -20,11 +26,28 @@ use crate::errors::ApiError;
 use http::{Incoming, Reply};
 use kv::Store;
 
-// The handler takes the raw `web_sys::Request`: the `worker` crate's
-// `Request` reads `request.cf` (the costliest property in workerd), the
+/// The Worker's `fetch` export, called by the JS entry for each request.
+///
+/// The request is served synchronously when it needs no I/O, which is the
+/// common case (an evaluation within `REVALIDATE_SECONDS` of the last KV
+/// check): the handler's future is polled once, and only when it waits on
+/// KV or an upstream does it become a JS promise (the promise machinery of
+/// `wasm-bindgen-futures` costs a JS promise, closures and a microtask per
+/// request). A future that is pending is safe to hand on: each poll
+/// re-registers the waker of the JS promise it waits on.
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Result<JsValue, JsValue> {
+    let mut served = Box::pin(serve(req, env));
+    match served.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r.map(JsValue::from),
+        Poll::Pending => Ok(future_to_promise(async move { served.await.map(JsValue::from) }).into()),
+    }
+}
+
+// The raw `web_sys::Request` is used, not the `worker` crate's `Request`:
+// that one reads `request.cf` (the costliest property in workerd), the
 // method, URL and headers eagerly on every request.
-#[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, _ctx: worker::Context) -> worker::Result<web_sys::Response> {
+async fn serve(req: web_sys::Request, env: Env) -> Result<web_sys::Response, JsValue> {
     let cfg = config(&env);
     let req = Incoming::new(req);
     let (method, path) = (req.method.as_str(), req.path());
@@ -36,7 +59,7 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: worker::Context) -> worker
         Target::Proxy => {
             return match proxy::proxy(&req, &env, &cfg).await {
                 Ok(r) => Ok(r),
-                Err(e) => http::error(&e).into_response().map_err(|e| worker::Error::RustError(e.message)),
+                Err(e) => http::error(&e).into_response().map_err(|e| JsValue::from_str(&e.message)),
             }
         }
         Target::Api(e, a) => (e, a),
@@ -46,10 +69,10 @@ async fn fetch(req: web_sys::Request, env: Env, _ctx: worker::Context) -> worker
 }
 
 /// An API answer (or its error) as a `Response`, with the CORS headers.
-fn respond(req: &Incoming, cfg: &Config, result: Result<Reply, ApiError>) -> worker::Result<web_sys::Response> {
+fn respond(req: &Incoming, cfg: &Config, result: Result<Reply, ApiError>) -> Result<web_sys::Response, JsValue> {
     let mut reply = result.unwrap_or_else(|e| http::error(&e));
     add_cors(&mut reply, cfg, req);
-    reply.into_response().map_err(|e| worker::Error::RustError(e.message))
+    reply.into_response().map_err(|e| JsValue::from_str(&e.message))
 }
 
 thread_local! {
