@@ -4,11 +4,11 @@
 //! per request except the caller's own context.
 
 use edgeflags::json::write_string;
-use edgeflags::{Context, ErrorCode, Evaluation, Ruleset, Value};
+use edgeflags::{Context, ErrorCode, Evaluation, Value};
 
 use super::http::{self, Incoming, Reply};
 use super::kv::Store;
-use super::state::{self, Snapshot};
+use super::state::{self, Loaded, Snapshot};
 use crate::body::{self, EvalBody, MAX_REQUEST_BYTES};
 use crate::config::Config;
 use crate::errors::ApiError;
@@ -61,7 +61,7 @@ pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&
             body.push_str("{\"version\":");
             body.push_str(&loaded.version.to_string());
             body.push_str(",\"flags\":");
-            let active = evaluate_all(rs, &input.context, t, &input.defaults, &mut body);
+            let active = evaluate_all(loaded, &input.context, t, &input.defaults, &mut body);
             body.push('}');
             (200, active)
         }
@@ -97,40 +97,59 @@ fn complete(req: &Incoming, cfg: &Config, snap: &Snapshot, ctx: &mut Context) ->
 }
 
 /// Writes the `flags` object of evaluate-all into `out`; returns the
-/// `X-Active-Flags` value.
+/// `X-Active-Flags` value. A flag without a caller's default is written
+/// from its pre-escaped member start ([`Loaded::members`]).
 fn evaluate_all(
-    rs: &Ruleset,
+    loaded: &Loaded,
     ctx: &Context,
     now: i64,
     defaults: &[(String, Value)],
     out: &mut String,
 ) -> (String, bool) {
+    let rs = &*loaded.rs;
     let mut active = Vec::new();
     out.push('{');
-    let mut first = true;
-    let mut member = |key: &str, e: &Evaluation<'_>, out: &mut String| {
-        if !first {
+    // Members are separated by a comma: any but the first follows a `}`.
+    let member = |key: &str, e: &Evaluation<'_>, out: &mut String| {
+        if out.ends_with('}') {
             out.push(',');
         }
-        first = false;
         write_string(key, out);
         out.push_str(":{");
         write_members(e, out);
         out.push('}');
     };
-    for flag in rs.flags() {
+    for &(id, ref heads) in loaded.members.iter() {
+        let Some(flag) = rs.flags().get(id.index()) else { continue };
         let key = flag.key();
-        let e = match defaults.iter().find(|(k, _)| k == key) {
-            Some((_, d)) => rs.evaluate(key, ctx, now, d),
-            None => match rs.flag_id(key) {
-                Some(id) => rs.evaluation(id, rs.resolve(id, ctx, now)),
-                None => continue,
-            },
+        if let Some((_, d)) = defaults.iter().find(|(k, _)| k == key) {
+            let e = rs.evaluate(key, ctx, now, d);
+            if active_flag(&e) {
+                active.push(key);
+            }
+            member(key, &e, out);
+            continue;
+        }
+        let r = rs.resolve(id, ctx, now);
+        let e = rs.evaluation(id, r);
+        let Some(head) = heads.get(r.variant as usize).filter(|_| e.error_code.is_none()) else {
+            member(key, &e, out);
+            continue;
         };
         if active_flag(&e) {
             active.push(key);
         }
-        member(key, &e, out);
+        if out.ends_with('}') {
+            out.push(',');
+        }
+        out.push_str(head);
+        out.push_str(e.reason.as_str());
+        out.push('"');
+        if let Some(rule) = e.rule_id {
+            out.push_str(",\"ruleId\":");
+            write_string(rule, out);
+        }
+        out.push('}');
     }
     // Defaults for flags the ruleset does not have: the caller's value, FLAG_NOT_FOUND.
     for (k, d) in defaults {
