@@ -1,8 +1,10 @@
 // Load test of the Workers: the built Rust Worker and the plain JS
 // GrowthBook Worker, each served by Miniflare on 127.0.0.1 and loaded by a
-// separate autocannon process for a fixed time, at 2 and 16 connections, on
-// evaluate-one (the rule flag) and evaluate-all. Before loading, both
-// Workers' answers are checked against the logical ruleset over HTTP.
+// separate load-generator process for a fixed time, at 2 and 16
+// connections, on evaluate-one (the rule flag) and evaluate-all. Before
+// loading, both Workers' answers are checked against the logical ruleset
+// over HTTP. A floor Worker (a fixed answer, bench/worker/floor-worker.mjs)
+// is loaded on the evaluate-all path too: the most any Worker can serve here.
 //
 //   node worker-bench.mjs [--seconds 8] [--out results/worker.json]
 
@@ -13,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { firstOfKind, logicalFlags, makeUsers, ruleMatches } from './lib/model.mjs';
-import { edgeflagsWorkerMain, startEdgeflags, startGrowthBook } from './worker/serve.mjs';
+import { edgeflagsWorkerMain, startEdgeflags, startFloor, startGrowthBook } from './worker/serve.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -42,6 +44,12 @@ if (edgeflagsWorkerMain()) {
     log('edgeflags Worker:', err.message);
   }
 } else excluded.push({ name: 'edgeflags Rust Worker', why: 'not built (scripts/build-worker.sh)' });
+const FLOOR = 'floor: fixed-answer JS Worker';
+try {
+  servers.push({ name: FLOOR, floor: true, ...(await startFloor()) });
+} catch (err) {
+  excluded.push({ name: FLOOR, why: err.message });
+}
 
 /** Flag values from an evaluate-all body, whichever of the usual shapes it has. */
 function valuesOf(body) {
@@ -96,6 +104,10 @@ const results = [];
 try {
   const ready = [];
   for (const s of servers) {
+    if (s.floor) {
+      ready.push(s); // answers no flags: nothing to check
+      continue;
+    }
     const problems = await check(s);
     if (problems.length) {
       excluded.push({ name: s.name, why: `failed the equivalence check: ${problems.slice(0, 3).join('; ')}` });
@@ -114,8 +126,9 @@ try {
   for (const connections of opt.connections.split(',').map(Number)) {
     for (const ep of endpoints) {
       for (const s of ready) {
+        if (s.floor && ep.id !== 'all') continue;
         const r = await load(s.url, ep.path, connections, seconds);
-        results.push({ worker: s.name, endpoint: ep.id, label: ep.label, connections, seconds, ...r });
+        results.push({ worker: s.name, floor: Boolean(s.floor), endpoint: ep.id, label: ep.label, connections, seconds, ...r });
         log(`${s.name.padEnd(22)} ${ep.id} c=${connections}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors + r.non2xx} (${r.tool})`);
       }
     }

@@ -1,10 +1,11 @@
-// Serves the two Workers of the load test with Miniflare (workerd, the real
+// Serves the Workers of the load test with Miniflare (workerd, the real
 // Workers runtime) on 127.0.0.1, each with a KV namespace FLAGS seeded with
 // the 50-flag ruleset in its own format:
 //   - growthbook: growthbook-worker.mjs bundled by esbuild;
 //   - edgeflags: the Rust Worker as built by scripts/build-worker.sh,
 //     configured from wrangler.toml, seeded through its own management API
-//     (PUT /v1/ruleset) so the KV layout stays the Worker's business.
+//     (PUT /v1/ruleset) so the KV layout stays the Worker's business;
+//   - floor: floor-worker.mjs, a fixed answer (the harness's ceiling).
 
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -56,6 +57,11 @@ export async function startGrowthBook(flags = logicalFlags(50)) {
   const w = await start({ modules: [{ type: 'ESModule', path: scriptPath }], kvNamespaces: ['FLAGS'] });
   await (await w.mf.getKVNamespace('FLAGS')).put('growthbook-payload', docText(growthbookEngine, flags));
   return w;
+}
+
+/** The floor Worker: a fixed small JSON answer, no KV, no evaluation. */
+export function startFloor() {
+  return start({ modules: [{ type: 'ESModule', path: join(HERE, 'floor-worker.mjs') }], modulesRoot: HERE });
 }
 
 /** The built Rust Worker's entry (from wrangler.toml `main`), or null when not built. */

@@ -15,6 +15,6 @@ export default {
   async fetch(request, env, ctx) {
     const isDown = (await env.FLAGS.get("test/kv-down")) === "1";
     const wrapped = isDown ? { ...env, FLAGS: failing() } : env;
-    return new Worker(ctx, wrapped).fetch(request);
+    return Worker.fetch(request, wrapped, ctx);
   },
 };

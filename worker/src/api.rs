@@ -64,6 +64,24 @@ pub fn is_api_path(path: &str) -> bool {
     path == PREFIX || path.starts_with("/v1/")
 }
 
+/// The raw (percent-encoded) path and query of a serialized URL, as
+/// `Request.url` gives it, without parsing the rest: a special-scheme URL
+/// always has a path after the host, and `?` and `#` inside the path are
+/// always percent-encoded. The fragment is dropped.
+pub fn split_url(url: &str) -> (&str, Option<&str>) {
+    let after_host = match url.find("://") {
+        Some(i) => url[i + 3..].find(['/', '?', '#']).map_or(url.len(), |j| i + 3 + j),
+        None => 0,
+    };
+    let rest = &url[after_host..];
+    let rest = &rest[..rest.find('#').unwrap_or(rest.len())];
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    (if path.is_empty() { "/" } else { path }, query)
+}
+
 /// Decides what `(method, path)` is; `path` is the raw, percent-encoded URL
 /// path. Errors are the 404 and 405 answers.
 pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
@@ -195,6 +213,17 @@ mod tests {
         assert_eq!((e.status, e.code), (405, "METHOD_NOT_ALLOWED"));
         assert_eq!(e.headers, vec![("Allow", "GET, PUT, HEAD, OPTIONS".to_string())]);
         assert_eq!(route("GET", "/v1/flags/a/kill").unwrap_err().status, 405);
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(split_url("http://edge.test/v1/flags?a=1&b=2"), ("/v1/flags", Some("a=1&b=2")));
+        assert_eq!(split_url("https://h.example:8443/x/y"), ("/x/y", None));
+        assert_eq!(split_url("https://h.example"), ("/", None));
+        assert_eq!(split_url("https://h.example?q"), ("/", Some("q")));
+        assert_eq!(split_url("https://h.example/p?q=1#frag?x"), ("/p", Some("q=1")));
+        assert_eq!(split_url("https://h.example/p#f"), ("/p", None));
+        assert_eq!(split_url("https://h.example/p?"), ("/p", Some("")));
     }
 
     #[test]

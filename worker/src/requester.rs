@@ -27,6 +27,30 @@ pub struct Facts<'a> {
     pub cf: Vec<(&'static str, Value)>,
 }
 
+/// The `request.cf` properties a context can use: `(attribute, property)`,
+/// the attribute under its snake_case name.
+pub const CF_FIELDS: &[(&str, &str)] = &[
+    ("country", "country"),
+    ("continent", "continent"),
+    ("region", "region"),
+    ("region_code", "regionCode"),
+    ("city", "city"),
+    ("postal_code", "postalCode"),
+    ("metro_code", "metroCode"),
+    ("timezone", "timezone"),
+    ("colo", "colo"),
+    ("asn", "asn"),
+    ("is_eu_country", "isEUCountry"),
+];
+
+/// The [`CF_FIELDS`] a ruleset reading `attributes` can use. Computed once
+/// per compiled ruleset: reading `request.cf` is the costliest part of a
+/// request in workerd, and a request needs it only for these attributes,
+/// and only when the caller did not give them.
+pub fn cf_fields_read(attributes: &[&str]) -> Vec<(&'static str, &'static str)> {
+    CF_FIELDS.iter().copied().filter(|(attr, _)| attributes.contains(attr)).collect()
+}
+
 /// How the context got its `user_id`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
@@ -137,6 +161,13 @@ mod tests {
 
     fn s(v: &str) -> Value {
         Value::String(v.into())
+    }
+
+    #[test]
+    fn cf_fields() {
+        assert_eq!(cf_fields_read(&["country", "plan", "user_id"]), vec![("country", "country")]);
+        assert_eq!(cf_fields_read(&["is_eu_country", "asn"]), vec![("asn", "asn"), ("is_eu_country", "isEUCountry")]);
+        assert!(cf_fields_read(&["plan"]).is_empty());
     }
 
     #[test]

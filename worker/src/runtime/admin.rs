@@ -15,10 +15,8 @@
 use edgeflags::edit::{self, Edit, EditError};
 use edgeflags::limits::MAX_RULESET_BYTES;
 use edgeflags::{LoadError, Problem, Ruleset, Value};
-use std::rc::Rc;
-use worker::{Request, Response};
 
-use super::http::{self, header};
+use super::http::{self, Incoming, Reply};
 use super::kv::Store;
 use super::state::{self, Loaded};
 use crate::body::{self, MAX_REQUEST_BYTES, MAX_RULESET_UPLOAD_BYTES};
@@ -32,9 +30,9 @@ pub const DEFAULT_PAGE: u64 = 100;
 const MAX_RECOVERY_PAGES: usize = 100;
 
 /// `PUT /v1/ruleset`.
-pub async fn put_ruleset(mut req: Request, store: &Store, label: &str) -> Result<Response, ApiError> {
-    let if_match = body::if_match(header(&req, "If-Match").as_deref())?;
-    let text = body::utf8(http::read_body(&mut req, MAX_RULESET_UPLOAD_BYTES).await?)?;
+pub async fn put_ruleset(req: &Incoming, store: &Store, label: &str) -> Result<Reply, ApiError> {
+    let if_match = body::if_match(req.header("If-Match").as_deref())?;
+    let text = body::utf8(http::read_body(req, MAX_RULESET_UPLOAD_BYTES).await?)?;
     let doc = body::parse_json(&text)?;
     let head = read_head(store).await?;
     check_if_match(if_match, head)?;
@@ -44,16 +42,16 @@ pub async fn put_ruleset(mut req: Request, store: &Store, label: &str) -> Result
 /// `PATCH /v1/flags/{key}` (edits from the body) and
 /// `POST /v1/flags/{key}/{kill,unkill,enable,disable}` (`action` given).
 pub async fn edit_flag(
-    mut req: Request,
+    req: &Incoming,
     store: &Store,
     label: &str,
     key: &str,
     action: Option<Edit>,
-) -> Result<Response, ApiError> {
-    let if_match = body::if_match(header(&req, "If-Match").as_deref())?;
+) -> Result<Reply, ApiError> {
+    let if_match = body::if_match(req.header("If-Match").as_deref())?;
     let edits = match action {
         Some(e) => vec![e],
-        None => body::edit_body(&body::utf8(http::read_body(&mut req, MAX_REQUEST_BYTES).await?)?)?,
+        None => body::edit_body(&body::utf8(http::read_body(req, MAX_REQUEST_BYTES).await?)?)?,
     };
     let head = read_head(store).await?;
     if head == 0 {
@@ -72,8 +70,8 @@ pub async fn edit_flag(
 
 /// `POST /v1/versions/{n}/rollback`: version n's document becomes a new
 /// version.
-pub async fn rollback(req: Request, store: &Store, label: &str, n: u64) -> Result<Response, ApiError> {
-    let if_match = body::if_match(header(&req, "If-Match").as_deref())?;
+pub async fn rollback(req: &Incoming, store: &Store, label: &str, n: u64) -> Result<Reply, ApiError> {
+    let if_match = body::if_match(req.header("If-Match").as_deref())?;
     let head = read_head(store).await?;
     check_if_match(if_match, head)?;
     let doc = read_version(store, n).await?;
@@ -81,22 +79,18 @@ pub async fn rollback(req: Request, store: &Store, label: &str, n: u64) -> Resul
 }
 
 /// `GET /v1/versions/{n}`: the stored document of version n.
-pub async fn get_version(store: &Store, n: u64) -> Result<Response, ApiError> {
+pub async fn get_version(store: &Store, n: u64) -> Result<Reply, ApiError> {
     let key = store::version_key(n);
     let text = store.get(&key).await.map_err(ApiError::store_unavailable)?.ok_or_else(|| version_not_found(n))?;
-    let mut r = http::json(200, text)?;
-    r.headers_mut().set("ETag", &body::etag(n))?;
-    r.headers_mut().set("Cache-Control", "no-store")?;
-    Ok(r)
+    Ok(Reply::json(200, text).with("ETag", body::etag(n)).with("Cache-Control", "no-store"))
 }
 
 /// `GET /v1/versions` and `GET /v1/audit`: one page of version metadata
 /// or audit entries, oldest first, with `cursor` for the next page.
-pub async fn list(req: &Request, store: &Store, audit: bool) -> Result<Response, ApiError> {
-    let url = req.url()?;
+pub async fn list(req: &Incoming, store: &Store, audit: bool) -> Result<Reply, ApiError> {
     let mut limit = DEFAULT_PAGE;
     let mut cursor = None;
-    for (k, v) in url.query_pairs() {
+    for (k, v) in req.query_pairs() {
         match &*k {
             "limit" => {
                 limit = v
@@ -128,9 +122,7 @@ pub async fn list(req: &Request, store: &Store, audit: bool) -> Result<Response,
         ((if audit { "entries" } else { "versions" }).into(), Value::Array(items)),
         ("cursor".into(), page.cursor.map_or(Value::Null, Value::String)),
     ]);
-    let mut r = http::json(200, body.to_json())?;
-    r.headers_mut().set("Cache-Control", "no-store")?;
-    Ok(r)
+    Ok(Reply::json(200, body.to_json()).with("Cache-Control", "no-store"))
 }
 
 fn version_not_found(n: u64) -> ApiError {
@@ -198,7 +190,7 @@ fn check_if_match(if_match: Option<Option<u64>>, head: u64) -> Result<(), ApiErr
 }
 
 /// Validates and stores `doc` as version `head + 1`, then moves the pointer.
-async fn commit(store: &Store, label: &str, head: u64, mut doc: Value, action: Action) -> Result<Response, ApiError> {
+async fn commit(store: &Store, label: &str, head: u64, mut doc: Value, action: Action) -> Result<Reply, ApiError> {
     let now = http::now_ms();
     let version = head + 1;
     if edit::set_version(&mut doc, version).is_err() {
@@ -243,7 +235,7 @@ async fn commit(store: &Store, label: &str, head: u64, mut doc: Value, action: A
         return Err(ApiError::store_unavailable(e));
     }
     let flags = rs.len();
-    state::install(Loaded { rs: Rc::new(rs), doc: text.into(), version }, now);
+    state::install(Loaded::new(rs, text.into(), version), now);
     let body = Value::Object(vec![
         ("version".into(), Value::Number(version as f64)),
         ("previous".into(), Value::Number(head as f64)),
@@ -251,9 +243,8 @@ async fn commit(store: &Store, label: &str, head: u64, mut doc: Value, action: A
         ("flags".into(), Value::Number(flags as f64)),
         ("audit".into(), change.audit_entry()),
     ]);
-    let mut r = http::json(200, body.to_json())?;
-    r.headers_mut().set("ETag", &body::etag(version))?;
-    r.headers_mut().set("X-Edgeflags-Version", &version.to_string())?;
-    r.headers_mut().set("Cache-Control", "no-store")?;
-    Ok(r)
+    Ok(Reply::json(200, body.to_json())
+        .with("ETag", body::etag(version))
+        .with("X-Edgeflags-Version", version.to_string())
+        .with("Cache-Control", "no-store"))
 }

@@ -3,12 +3,12 @@
 //! Evaluation reads the isolate's compiled ruleset only; nothing is parsed
 //! per request except the caller's own context.
 
-use edgeflags::{Context, ErrorCode, Evaluation, Ruleset, Value};
-use worker::{Request, Response};
+use edgeflags::json::write_string;
+use edgeflags::{Context, ErrorCode, Evaluation, Value};
 
-use super::http::{self, header};
+use super::http::{self, Incoming, Reply};
 use super::kv::Store;
-use super::state::{self, Snapshot};
+use super::state::{self, Loaded, Snapshot};
 use crate::body::{self, EvalBody, MAX_REQUEST_BYTES};
 use crate::config::Config;
 use crate::errors::ApiError;
@@ -19,79 +19,137 @@ use crate::requester::{self, Facts};
 pub const MAX_ACTIVE_FLAGS_HEADER: usize = 8 * 1024;
 
 /// `GET|POST /v1/flags[/{key}]`.
-pub async fn evaluate(mut req: Request, store: &Store, cfg: &Config, key: Option<&str>) -> Result<Response, ApiError> {
+pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&str>) -> Result<Reply, ApiError> {
     let now = http::now_ms();
-    let mut input = if req.inner().method() == "POST" {
-        let text = body::utf8(http::read_body(&mut req, MAX_REQUEST_BYTES).await?)?;
+    let mut input = if req.method == "POST" {
+        let text = body::utf8(http::read_body(req, MAX_REQUEST_BYTES).await?)?;
         body::eval_body(&text, key.is_some())?
     } else {
-        let url = req.url()?;
-        let default = url.query_pairs().find(|(k, _)| k == "default").map(|(_, v)| body::query_default(&v));
-        let pairs = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned()));
+        let default = req.query_pairs().find(|(k, _)| k == "default").map(|(_, v)| body::query_default(&v));
+        let pairs = req.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned()));
         let reserved: &[&str] = if key.is_some() { &["default"] } else { &[] };
         EvalBody { context: requester::from_query(pairs, reserved)?, default, defaults: Vec::new() }
     };
-    let (user_header, cookies) = (header(&req, "X-User-Id"), header(&req, "Cookie"));
-    let facts =
-        Facts { user_header: user_header.as_deref(), cookies: cookies.as_deref(), cf: http::cf_attributes(&req) };
-    requester::complete(&mut input.context, &facts, &cfg.user_cookie, &cfg.anon_cookie, None)?;
-
     let snap = state::current(store, cfg, now).await;
+    complete(req, cfg, &snap, &mut input.context)?;
     let Some(loaded) = &snap.loaded else { return Err(not_ready(&snap, key, &input)) };
     let (rs, t) = (&*loaded.rs, now as i64);
     let null = Value::Null;
-    let (status, body, active) = match key {
+    let mut body = String::with_capacity(64 + 96 * rs.len());
+    let (status, active) = match key {
         Some(key) => {
             let default = input.default.as_ref().unwrap_or(&null);
             let e = rs.evaluate(key, &input.context, t, default);
-            let mut m =
-                vec![("key".to_string(), Value::String(key.to_string())), ("version".into(), num(loaded.version))];
-            m.extend(evaluation_members(&e));
+            body.push_str("{\"key\":");
+            write_string(key, &mut body);
+            body.push_str(",\"version\":");
+            body.push_str(&loaded.version.to_string());
+            body.push(',');
+            write_members(&e, &mut body);
             let status = if e.error_code == Some(ErrorCode::FlagNotFound) {
-                m.push(("error".into(), error_member("FLAG_NOT_FOUND", &format!("no flag \"{key}\" in the ruleset"))));
+                body.push_str(",\"error\":");
+                error_member("FLAG_NOT_FOUND", &format!("no flag \"{key}\" in the ruleset")).write_json(&mut body);
                 404
             } else {
                 200
             };
+            body.push('}');
             let active = if active_flag(&e) { vec![key] } else { vec![] };
-            (status, Value::Object(m).to_json(), active_header(&active))
+            (status, active_header(&active))
         }
         None => {
-            let (flags, active) = evaluate_all(rs, &input.context, t, &input.defaults);
-            let body = Value::Object(vec![("version".into(), num(loaded.version)), ("flags".into(), flags)]);
-            (200, body.to_json(), active)
+            body.push_str("{\"version\":");
+            body.push_str(&loaded.version.to_string());
+            body.push_str(",\"flags\":");
+            let active = evaluate_all(loaded, &input.context, t, &input.defaults, &mut body);
+            body.push('}');
+            (200, active)
         }
     };
-    let mut r = http::json(status, body)?;
-    let h = r.headers_mut();
-    h.set("Cache-Control", "private, no-store")?;
-    h.set("X-Edgeflags-Version", &loaded.version.to_string())?;
-    h.set("X-Active-Flags", &active.0)?;
+    let mut r = Reply::json(status, body)
+        .with("Cache-Control", "private, no-store")
+        .with("X-Edgeflags-Version", loaded.version.to_string())
+        .with("X-Active-Flags", active.0);
     if active.1 {
-        h.set("X-Active-Flags-Truncated", "true")?;
+        r.set("X-Active-Flags-Truncated", "true");
     }
     if let Some(s) = snap.stale() {
-        h.set("X-Edgeflags-Stale", s)?;
+        r.set("X-Edgeflags-Stale", s);
     }
     Ok(r)
 }
 
-fn evaluate_all(rs: &Ruleset, ctx: &Context, now: i64, defaults: &[(String, Value)]) -> (Value, (String, bool)) {
-    let mut members = Vec::with_capacity(rs.len());
+/// Fills in what the caller did not give: `user_id` from the header or
+/// cookies (read only when the context has none), and the `request.cf`
+/// attributes the ruleset reads (`request.cf` is read only when one of
+/// them is missing: in workerd it is the costliest property of a request).
+fn complete(req: &Incoming, cfg: &Config, snap: &Snapshot, ctx: &mut Context) -> Result<(), ApiError> {
+    let known = ctx.unit("user_id").is_some();
+    let (user_header, cookies) = if known { (None, None) } else { (req.header("X-User-Id"), req.header("Cookie")) };
+    let cf_fields = snap.loaded.as_ref().map_or(&[][..], |l| &l.cf_fields[..]);
+    let missing = cf_fields.iter().filter(|(attr, _)| ctx.get(attr).is_none());
+    let facts = Facts {
+        user_header: user_header.as_deref(),
+        cookies: cookies.as_deref(),
+        cf: http::cf_attributes(req, missing),
+    };
+    requester::complete(ctx, &facts, &cfg.user_cookie, &cfg.anon_cookie, None).map(|_| ())
+}
+
+/// Writes the `flags` object of evaluate-all into `out`; returns the
+/// `X-Active-Flags` value. A flag without a caller's default is written
+/// from its pre-escaped member start ([`Loaded::members`]).
+fn evaluate_all(
+    loaded: &Loaded,
+    ctx: &Context,
+    now: i64,
+    defaults: &[(String, Value)],
+    out: &mut String,
+) -> (String, bool) {
+    let rs = &*loaded.rs;
     let mut active = Vec::new();
-    for flag in rs.flags() {
+    out.push('{');
+    // Members are separated by a comma: any but the first follows a `}`.
+    let member = |key: &str, e: &Evaluation<'_>, out: &mut String| {
+        if out.ends_with('}') {
+            out.push(',');
+        }
+        write_string(key, out);
+        out.push_str(":{");
+        write_members(e, out);
+        out.push('}');
+    };
+    for &(id, ref heads) in loaded.members.iter() {
+        let Some(flag) = rs.flags().get(id.index()) else { continue };
         let key = flag.key();
-        let e = match defaults.iter().find(|(k, _)| k == key) {
-            Some((_, d)) => rs.evaluate(key, ctx, now, d),
-            None => match rs.flag_id(key) {
-                Some(id) => rs.evaluation(id, rs.resolve(id, ctx, now)),
-                None => continue,
-            },
+        if let Some((_, d)) = defaults.iter().find(|(k, _)| k == key) {
+            let e = rs.evaluate(key, ctx, now, d);
+            if active_flag(&e) {
+                active.push(key);
+            }
+            member(key, &e, out);
+            continue;
+        }
+        let r = rs.resolve(id, ctx, now);
+        let e = rs.evaluation(id, r);
+        let Some(head) = heads.get(r.variant as usize).filter(|_| e.error_code.is_none()) else {
+            member(key, &e, out);
+            continue;
         };
         if active_flag(&e) {
             active.push(key);
         }
-        members.push((key.to_string(), Value::Object(evaluation_members(&e))));
+        if out.ends_with('}') {
+            out.push(',');
+        }
+        out.push_str(head);
+        out.push_str(e.reason.as_str());
+        out.push('"');
+        if let Some(rule) = e.rule_id {
+            out.push_str(",\"ruleId\":");
+            write_string(rule, out);
+        }
+        out.push('}');
     }
     // Defaults for flags the ruleset does not have: the caller's value, FLAG_NOT_FOUND.
     for (k, d) in defaults {
@@ -103,10 +161,11 @@ fn evaluate_all(rs: &Ruleset, ctx: &Context, now: i64, defaults: &[(String, Valu
                 rule_id: None,
                 error_code: Some(ErrorCode::FlagNotFound),
             };
-            members.push((k.clone(), Value::Object(evaluation_members(&e))));
+            member(k, &e, out);
         }
     }
-    (Value::Object(members), active_header(&active))
+    out.push('}');
+    active_header(&active)
 }
 
 fn active_flag(e: &Evaluation<'_>) -> bool {
@@ -141,20 +200,27 @@ fn error_member(code: &str, message: &str) -> Value {
     Value::Object(vec![("code".into(), Value::String(code.into())), ("message".into(), Value::String(message.into()))])
 }
 
-/// `value`, `variant`, `reason`, and `ruleId`/`errorCode` when set.
-pub fn evaluation_members(e: &Evaluation<'_>) -> Vec<(String, Value)> {
-    let mut m = vec![("value".to_string(), e.value.clone())];
+/// The members `value`, `variant`, `reason`, and `ruleId`/`errorCode`
+/// when set, written straight into `out` (no object is built).
+fn write_members(e: &Evaluation<'_>, out: &mut String) {
+    out.push_str("\"value\":");
+    e.value.write_json(out);
     if let Some(v) = e.variant {
-        m.push(("variant".into(), Value::String(v.into())));
+        out.push_str(",\"variant\":");
+        write_string(v, out);
     }
-    m.push(("reason".into(), Value::String(e.reason.as_str().into())));
+    out.push_str(",\"reason\":\"");
+    out.push_str(e.reason.as_str());
+    out.push('"');
     if let Some(r) = e.rule_id {
-        m.push(("ruleId".into(), Value::String(r.into())));
+        out.push_str(",\"ruleId\":");
+        write_string(r, out);
     }
     if let Some(c) = e.error_code {
-        m.push(("errorCode".into(), Value::String(c.as_str().into())));
+        out.push_str(",\"errorCode\":\"");
+        out.push_str(c.as_str());
+        out.push('"');
     }
-    m
 }
 
 /// 503 `PROVIDER_NOT_READY`, carrying the callers' defaults as
@@ -189,7 +255,7 @@ fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
 
 /// `GET /v1/ruleset`: the current document, `ETag: "<version>"`, 304 on a
 /// matching `If-None-Match`.
-pub async fn get_ruleset(req: &Request, store: &Store, cfg: &Config) -> Result<Response, ApiError> {
+pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
     let Some(loaded) = &snap.loaded else {
         let (kind, why) =
@@ -199,24 +265,22 @@ pub async fn get_ruleset(req: &Request, store: &Store, cfg: &Config) -> Result<R
             .with("status", Value::String(kind.into())));
     };
     let etag = body::etag(loaded.version);
-    let mut r = if body::none_match(header(req, "If-None-Match").as_deref(), loaded.version) {
-        Response::empty()?.with_status(304)
+    let r = if body::none_match(req.header("If-None-Match").as_deref(), loaded.version) {
+        Reply::empty(304)
     } else {
-        http::json(200, loaded.doc.to_string())?
+        Reply::json(200, loaded.doc.to_string())
     };
-    let h = r.headers_mut();
-    h.set("ETag", &etag)?;
-    h.set("Cache-Control", "no-cache")?;
-    h.set("X-Edgeflags-Version", &loaded.version.to_string())?;
+    let mut r =
+        r.with("ETag", etag).with("Cache-Control", "no-cache").with("X-Edgeflags-Version", loaded.version.to_string());
     if let Some(s) = snap.stale() {
-        h.set("X-Edgeflags-Stale", s)?;
+        r.set("X-Edgeflags-Stale", s);
     }
     Ok(r)
 }
 
 /// `GET /v1/status`: is a ruleset loaded, which version, is it stale, how
 /// many times this isolate compiled one. 503 when nothing is loaded.
-pub async fn status(store: &Store, cfg: &Config) -> Result<Response, ApiError> {
+pub async fn status(store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
     let stats = state::stats();
     let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
@@ -232,7 +296,5 @@ pub async fn status(store: &Store, cfg: &Config) -> Result<Response, ApiError> {
         ("checkedAt".into(), opt(stats.checked_at.map(|t| Value::String(edgeflags::time::format_rfc3339(t as i64))))),
         ("revalidateSeconds".into(), num(cfg.revalidate_ms / 1000)),
     ]);
-    let mut r = http::json(if l.is_some() { 200 } else { 503 }, body.to_json())?;
-    r.headers_mut().set("Cache-Control", "no-store")?;
-    Ok(r)
+    Ok(Reply::json(if l.is_some() { 200 } else { 503 }, body.to_json()).with("Cache-Control", "no-store"))
 }

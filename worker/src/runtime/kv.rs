@@ -4,7 +4,9 @@
 //! good ruleset" (reads) or 503 (writes).
 
 use edgeflags::Value;
-use worker::{Env, KvStore};
+use std::cell::OnceCell;
+
+use worker::{js_sys, Env, KvStore};
 
 use crate::errors::ApiError;
 
@@ -13,9 +15,12 @@ pub const BINDING: &str = "FLAGS";
 /// Most keys one list page returns (KV's own maximum).
 pub const MAX_LIST_LIMIT: u64 = 1000;
 
-/// The flag store.
+/// The flag store. The `worker` crate's `KvStore` reads five methods off
+/// the binding when made: it is made on the first KV call, and most
+/// requests (served from the isolate's ruleset) make none.
 pub struct Store {
-    kv: KvStore,
+    env: Env,
+    kv: OnceCell<KvStore>,
 }
 
 /// One page of a listing: keys with their metadata, and the cursor for the next page.
@@ -29,20 +34,29 @@ pub struct Page {
 impl Store {
     /// The `FLAGS` namespace; a Worker deployed without it answers 503.
     pub fn open(env: &Env) -> Result<Store, ApiError> {
-        env.kv(BINDING)
-            .map(|kv| Store { kv })
-            .map_err(|e| ApiError::store_unavailable(format!("no KV binding {BINDING}: {e}")))
+        match js_sys::Reflect::get(env, &BINDING.into()) {
+            Ok(b) if b.is_object() => Ok(Store { env: env.clone(), kv: OnceCell::new() }),
+            _ => Err(ApiError::store_unavailable(format!("no KV binding {BINDING}"))),
+        }
+    }
+
+    fn kv(&self) -> Result<&KvStore, String> {
+        if let Some(kv) = self.kv.get() {
+            return Ok(kv);
+        }
+        let kv = self.env.kv(BINDING).map_err(|e| format!("KV binding {BINDING}: {e}"))?;
+        Ok(self.kv.get_or_init(|| kv))
     }
 
     /// The text at `key`, `None` when absent.
     pub async fn get(&self, key: &str) -> Result<Option<String>, String> {
-        self.kv.get(key).text().await.map_err(|e| format!("KV get {key}: {e}"))
+        self.kv()?.get(key).text().await.map_err(|e| format!("KV get {key}: {e}"))
     }
 
     /// Writes `text` at `key`, with optional JSON metadata.
     pub async fn put(&self, key: &str, text: &str, metadata: Option<&Value>) -> Result<(), String> {
         let fail = |e: &dyn std::fmt::Display| format!("KV put {key}: {e}");
-        let mut op = self.kv.put(key, text).map_err(|e| fail(&e))?;
+        let mut op = self.kv()?.put(key, text).map_err(|e| fail(&e))?;
         if let Some(m) = metadata {
             let m: serde_json::Value = serde_json::from_str(&m.to_json()).map_err(|e| fail(&e))?;
             op = op.metadata(m).map_err(|e| fail(&e))?;
@@ -52,12 +66,12 @@ impl Store {
 
     /// Deletes `key` (best-effort clean-up after a failed change).
     pub async fn delete(&self, key: &str) -> Result<(), String> {
-        self.kv.delete(key).await.map_err(|e| format!("KV delete {key}: {e}"))
+        self.kv()?.delete(key).await.map_err(|e| format!("KV delete {key}: {e}"))
     }
 
     /// One page of keys under `prefix`.
     pub async fn list(&self, prefix: &str, limit: u64, cursor: Option<String>) -> Result<Page, String> {
-        let mut op = self.kv.list().prefix(prefix.to_string()).limit(limit.clamp(1, MAX_LIST_LIMIT));
+        let mut op = self.kv()?.list().prefix(prefix.to_string()).limit(limit.clamp(1, MAX_LIST_LIMIT));
         if let Some(c) = cursor.filter(|c| !c.is_empty()) {
             op = op.cursor(c);
         }

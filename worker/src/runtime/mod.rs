@@ -10,30 +10,69 @@ mod kv;
 mod proxy;
 mod state;
 
-use worker::{event, Env, Request, Response};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::wasm_bindgen_futures::future_to_promise;
+use worker::{web_sys, Env};
 
 use crate::api::{self, Access, Endpoint, Target};
 use crate::auth::Outcome;
 use crate::config::Config;
 use crate::cors;
 use crate::errors::ApiError;
+use http::{Incoming, Reply};
 use kv::Store;
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<Response> {
-    let cfg = config(&env);
-    let path = req.path();
-    let origin = http::header(&req, "Origin");
-    let preflight = req.inner().method() == "OPTIONS";
-    let result = handle(req, &env, &cfg, &path).await;
-    let mut resp = match result {
-        Ok(r) => r,
-        Err(e) => http::error(&e).map_err(|e| worker::Error::RustError(e.message))?,
-    };
-    if api::is_api_path(&path) {
-        add_cors(&mut resp, &cfg, origin.as_deref(), preflight)?;
+/// The Worker's `fetch` export, called by the JS entry for each request.
+///
+/// The request is served synchronously when it needs no I/O, which is the
+/// common case (an evaluation within `REVALIDATE_SECONDS` of the last KV
+/// check): the handler's future is polled once, and only when it waits on
+/// KV or an upstream does it become a JS promise (the promise machinery of
+/// `wasm-bindgen-futures` costs a JS promise, closures and a microtask per
+/// request). A future that is pending is safe to hand on: each poll
+/// re-registers the waker of the JS promise it waits on.
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Result<JsValue, JsValue> {
+    let mut served = Box::pin(serve(req, env));
+    match served.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r.map(JsValue::from),
+        Poll::Pending => Ok(future_to_promise(async move { served.await.map(JsValue::from) }).into()),
     }
-    Ok(resp)
+}
+
+// The raw `web_sys::Request` is used, not the `worker` crate's `Request`:
+// that one reads `request.cf` (the costliest property in workerd), the
+// method, URL and headers eagerly on every request.
+async fn serve(req: web_sys::Request, env: Env) -> Result<web_sys::Response, JsValue> {
+    let cfg = config(&env);
+    let req = Incoming::new(req);
+    let (method, path) = (req.method.as_str(), req.path());
+    let target = match api::route(method, path) {
+        Ok(t) => t,
+        Err(e) => return respond(&req, &cfg, Err(e)),
+    };
+    let (endpoint, access) = match target {
+        Target::Proxy => {
+            return match proxy::proxy(&req, &env, &cfg).await {
+                Ok(r) => Ok(r),
+                Err(e) => http::error(&e).into_response().map_err(|e| JsValue::from_str(&e.message)),
+            }
+        }
+        Target::Api(e, a) => (e, a),
+    };
+    let result = handle(&req, &env, &cfg, endpoint, access).await;
+    respond(&req, &cfg, result)
+}
+
+/// An API answer (or its error) as a `Response`, with the CORS headers.
+fn respond(req: &Incoming, cfg: &Config, result: Result<Reply, ApiError>) -> Result<web_sys::Response, JsValue> {
+    let mut reply = result.unwrap_or_else(|e| http::error(&e));
+    add_cors(&mut reply, cfg, req);
+    reply.into_response().map_err(|e| JsValue::from_str(&e.message))
 }
 
 thread_local! {
@@ -54,33 +93,30 @@ fn config(env: &Env) -> std::rc::Rc<Config> {
     })
 }
 
-async fn handle(req: Request, env: &Env, cfg: &Config, path: &str) -> Result<Response, ApiError> {
-    let method = req.inner().method();
-    let target = api::route(&method, path)?;
-    let store = Store::open(env)?;
-    let (endpoint, access) = match target {
-        Target::Proxy => return proxy::proxy(req, &store, cfg, path).await,
-        Target::Api(e, a) => (e, a),
-    };
+async fn handle(
+    req: &Incoming,
+    env: &Env,
+    cfg: &Config,
+    endpoint: Endpoint,
+    access: Access,
+) -> Result<Reply, ApiError> {
     if endpoint == Endpoint::Preflight {
-        let mut r = Response::empty()?.with_status(204);
-        r.headers_mut().set("Allow", cors::ALLOW_METHODS)?;
-        return Ok(r);
+        return Ok(Reply::empty(204).with("Allow", cors::ALLOW_METHODS));
     }
-    let authorization = http::header(&req, "Authorization");
-    let label = authorize(cfg, access, authorization.as_deref())?;
+    let store = Store::open(env)?;
+    let label = authorize(cfg, access, req.header("Authorization").as_deref())?;
     match endpoint {
         Endpoint::Status => evaluate::status(&store, cfg).await,
         Endpoint::EvaluateAll => evaluate::evaluate(req, &store, cfg, None).await,
         Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, Some(&key)).await,
-        Endpoint::GetRuleset => evaluate::get_ruleset(&req, &store, cfg).await,
+        Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
         Endpoint::PutRuleset => admin::put_ruleset(req, &store, &label).await,
         Endpoint::EditFlag(key) => admin::edit_flag(req, &store, &label, &key, None).await,
         Endpoint::FlagAction(key, edit) => admin::edit_flag(req, &store, &label, &key, Some(edit)).await,
-        Endpoint::ListVersions => admin::list(&req, &store, false).await,
+        Endpoint::ListVersions => admin::list(req, &store, false).await,
         Endpoint::GetVersion(n) => admin::get_version(&store, n).await,
         Endpoint::Rollback(n) => admin::rollback(req, &store, &label, n).await,
-        Endpoint::ListAudit => admin::list(&req, &store, true).await,
+        Endpoint::ListAudit => admin::list(req, &store, true).await,
         Endpoint::Preflight => Err(ApiError::new(500, "INTERNAL", "preflight handled above")),
     }
 }
@@ -112,18 +148,18 @@ fn authorize(cfg: &Config, access: Access, authorization: Option<&str>) -> Resul
     }
 }
 
-fn add_cors(resp: &mut Response, cfg: &Config, origin: Option<&str>, preflight: bool) -> worker::Result<()> {
-    let h = resp.headers_mut();
+/// The CORS headers of every `/v1` answer (all of them go through here).
+fn add_cors(r: &mut Reply, cfg: &Config, req: &Incoming) {
     if cfg.origins.varies() {
-        h.append("Vary", "Origin")?;
+        r.set("Vary", "Origin");
     }
-    let Some(allow) = cfg.origins.allow(origin) else { return Ok(()) };
-    h.set("Access-Control-Allow-Origin", &allow)?;
-    h.set("Access-Control-Expose-Headers", cors::EXPOSE_HEADERS)?;
-    if preflight {
-        h.set("Access-Control-Allow-Methods", cors::ALLOW_METHODS)?;
-        h.set("Access-Control-Allow-Headers", cors::ALLOW_HEADERS)?;
-        h.set("Access-Control-Max-Age", cors::MAX_AGE)?;
+    let origin = if cfg.origins.varies() { req.header("Origin") } else { None };
+    let Some(allow) = cfg.origins.allow(origin.as_deref()) else { return };
+    r.set("Access-Control-Allow-Origin", allow);
+    r.set("Access-Control-Expose-Headers", cors::EXPOSE_HEADERS);
+    if req.method == "OPTIONS" {
+        r.set("Access-Control-Allow-Methods", cors::ALLOW_METHODS);
+        r.set("Access-Control-Allow-Headers", cors::ALLOW_HEADERS);
+        r.set("Access-Control-Max-Age", cors::MAX_AGE);
     }
-    Ok(())
 }

@@ -11,19 +11,21 @@
 
 use edgeflags::Context;
 use wasm_bindgen::JsValue;
-use worker::{web_sys, Fetch, Headers, Request, Response};
+use worker::{web_sys, Env, Fetch, Headers, Request};
 
-use super::http::{self, header};
+use super::http::{self, Incoming};
 use super::kv::Store;
 use super::state;
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::requester::{self, Facts, Identity};
 
-/// Proxies `req` if a route matches `path`; 404 JSON otherwise.
-pub async fn proxy(req: Request, store: &Store, cfg: &Config, path: &str) -> Result<Response, ApiError> {
+/// Proxies `req` if a route matches its path; 404 JSON otherwise.
+pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::Response, ApiError> {
+    let path = req.path();
     let now = http::now_ms();
-    let snap = state::current(store, cfg, now).await;
+    let store = Store::open(env)?;
+    let snap = state::current(&store, cfg, now).await;
     let Some(loaded) = &snap.loaded else {
         return Err(
             ApiError::new(503, "PROVIDER_NOT_READY", "no ruleset loaded, so no routes").header("Retry-After", "5")
@@ -33,9 +35,9 @@ pub async fn proxy(req: Request, store: &Store, cfg: &Config, path: &str) -> Res
     let Some(route) = rs.route_for(path) else { return Err(ApiError::not_found(path)) };
 
     let mut ctx = Context::new();
-    let (user_header, cookies) = (header(&req, "X-User-Id"), header(&req, "Cookie"));
-    let facts =
-        Facts { user_header: user_header.as_deref(), cookies: cookies.as_deref(), cf: http::cf_attributes(&req) };
+    let (user_header, cookies) = (req.header("X-User-Id"), req.header("Cookie"));
+    let cf = http::cf_attributes(req, loaded.cf_fields.iter());
+    let facts = Facts { user_header: user_header.as_deref(), cookies: cookies.as_deref(), cf };
     let mint = http::random_id;
     let identity = requester::complete(&mut ctx, &facts, &cfg.user_cookie, &cfg.anon_cookie, Some(&mint))?;
     let res = rs.resolve(route.flag(), &ctx, now as i64);
@@ -49,13 +51,12 @@ pub async fn proxy(req: Request, store: &Store, cfg: &Config, path: &str) -> Res
         ));
     };
 
-    let url = req.url()?;
-    let target = match url.query() {
+    let target = match req.query() {
         Some(q) => format!("{origin}{path}?{q}"),
         None => format!("{origin}{path}"),
     };
-    let inner = req.inner();
-    let headers = web_sys::Headers::new_with_headers(&inner.headers()).map_err(js_err)?;
+    let inner = &req.raw;
+    let headers = web_sys::Headers::new_with_headers(req.headers()).map_err(js_err)?;
     // The upstream's Host comes from its URL.
     headers.delete("Host").map_err(js_err)?;
     headers.set("X-Edgeflags-Flag", flag.key()).map_err(js_err)?;
@@ -85,10 +86,10 @@ pub async fn proxy(req: Request, store: &Store, cfg: &Config, path: &str) -> Res
         out.set("X-Edgeflags-Stale", s).map_err(js_err)?;
     }
     if let Identity::Minted(id) = &identity {
-        let cookie = requester::anonymous_cookie(&cfg.anon_cookie, id, url.scheme() == "https");
+        let cookie = requester::anonymous_cookie(&cfg.anon_cookie, id, req.https());
         out.append("Set-Cookie", &cookie).map_err(js_err)?;
     }
-    Ok(upstream.with_headers(Headers(out)))
+    Ok(upstream.with_headers(Headers(out)).into())
 }
 
 fn js_err(e: JsValue) -> ApiError {
