@@ -163,7 +163,9 @@ again and again, or a new one per call), in ns per flag (lower is better). "Reus
 plain context object per call, cycling through ${micro.freshUsers.toLocaleString('en-US')} distinct user ids.
 Flags: \`${micro.keys.rollout}\`, \`${micro.keys.rule}\`, \`${micro.keys.split}\`. For edgeflags, \`edgeflags\` passes plain objects
 and \`${EFP}\` passes the handle of \`flags.context(attrs)\`: made once when
-reused, made (and freed) per call when fresh.${
+reused, made (and freed) per call when fresh. In Node the package loads its speed build
+(\`edgeflags_server.wasm\`, opt-level 3); browsers download its size build
+(\`edgeflags_bg.wasm\`, the one the size table counts).${
     names.some(isOurs)
       ? `
 
@@ -239,7 +241,9 @@ if (sizes) {
 
 A page that loads a ruleset and evaluates one flag, bundled and minified by esbuild
 ${sizes.esbuild} for the browser (\`process.env.NODE_ENV\` = production), plus the \`.wasm\` the page
-fetches. gzip -9, each file compressed on its own.
+fetches. gzip -9, each file compressed on its own. For edgeflags that is the size build
+(\`edgeflags_bg.wasm\`); Node and Workers load the speed build (\`edgeflags_server.wasm\`,
+not downloaded by pages).
 
 ${table(['engine', 'JS', 'wasm', 'total raw', 'total gzip -9', ''], rows, 'lrrrrl')}`);
   const mine = sizes.rows.find((r) => r.name === EF && !r.missing && !r.error);
