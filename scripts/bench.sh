@@ -75,7 +75,11 @@ mkdir -p bench/results
 for part in ${ONLY//,/ }; do rm -f "bench/results/$part.json"; done
 want micro && rm -f bench/results/decompose.json
 node bench/generate.mjs
-node -e "const os=require('os');require('fs').writeFileSync('bench/results/meta.json',JSON.stringify({loadavg:os.loadavg(),shared:process.env.EDGEFLAGS_BENCH_SHARED==='1',quick:$QUICK}))"
+# The commit measured, recorded now: the report may be rendered again later
+# (node bench/report.mjs) after edits to its hand-written text.
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+DIRTY="$( [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)"
+node -e "const os=require('os');require('fs').writeFileSync('bench/results/meta.json',JSON.stringify({loadavg:os.loadavg(),shared:process.env.EDGEFLAGS_BENCH_SHARED==='1',quick:$QUICK,commit:'$COMMIT',dirty:$DIRTY}))"
 
 # Peers read NODE_ENV as production apps set it (GrowthBook skips its debug logging).
 export NODE_ENV=production
