@@ -157,7 +157,12 @@ impl Engine {
     /// `{"path", "message"}`.
     pub fn load(&mut self, json: &str) -> String {
         match Ruleset::from_json(json) {
-            Ok(rs) => {
+            Ok(mut rs) => {
+                // Prepared contexts outlive a load: when the new ruleset
+                // reads the same attributes, they stay laid out for it.
+                if let Some(old) = &self.rs {
+                    rs.adopt_layout(old);
+                }
                 let attrs = rs.attributes();
                 self.scratch = rs.new_context();
                 // One entry per attribute: a batch sets a slot at most once.

@@ -880,3 +880,27 @@ fn ids_from_another_ruleset_never_panic() {
     assert_eq!(rc.rule_id(&small, small.flag_id("a").unwrap()), None);
     assert_eq!(small.evaluation(small.flag_id("a").unwrap(), rc).variant, Some("on"), "variant 0 exists in a");
 }
+
+#[test]
+fn a_layout_is_adopted_only_with_the_same_attributes() {
+    let rule = |attr: &str| {
+        format!(
+            r#"{{"flags": {{"f": {{"rules": [{{"conditions": [{{"attribute": "{attr}", "op": "eq", "value": "pro"}}], "variant": "on"}}]}}}}}}"#
+        )
+    };
+    let a = Ruleset::from_json(&rule("plan")).unwrap();
+    let mut same = Ruleset::from_json(&rule("plan")).unwrap();
+    let mut other = Ruleset::from_json(&rule("country")).unwrap();
+    assert!(same.adopt_layout(&a));
+    assert!(!other.adopt_layout(&a));
+    // Laid out for `a`: slot 0 is `plan`. `other` reads `country`, also slot
+    // 0 of its own layout: it must read this context by name, not by slot.
+    let mut ctx = a.new_context();
+    ctx.set("plan", Value::String("pro".into()));
+    let f = a.flag_id("f").unwrap();
+    assert_eq!(same.resolve(f, &ctx, 0).variant, a.resolve(f, &ctx, 0).variant);
+    assert_eq!(same.evaluate("f", &ctx, 0, &Value::Null).variant, Some("on"));
+    assert_eq!(other.evaluate("f", &ctx, 0, &Value::Null).variant, Some("off"));
+    ctx.set("country", Value::String("pro".into()));
+    assert_eq!(other.evaluate("f", &ctx, 0, &Value::Null).variant, Some("on"));
+}

@@ -648,6 +648,9 @@ proptest! {
         // for `again` (read by name by `rs`).
         let mut laid = rs.new_context();
         let mut laid_again = again.new_context();
+        // A third load that adopts `rs`'s layout reads `laid` by slot.
+        let mut adopted = load(EXAMPLE);
+        prop_assert!(adopted.adopt_layout(&rs));
         for (k, v) in &dedup {
             laid.set(k, v.clone());
             laid_again.set(k, v.clone());
@@ -660,6 +663,7 @@ proptest! {
             prop_assert_eq!(&a, &rs.evaluate(f.key(), &laid, now, &NULL));
             prop_assert_eq!(&a, &rs.evaluate(f.key(), &laid_again, now, &NULL));
             prop_assert_eq!(&a, &again.evaluate(f.key(), &laid, now, &NULL));
+            prop_assert_eq!(&a, &adopted.evaluate(f.key(), &laid, now, &NULL));
         }
     }
 }

@@ -183,6 +183,18 @@ impl Ruleset {
         Context::laid_out(self.layout, &self.attrs)
     }
 
+    /// Takes `earlier`'s layout when both read the same attributes (so the
+    /// same slots): contexts laid out for `earlier` are then read by slot
+    /// here too, instead of by name. For bindings that keep contexts
+    /// across an update of the ruleset. Returns whether it did.
+    pub fn adopt_layout(&mut self, earlier: &Ruleset) -> bool {
+        let same = self.attrs == earlier.attrs;
+        if same {
+            self.layout = earlier.layout;
+        }
+        same
+    }
+
     /// Computes `attrs` and every slot (the compiler's last step).
     pub(crate) fn with_slots(mut self) -> Ruleset {
         let mut names: Vec<&str> = vec!["user_id"];
