@@ -8,11 +8,13 @@
 //! `u32` out ([`pack`]), which the hand-written JS wrapper
 //! (`pkg/src/flags.js`) maps back to its cached values and names.
 //!
-//! Contexts come in two forms. A prepared [`Ctx`] is built once from JSON
-//! (the JS side sends only the attributes the ruleset reads) and reused.
-//! A plain JS object per call goes attribute by attribute into the engine's
-//! scratch context (`set_*`), which holds one slot per attribute the
-//! ruleset reads; the JS side skips slots whose value has not changed.
+//! Contexts come in two forms, both laid out for the ruleset (one slot per
+//! attribute it reads, [`Ruleset::new_context`]). A prepared [`Ctx`] is
+//! built once ([`Engine::prepare`]) and reused. A plain JS object per call
+//! updates the engine's scratch context; the JS side skips slots whose
+//! value has not changed. Either way the attributes arrive as one batch the
+//! JS side writes into wasm memory ([`Engine::apply`]), applied by the call
+//! that prepares or evaluates: one crossing, no allocation per attribute.
 //!
 //! Every index that comes from JS is bounds-checked: bad input gives an
 //! error value, never a panic (a panic is a wasm trap).
@@ -71,15 +73,17 @@ pub struct Ctx {
 }
 
 /// The module's linear memory (a `WebAssembly.Memory`), for the JS side to
-/// write batched input into ([`Engine::set_strs`]).
+/// write batched input into ([`Engine::apply`]) and read results from
+/// ([`Engine::output`]).
 #[wasm_bindgen]
 pub fn wasm_memory() -> JsValue {
     wasm_bindgen::memory()
 }
 
-/// Builds a prepared context from a JSON object (`null` is empty).
-/// `None` when the JSON is not an object or breaks a limit (depth,
-/// attribute count); [`context_error`] then says why.
+/// Builds a context from a JSON object (`null` is empty), not laid out for
+/// any ruleset: the package's empty context, and the JSON path whose
+/// errors [`context_error`] words. `None` when the JSON is not an object or
+/// breaks a limit (depth, attribute count).
 #[wasm_bindgen]
 pub fn prepare(json: &str) -> Option<Ctx> {
     parse_context(json).ok().map(|ctx| Ctx { ctx })
