@@ -254,7 +254,7 @@ impl Engine {
     }
 
     /// Applies `count` batch entries to the scratch context: header pair
-    /// `k` names the slot and its code (see [`SET_NUMBER`] and friends);
+    /// `k` names the slot and its code (a string length, `JSON_TEXT | length`, or one of the `SET_*` codes);
     /// strings and JSON texts lie back to back in the byte area. A slot's
     /// string buffer is reused. `false` when an entry could not be used
     /// (bytes past the area, not UTF-8, JSON invalid or too deep): its slot
