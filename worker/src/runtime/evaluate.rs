@@ -28,12 +28,14 @@ pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&
         let default = req.query_pairs().find(|(k, _)| k == "default").map(|(_, v)| body::query_default(&v));
         let pairs = req.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned()));
         let reserved: &[&str] = if key.is_some() { &["default"] } else { &[] };
-        EvalBody { context: requester::from_query(pairs, reserved)?, default, defaults: Vec::new() }
+        EvalBody { context: requester::from_query(pairs, reserved)?, default, defaults: Vec::new(), at: None }
     };
     let snap = state::current(store, cfg, now).await;
     complete(req, cfg, &snap, &mut input.context)?;
     let Some(loaded) = &snap.loaded else { return Err(not_ready(&snap, key, &input)) };
-    let (rs, t) = (&*loaded.rs, now as i64);
+    // The clock, unless the caller asked for another time (`at`): only the
+    // evaluation moves, revalidation above still runs on the clock.
+    let (rs, t) = (&*loaded.rs, input.at.unwrap_or(now as i64));
     let null = Value::Null;
     let mut body = String::with_capacity(64 + 96 * rs.len());
     let (status, active) = match key {

@@ -1,0 +1,83 @@
+// The evaluation vectors (tests/vectors/evaluation/*.json, format in
+// tests/vectors/README.md) through the built Worker over HTTP in workerd:
+// each file's ruleset is stored in real local KV as a new version, then
+// every case is POSTed to the single-flag endpoint with its context, its
+// default (when it has one) and `at` = its `now` (default 0). The result's
+// fields (value, variant, reason, ruleId, errorCode) must equal the case's
+// `expect` exactly, the status must be 404 for FLAG_NOT_FOUND and 200
+// otherwise, and `X-Active-Flags` must name the flag exactly when the case
+// says it is `enabled`. Cases with `overrides` are skipped and counted: the
+// Worker has no test overrides.
+//
+// Until tests/vectors/evaluation/ exists, a tiny sample in the same format
+// (tests/worker/fixtures/evaluation-sample.json) stands in.
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { ROOT, json, seed, startWorker } from "./helpers.mjs";
+
+const DIR = join(ROOT, "tests/vectors/evaluation");
+const files = existsSync(DIR)
+  ? readdirSync(DIR)
+      .filter((f) => f.endsWith(".json"))
+      .sort()
+      .map((f) => join(DIR, f))
+  : [join(ROOT, "tests/worker/fixtures/evaluation-sample.json")];
+const suites = files.map((path) => ({ path, ...JSON.parse(readFileSync(path, "utf8")) }));
+const RESULT_FIELDS = ["value", "variant", "reason", "ruleId", "errorCode"];
+
+/** The result fields of a Worker answer (no envelope), absent ones left out. */
+function resultOf(body) {
+  const out = {};
+  for (const k of RESULT_FIELDS) if (body[k] !== undefined) out[k] = body[k];
+  return out;
+}
+
+/** Whether `X-Active-Flags` lists `key`. */
+function activeIn(res, key) {
+  return (res.headers.get("X-Active-Flags") ?? "").split(",").includes(key);
+}
+
+let w;
+before(async () => {
+  w = await startWorker();
+});
+after(() => w?.close());
+
+test("every evaluation vector through the Worker", async () => {
+  const failures = [];
+  let run = 0;
+  let skipped = 0;
+  let version = 0;
+  for (const suite of suites) {
+    const file = suite.path.slice(ROOT.length + 1);
+    await seed(w.kv, suite.ruleset, ++version);
+    for (const c of suite.cases) {
+      if (c.overrides !== undefined) {
+        skipped++;
+        continue;
+      }
+      run++;
+      const body = { context: c.context ?? {}, at: c.now ?? 0 };
+      if ("default" in c) body.default = c.default;
+      const res = await w.fetch(`/v1/flags/${encodeURIComponent(c.flag)}`, { method: "POST", body: JSON.stringify(body) });
+      const got = await json(res);
+      const where = `${file}: ${c.name}`;
+      const wantStatus = c.expect.errorCode === "FLAG_NOT_FOUND" ? 404 : 200;
+      if (res.status !== wantStatus) failures.push(`${where}: status ${res.status}, want ${wantStatus}: ${JSON.stringify(got)}`);
+      try {
+        assert.deepStrictEqual(resultOf(got), c.expect);
+      } catch {
+        failures.push(`${where}: got ${JSON.stringify(resultOf(got))}, want ${JSON.stringify(c.expect)}`);
+      }
+      if (got.key !== c.flag || got.version !== version) failures.push(`${where}: envelope ${JSON.stringify({ key: got.key, version: got.version })}`);
+      if (activeIn(res, c.flag) !== c.enabled) {
+        failures.push(`${where}: X-Active-Flags ${JSON.stringify(res.headers.get("X-Active-Flags"))}, enabled should be ${c.enabled}`);
+      }
+    }
+  }
+  console.log(`evaluation vectors through the Worker: ${run} run, ${skipped} skipped (overrides), from ${suites.length} file(s)`);
+  assert.ok(run > 0, "no case was run");
+  assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${run} cases failed`);
+});
