@@ -1,7 +1,7 @@
 //! A flag: its type and variants, the design notes' shorthands, the
 //! default and off variants, the kill switch and bucketing, user lists and
-//! targets, prerequisites (resolved and checked for cycles once every flag
-//! is read), rules, the flag-level rollout or split, and cleanup metadata.
+//! targets, rules, the flag-level rollout or split, and cleanup metadata.
+//! Prerequisites, which name other flags, are read in `prerequisite.rs`.
 //!
 //! The seeds' shorthands are read here and expanded into the full form, so
 //! evaluation has one code path: `true`/`false`, a bare number (a
@@ -10,14 +10,15 @@
 //! `rollout_percentage` and `allowed_users`).
 
 use super::condition::conditions;
+use super::prerequisite::{self, Pending};
 use super::schedule::schedule;
 use super::{field, Checker, Names, Path, FLAGS};
 use crate::context::number_str;
 use crate::error::{join, msg, uint};
 use crate::json::Value;
-use crate::limits::{MAX_LIST, MAX_NAME_LEN, MAX_PREREQUISITE_DEPTH, MAX_RULES, MAX_STRING_LEN, MAX_VARIANTS};
+use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_STRING_LEN, MAX_VARIANTS};
 use crate::ruleset::model::{
-    Flag, FlagId, FlagType, Metadata, Percentage, Prerequisite, Rule, Serve, StrSet, Target, Variant, NO_SLOT,
+    Flag, FlagId, FlagType, Metadata, Percentage, Rule, Serve, StrSet, Target, Variant, NO_SLOT,
 };
 
 const FLAG_FIELDS: &[&str] = &[
@@ -46,19 +47,11 @@ const FLAG_FIELDS: &[&str] = &[
     "tags",
 ];
 const TARGET_FIELDS: &[&str] = &["variant", "users"];
-const PREREQUISITE_FIELDS: &[&str] = &["flag", "variant", "variants"];
 const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "percentage", "schedule", "split"];
 const SPLIT_FIELDS: &[&str] = &["variant", "weight"];
 
 /// A flag object's fields, in [`FLAG_FIELDS`] order (read with [`field!`]).
 type FlagFields<'v> = [Option<&'v Value>; FLAG_FIELDS.len()];
-
-/// A prerequisite as read, resolved once every flag's variants are known.
-struct PendingPrereq {
-    flag: FlagId,
-    of: FlagId,
-    variants: Vec<(String, String)>, // (variant name, its path)
-}
 
 /// Compiles the `flags` object's members, in document order (a flag's
 /// position is its [`FlagId`]), then resolves their prerequisites.
@@ -69,7 +62,7 @@ pub(super) fn flags(c: &mut Checker, members: &[(String, Value)], names: &Names)
         let path = FLAGS.key(key);
         flags.push(flag(c, &path, key, FlagId(i as u32), v, names, &mut pending));
     }
-    resolve_prerequisites(c, &mut flags, pending, members);
+    prerequisite::resolve(c, &mut flags, pending, members);
     flags
 }
 
@@ -92,7 +85,7 @@ fn flag(
     id: FlagId,
     v: &Value,
     names: &Names,
-    pending: &mut Vec<PendingPrereq>,
+    pending: &mut Vec<Pending>,
 ) -> Flag {
     let expanded = expand_shorthand(v);
     let v = expanded.as_ref().unwrap_or(v);
@@ -129,7 +122,7 @@ fn flag(
     };
     let targets = targets(c, path, &fv, vs);
     if let Some(ps) = field!(fv, FLAG_FIELDS, "prerequisites") {
-        prerequisites(c, &path.key("prerequisites"), ps, id, names, pending);
+        prerequisite::read(c, &path.key("prerequisites"), ps, id, names, pending);
     }
     let rules = match field!(fv, FLAG_FIELDS, "rules") {
         Some(rs) => rules(c, &path.key("rules"), rs, names, vs),
@@ -354,140 +347,6 @@ fn targets(c: &mut Checker, path: &Path<'_>, fv: &FlagFields<'_>, vs: Variants<'
         }
     }
     out
-}
-
-/// Reads flag `id`'s `prerequisites` into `pending`: the flags they name
-/// must be known now, their variants only once every flag is read.
-fn prerequisites(
-    c: &mut Checker,
-    pp: &Path<'_>,
-    ps: &Value,
-    id: FlagId,
-    names: &Names,
-    pending: &mut Vec<PendingPrereq>,
-) {
-    for (i, pr) in c.array(pp, ps, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
-        let ppi = pp.idx(i);
-        let mut pv = [None; PREREQUISITE_FIELDS.len()];
-        if c.fields(&ppi, pr, PREREQUISITE_FIELDS, "a prerequisite", &mut pv).is_none() {
-            continue;
-        }
-        let Some(of_key) =
-            field!(pv, PREREQUISITE_FIELDS, "flag").and_then(|v| c.string(&ppi.key("flag"), v, MAX_NAME_LEN))
-        else {
-            if field!(pv, PREREQUISITE_FIELDS, "flag").is_none() {
-                c.err(&ppi, "a prerequisite needs a flag");
-            }
-            continue;
-        };
-        let Some(of) = names.flags.get(of_key).map(|&i| FlagId(i)) else {
-            c.err(&ppi.key("flag"), msg!["unknown flag \"", of_key, "\""]);
-            continue;
-        };
-        if of == id {
-            c.err(&ppi.key("flag"), "a flag cannot be its own prerequisite");
-            continue;
-        }
-        let mut wanted = Vec::new();
-        match (field!(pv, PREREQUISITE_FIELDS, "variant"), field!(pv, PREREQUISITE_FIELDS, "variants")) {
-            (Some(_), Some(_)) => c.err(&ppi, "set variant or variants, not both"),
-            (Some(v), None) => {
-                if let Some(s) = c.string(&ppi.key("variant"), v, MAX_NAME_LEN) {
-                    wanted.push((s.to_string(), ppi.key("variant").render()));
-                }
-            }
-            (None, Some(vs)) => {
-                let vp = ppi.key("variants");
-                for (j, v) in c.array(&vp, vs, MAX_VARIANTS).unwrap_or(&[]).iter().enumerate() {
-                    if let Some(s) = c.string(&vp.idx(j), v, MAX_NAME_LEN) {
-                        wanted.push((s.to_string(), vp.idx(j).render()));
-                    }
-                }
-            }
-            (None, None) => wanted.push(("on".to_string(), ppi.render())),
-        }
-        pending.push(PendingPrereq { flag: id, of, variants: wanted });
-    }
-}
-
-/// Resolves the prerequisites' variant names, then checks the prerequisite
-/// graph for cycles and depth.
-fn resolve_prerequisites(
-    c: &mut Checker,
-    flags: &mut [Flag],
-    pending: Vec<PendingPrereq>,
-    members: &[(String, Value)],
-) {
-    for pr in pending {
-        let of = &flags[pr.of.index()];
-        let mut variants = Vec::new();
-        for (name, path) in &pr.variants {
-            match of.variants.iter().position(|v| &*v.name == name) {
-                Some(i) => variants.push(i as u32),
-                None => c.err_at(
-                    path.clone(),
-                    msg!["flag \"", members[pr.of.index()].0, "\" has no variant \"", name, "\""],
-                ),
-            }
-        }
-        flags[pr.flag.index()].prerequisites.push(Prerequisite { flag: pr.of, variants });
-    }
-    check_prerequisite_graph(c, flags);
-}
-
-/// Cycles and depth: an iterative depth-first search over the graph.
-fn check_prerequisite_graph(c: &mut Checker, flags: &[Flag]) {
-    let n = flags.len();
-    let mut depth: Vec<Option<usize>> = vec![None; n];
-    let mut on_stack = vec![false; n];
-    for root in 0..n {
-        if depth[root].is_some() {
-            continue;
-        }
-        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        on_stack[root] = true;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            let prereqs = &flags[node].prerequisites;
-            if *next < prereqs.len() {
-                let child = prereqs[*next].flag.index();
-                *next += 1;
-                if on_stack[child] {
-                    let cycle: Vec<&str> = stack
-                        .iter()
-                        .map(|(i, _)| &*flags[*i].key)
-                        .skip_while(|k| **k != *flags[child].key)
-                        .chain(std::iter::once(&*flags[child].key))
-                        .collect();
-                    c.err(
-                        &FLAGS.key(&flags[node].key).key("prerequisites"),
-                        msg!["prerequisite cycle: ", join(&cycle, " -> ")],
-                    );
-                    // Report a cycle once: break its edge from here on.
-                    depth[child] = Some(0);
-                } else if depth[child].is_none() {
-                    on_stack[child] = true;
-                    stack.push((child, 0));
-                }
-            } else {
-                let d = prereqs.iter().map(|p| depth[p.flag.index()].unwrap_or(0) + 1).max().unwrap_or(0);
-                depth[node] = Some(d);
-                on_stack[node] = false;
-                stack.pop();
-                if d > MAX_PREREQUISITE_DEPTH {
-                    c.err(
-                        &FLAGS.key(&flags[node].key).key("prerequisites"),
-                        msg![
-                            "prerequisite chain of depth ",
-                            uint(d),
-                            " is deeper than the limit of ",
-                            uint(MAX_PREREQUISITE_DEPTH)
-                        ],
-                    );
-                    depth[node] = Some(0);
-                }
-            }
-        }
-    }
 }
 
 /// The `rules` list: conditions and what a match serves, with unique ids.

@@ -7,12 +7,13 @@
 //! what is wrong with each) and the JSON paths problems are reported at
 //! ([`Path`]). What each part of a document compiles to lives beside it:
 //! `document` (the top level), `segment`, `flag` (its variants, the design
-//! notes' shorthands, user lists, prerequisites, rules and rollouts),
+//! notes' shorthands, user lists, rules and rollouts), `prerequisite`,
 //! `condition` (operators), `schedule` and `routes`.
 
 mod condition;
 mod document;
 mod flag;
+mod prerequisite;
 mod routes;
 mod schedule;
 mod segment;
