@@ -93,7 +93,7 @@ fn flag(
     let what = "a flag (or true/false, a percentage, a list of user ids)";
     let Some(members) = c.fields(path, v, FLAG_FIELDS, what, &mut fv) else {
         // Loading fails; the flag only keeps later references to it checkable.
-        return Flag { variants: bool_variants(), ..new_flag(key) };
+        return new_flag(key, bool_variants());
     };
     // `null` means "not set", as in the seeds' nullable database columns
     // (`rollout_percentage = NULL`).
@@ -111,7 +111,7 @@ fn flag(
     let kind = flag_type(c, path, field!(fv, FLAG_FIELDS, "type"), &variants);
     let vs = Variants(&variants);
     let (default, off) = default_and_off(c, path, &fv, vs);
-    let killed = field!(fv, FLAG_FIELDS, "killed").is_some_and(|k| c.bool(&path.key("killed"), k).unwrap_or(false));
+    let killed = field!(fv, FLAG_FIELDS, "killed").is_some_and(|k| c.bool(&path.key("killed"), k) == Some(true));
     let salt = match field!(fv, FLAG_FIELDS, "salt") {
         Some(s) => c.string(&path.key("salt"), s, MAX_STRING_LEN).unwrap_or(key),
         None => key,
@@ -141,17 +141,16 @@ fn flag(
         rules,
         fallthrough,
         metadata,
-        variants,
-        ..new_flag(key)
+        ..new_flag(key, variants)
     }
 }
 
-/// A flag with nothing set yet (and no variants).
-fn new_flag(key: &str) -> Flag {
+/// A flag with `variants` and nothing else set.
+fn new_flag(key: &str, variants: Vec<Variant>) -> Flag {
     Flag {
         key: key.into(),
         kind: FlagType::Boolean,
-        variants: Vec::new(),
+        variants,
         off: 0,
         default: 0,
         killed: false,
