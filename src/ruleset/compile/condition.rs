@@ -16,7 +16,9 @@ use crate::time::Millis;
 
 const CONDITION_FIELDS: &[&str] = &["attribute", "op", "value", "values"];
 
-/// A condition operator, as a ruleset names it in `op`.
+/// A condition operator, as a ruleset names it in `op`. A new one needs
+/// its name, its group, its place in [`Operator::ALL`] and its arm in
+/// `condition` (the last two are checked: a test, an exhaustive match).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Operator {
     In,
@@ -158,6 +160,9 @@ pub(super) fn conditions(
     items.iter().enumerate().filter_map(|(i, item)| condition(c, &path.idx(i), item, names, segments_allowed)).collect()
 }
 
+/// One condition. Its operator's group says whether it reads an attribute;
+/// each operator then reads its value and becomes its [`Op`] in one
+/// exhaustive match.
 fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
     let mut cv = [None; CONDITION_FIELDS.len()];
     c.fields(path, v, CONDITION_FIELDS, "a condition", &mut cv)?;
@@ -368,6 +373,14 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Operator::ALL.len(), "names are unique");
+    }
+
+    #[test]
+    fn all_lists_every_operator_in_declaration_order() {
+        for (i, op) in Operator::ALL.into_iter().enumerate() {
+            assert_eq!(op as usize, i, "{}", op.name());
+        }
+        assert_eq!(Operator::NotInSegment as usize + 1, Operator::ALL.len());
     }
 
     #[test]
