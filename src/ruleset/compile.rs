@@ -566,7 +566,7 @@ fn flag(
             };
             if let Some(d) = declared {
                 for var in &f.variants {
-                    if !d.accepts(&var.value) || var.value == Value::Null && d != FlagType::Json {
+                    if !d.accepts(&var.value) {
                         c.err(
                             &path.key("variants").key(&var.name),
                             msg!["value ", var.value.to_json(), " is not of the flag's type ", d.as_str()],
