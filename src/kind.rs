@@ -75,13 +75,13 @@ impl Value {
 
     /// JavaScript's truthiness over JSON: false for `null`, `false`, `0`
     /// and `""`; true for everything else, any array or object included
-    /// (empty ones too). A non-finite number, which JSON cannot carry and
-    /// which is written as `null`, is false as `null` is.
+    /// (empty ones too). Beyond JSON, as in JavaScript: NaN is false, the
+    /// infinities true (a binding may hand either over).
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Null => false,
             Value::Bool(b) => *b,
-            Value::Number(n) => *n != 0.0 && n.is_finite(),
+            Value::Number(n) => *n != 0.0 && !n.is_nan(),
             Value::String(s) => !s.is_empty(),
             Value::Array(_) | Value::Object(_) => true,
         }
@@ -194,6 +194,7 @@ mod tests {
             assert!(!v.is_truthy(), "{v:?}");
         }
         assert!(!Value::Number(f64::NAN).is_truthy());
+        assert!(Value::Number(f64::INFINITY).is_truthy() && Value::Number(f64::NEG_INFINITY).is_truthy());
         let truthy = [
             Value::Bool(true),
             Value::Number(-1.0),
