@@ -350,6 +350,9 @@ def rollouts():
         "split_pairs": {"variants": {"x": 1, "y": 2, "z": 3}, "default_variant": "x",
                         "split": [["z", 10], ["y", 30], ["x", 60]]},
         "split_zero": {"variants": {"a": "A", "b": "B"}, "default_variant": "a", "split": [["a", 0], ["b", 100]]},
+        # Weights may miss 100 by 0.1 (docs); a bucket at or past their sum takes the last variant.
+        "split_thirds": {"variants": {"a": "A", "b": "B", "c": "C"}, "default_variant": "a",
+                         "split": [["a", 33.3], ["b", 33.3], ["c", 33.3]]},
         "by_tenant": {"bucket_by": "tenant_id", "percentage": 50},
         "split_tenant": {"variants": {"blue": "blue", "green": "green"}, "default_variant": "blue",
                          "bucket_by": "tenant_id", "split": [["blue", 50], ["green", 50]]},
@@ -387,8 +390,14 @@ def rollouts():
               "split_zero": {"a": "A", "b": "B"}}
     weights = {"split3": [("control", 50), ("variant_a", 25), ("variant_b", 25)],
                "split_pairs": [("z", 10), ("y", 30), ("x", 60)], "split_zero": [("a", 0), ("b", 100)]}
-    for key, n in [("split3", 30), ("split_pairs", 20), ("split_zero", 6)]:
-        for u in USERS[:n]:
+    values["split_thirds"] = {"a": "A", "b": "B", "c": "C"}
+    weights["split_thirds"] = [("a", 33.3), ("b", 33.3), ("c", 33.3)]
+    # Units with buckets at or past 99.9, the sum of split_thirds' weights.
+    past = [u for u in (f"p{i}" for i in range(20000)) if bucket("split_thirds", u) >= 99.9][:2]
+    assert len(past) == 2
+    for key, units in [("split3", USERS[:30]), ("split_pairs", USERS[:20]), ("split_zero", USERS[:6]),
+                       ("split_thirds", USERS[:10] + past)]:
+        for u in units:
             v = pick_variant(key, u, weights[key])
             f.case(f"{key} {u} bucket={bucket(key, u):.4f}", key, result(values[key][v], v, "SPLIT"),
                    context={"user_id": u})
