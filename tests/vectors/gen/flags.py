@@ -262,6 +262,9 @@ def prerequisites():
                                   "variant": "off"}]},
             "gated_users": {"users": ["u2", "u3"], "prerequisites": [{"flag": "base"}]},
             "killed_gated": {"killed": True, "enabled": True, "prerequisites": [{"flag": "base"}]},
+            "half": {"percentage": 50},
+            "needs_half": {"variants": {"yes": "Y", "no": "N"}, "default_variant": "yes", "off_variant": "no",
+                           "prerequisites": [{"flag": "half"}]},
         }},
     )
     # What each flag serves: base on for u1,u2; color red u1, green u3, else blue.
@@ -298,6 +301,14 @@ def prerequisites():
             gated = off("base")
         f.case(f"gated_users {who}", "gated_users", gated, context=ctx)
         f.case(f"killed_gated {who}", "killed_gated", result(False, "off", "DISABLED"), context=ctx)
+    # A prerequisite on a rollout: met for the units inside it (bucketed with the prerequisite's own key).
+    for u in USERS[:12]:
+        b = bucket("half", u)
+        not_near(50, b, u)
+        inside = in_rollout("half", u, 50)
+        want = result("Y", "yes", "DEFAULT") if inside else result("N", "no", "PREREQUISITE_FAILED", "half")
+        f.case(f"needs_half {u} bucket={b:.4f}", "needs_half", want, context={"user_id": u})
+    f.case("needs_half no user id", "needs_half", result("N", "no", "PREREQUISITE_FAILED", "half"))
     f.case("chain3 met, own rule", "chain3", result(0, "off", "TARGETING_MATCH", "pro"), context={"user_id": "u1", "plan": "pro"})
     f.case("chain3 failed before own rule", "chain3", result(0, "off", "PREREQUISITE_FAILED", "chain2"),
            context={"user_id": "u3", "plan": "pro"})
@@ -448,6 +459,8 @@ def schedules():
         "linear": {"schedule": {"type": "linear", "start": "2026-10-01T00:00:00Z", "duration_hours": 100}},
         "linear_range": {"schedule": {"type": "linear", "start": "2026-10-01T00:00:00Z", "duration_hours": 100,
                                       "start_percentage": 10, "end_percentage": 60}},
+        "linear_down": {"schedule": {"type": "linear", "start": "2026-10-01", "duration_hours": 100,
+                                     "start_percentage": 60, "end_percentage": 10}},
         "s_curve": {"schedule": {"type": "s_curve", "start": "2026-10-01T00:00:00Z", "duration_hours": 72}},
         "s_curve_steep": {"schedule": {"type": "s_curve", "start": "2026-10-01T00:00:00Z", "duration_hours": 10,
                                        "start_percentage": 0, "end_percentage": 80, "steepness": 4}},
@@ -511,6 +524,7 @@ def schedules():
              ("80h", start + 80 * HOUR), ("end", start + 100 * HOUR), ("after", start + 1000 * HOUR)]
     at("linear", linear(0, 100, 100), times)
     at("linear_range", linear(10, 60, 100), times)
+    at("linear_down", linear(60, 10, 100), [t for t in times if t[0] in ("before", "at start", "50h", "after")])
 
     def scurve(lo, hi, steep, hours):
         def pct(now):
