@@ -12,6 +12,7 @@ the engine: a disagreement between the engine and a table is a question to
 settle (which one is wrong?), not a number to copy.
 """
 import os
+import shutil
 import sys
 import tempfile
 
@@ -65,6 +66,8 @@ def main():
         extra = sorted(set(n for n in os.listdir(out) if n.endswith(".json")) - names)
         differ += [f"{n} (not generated)" for n in extra]
     print(f"total: {total} cases")
+    if check:
+        shutil.rmtree(common.OUT, ignore_errors=True)
     if differ:
         print("out of date: " + ", ".join(differ) + " (run tests/vectors/gen/evaluation.py)", file=sys.stderr)
         sys.exit(1)
