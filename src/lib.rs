@@ -32,9 +32,11 @@ pub mod edit;
 mod error;
 mod glob;
 pub mod json;
+mod kind;
 pub mod limits;
 mod md5;
 mod num;
+mod overrides;
 mod ruleset;
 pub mod semver;
 pub mod time;
@@ -43,9 +45,11 @@ pub mod wasm;
 
 pub use bucket::{bucket, bucket_in_rollout, in_rollout, pick_weighted};
 pub use context::{Context, ContextError};
-pub use error::{ErrorCode, LoadError, Problem, Reason};
+pub use error::{ErrorCode, LoadError, OverrideError, Problem, Reason};
 pub use glob::glob_match;
 pub use json::{JsonError, Value};
+pub use kind::{default_accepts, default_accepts_table, Kind};
+pub use overrides::Overrides;
 pub use ruleset::{
     Evaluation, Flag, FlagId, FlagType, Metadata, Resolution, Route, Ruleset, StaleReason, Variant, SCHEMA_VERSION,
 };

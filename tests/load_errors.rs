@@ -461,3 +461,20 @@ fn huge_documents_load_or_fail_cleanly() {
     assert!(Context::from_value(v).is_err());
     assert_quick(start, "400,000-member objects");
 }
+
+#[test]
+fn split_weights_may_miss_100_by_a_tenth_as_written() {
+    let doc = |weights: &str| {
+        format!(
+            r#"{{"flags": {{"f": {{"variants": {{"a": 1, "b": 2, "c": 3}}, "default_variant": "a", "split": [{weights}]}}}}}}"#
+        )
+    };
+    // 33.3 three times is 99.9 in decimal (99.89999999999999 in binary): at the edge, accepted.
+    for ok in [r#"["a", 33.3], ["b", 33.3], ["c", 33.3]"#, r#"["a", 50.1], ["b", 50]"#, r#"["a", 99.9], ["b", 0]"#] {
+        assert!(Ruleset::from_json(&doc(ok)).is_ok(), "{ok}");
+    }
+    for bad in [r#"["a", 33.2], ["b", 33.3], ["c", 33.3]"#, r#"["a", 50.11], ["b", 50]"#, r#"["a", 99.89]"#] {
+        let e = Ruleset::from_json(&doc(bad)).unwrap_err();
+        assert!(e.problems[0].message.contains("they must add up to 100"), "{bad}: {e}");
+    }
+}
