@@ -31,22 +31,36 @@ mod context;
 pub mod edit;
 mod error;
 mod glob;
-pub mod json;
 pub mod limits;
-mod md5;
-mod num;
 mod ruleset;
 pub mod semver;
+// `sort::first_repeat` lost its caller (the JSON reader); sort.rs itself
+// is being removed in parallel.
+#[allow(dead_code)]
 mod sort;
 pub mod time;
+mod value;
 #[cfg(feature = "wasm")]
 pub mod wasm;
+
+/// Former homes of helpers that now live in `value`: code being reworked
+/// in parallel (the loader, `error::uint`, the binding) still calls them by
+/// these paths. Call `crate::value::...` there and delete both.
+mod num {
+    pub(crate) use crate::value::{parse_number as parse_f64, write_u64};
+}
+/// See [`num`].
+mod json {
+    pub(crate) use crate::value::write_string;
+}
 
 pub use bucket::{bucket, bucket_in_rollout, in_rollout, pick_weighted};
 pub use context::{Context, ContextError};
 pub use error::{ErrorCode, LoadError, Problem, Reason};
 pub use glob::glob_match;
-pub use json::{JsonError, Value};
 pub use ruleset::{
     Evaluation, Flag, FlagId, FlagType, Metadata, Resolution, Route, Ruleset, StaleReason, Variant, SCHEMA_VERSION,
 };
+#[cfg(feature = "json")]
+pub use value::JsonError;
+pub use value::Value;

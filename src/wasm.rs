@@ -21,8 +21,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::json::{write_number, write_string, Value};
 use crate::limits::{MAX_LIST, MAX_RULES, MAX_VARIANTS};
+use crate::value::{write_number, write_string, Value};
 use crate::{Context, FlagId, Reason, Resolution, Ruleset};
 
 /// Returned instead of a packed resolution when the flag index is unknown

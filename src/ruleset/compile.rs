@@ -13,11 +13,11 @@ use super::{Route, Ruleset};
 use crate::context::number_str;
 use crate::error::{join, msg, uint, LoadError, Problem};
 use crate::glob::GlobKind;
-use crate::json::Value;
 use crate::limits::*;
 use crate::semver::Semver;
 use crate::sort::NameIndex;
 use crate::time::{parse_rfc3339, Millis, DAY_MS};
+use crate::value::Value;
 
 /// The only `schema` this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -16,9 +16,9 @@ use crate::bucket::{bucket, bucket_in_rollout, pick_weighted};
 use crate::context::Context;
 use crate::error::{ErrorCode, Reason};
 use crate::glob::glob_match;
-use crate::json::Value;
 use crate::semver::Semver;
 use crate::time::{parse_rfc3339, Millis};
+use crate::value::Value;
 
 /// What a flag resolved to, as indices: cheap to copy and to send across a
 /// wasm boundary. Read names and values through the ruleset.
