@@ -24,6 +24,11 @@
 //! The core has no clock and no I/O: time comes in as an argument
 //! (milliseconds since the epoch), so schedules are deterministic in tests.
 //! Bucketing follows `shared/spec/bucketing.md` exactly ([`bucket`]).
+//!
+//! [`Value`] and [`Context`] are serde types, so any serde format reads
+//! them with the same limits. Cargo features: `json` (default) adds JSON
+//! text through serde_json ([`Value::parse`], `Ruleset::from_json`);
+//! `wasm` adds the JS binding.
 #![deny(missing_docs)]
 
 mod bucket;
