@@ -54,9 +54,10 @@ pub mod wasm;
 mod num {
     pub(crate) use crate::value::{parse_number as parse_f64, write_u64};
 }
-/// See [`num`].
+/// See [`num`]. `Value` too, for code written against `crate::json::Value`.
+#[allow(unused_imports)]
 mod json {
-    pub(crate) use crate::value::write_string;
+    pub(crate) use crate::value::{write_string, Value};
 }
 
 pub use bucket::{bucket, bucket_in_rollout, in_rollout, pick_weighted};

@@ -143,10 +143,9 @@ impl<'de> Visitor<'de> for Nested {
 /// Finds a repeated key as the members are read.
 #[derive(Default)]
 struct Keys {
-    /// Hashes of the keys so far, once past [`SCAN_KEYS`]; a hash seen
-    /// before is confirmed by a scan (a collision is not a duplicate).
-    hashes: HashSet<u64>,
-    state: RandomState,
+    /// Once past [`SCAN_KEYS`] members: the hashes of their keys. A hash
+    /// seen before is confirmed by a scan (a collision is not a duplicate).
+    hashes: Option<(RandomState, HashSet<u64>)>,
 }
 
 impl Keys {
@@ -154,11 +153,11 @@ impl Keys {
         if members.len() < SCAN_KEYS {
             return members.iter().any(|(k, _)| k == key);
         }
-        if self.hashes.is_empty() {
-            for (k, _) in members {
-                self.hashes.insert(self.state.hash_one(k.as_str()));
-            }
-        }
-        !self.hashes.insert(self.state.hash_one(key)) && members.iter().any(|(k, _)| k == key)
+        let (state, hashes) = self.hashes.get_or_insert_with(|| {
+            let state = RandomState::new();
+            let hashes = members.iter().map(|(k, _)| state.hash_one(k.as_str())).collect();
+            (state, hashes)
+        });
+        !hashes.insert(state.hash_one(key)) && members.iter().any(|(k, _)| k == key)
     }
 }
