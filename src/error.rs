@@ -38,7 +38,7 @@ pub(crate) fn join(items: &[&str], sep: &str) -> String {
 /// `n` in decimal.
 pub(crate) fn uint(n: usize) -> String {
     let mut out = String::new();
-    crate::num::write_u64(n as u64, &mut out);
+    crate::value::write_u64(n as u64, &mut out);
     out
 }
 

@@ -126,37 +126,6 @@ pub const fn default_accepts_table() -> u64 {
     bits
 }
 
-// TEMP: replaced by src/value.rs on merge (the "core" helper gives `Value`
-// its serde impls there; remove this block when that lands).
-impl serde::Serialize for Value {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::{SerializeMap, SerializeSeq};
-        match self {
-            Value::Null => s.serialize_unit(),
-            Value::Bool(b) => s.serialize_bool(*b),
-            // Whole numbers as integers (`1`, not `1.0`), as JSON writers do.
-            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 => s.serialize_i64(*n as i64),
-            Value::Number(n) if n.is_finite() => s.serialize_f64(*n),
-            Value::Number(_) => s.serialize_unit(),
-            Value::String(v) => s.serialize_str(v),
-            Value::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Value::Object(members) => {
-                let mut map = s.serialize_map(Some(members.len()))?;
-                for (k, v) in members {
-                    map.serialize_entry(k, v)?;
-                }
-                map.end()
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

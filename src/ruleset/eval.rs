@@ -22,11 +22,11 @@ use crate::bucket::{bucket, bucket_in_rollout, pick_weighted};
 use crate::context::Context;
 use crate::error::{ErrorCode, Reason};
 use crate::glob::glob_match;
-use crate::json::Value;
 use crate::kind::default_accepts;
 use crate::overrides::Overrides;
 use crate::semver::Semver;
 use crate::time::{parse_rfc3339, Millis};
+use crate::value::Value;
 
 /// What a flag resolved to, as indices: cheap to copy and to send across a
 /// wasm boundary. Read names and values through the ruleset.
@@ -396,7 +396,8 @@ fn in_set(set: &ValueSet, v: &Value) -> bool {
         // text is compared by value too, both ways.
         Value::String(s) => {
             set.strings.contains(s)
-                || !set.numbers.is_empty() && crate::num::parse_f64(s.trim()).is_some_and(|n| set.numbers.contains(&n))
+                || !set.numbers.is_empty()
+                    && crate::value::parse_number(s.trim()).is_some_and(|n| set.numbers.contains(&n))
         }
         Value::Number(n) => set.numbers.contains(n),
         Value::Bool(b) => set.strings.contains(if *b { "true" } else { "false" }),
@@ -408,7 +409,7 @@ fn as_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => Some(*n),
         // Contexts built from query strings and headers carry numbers as text.
-        Value::String(s) => crate::num::parse_f64(s.trim()),
+        Value::String(s) => crate::value::parse_number(s.trim()),
         _ => None,
     }
 }

@@ -3,9 +3,9 @@
 //! (sorted sets, numbers, semvers, timestamps, indices), so evaluation does
 //! no parsing and, for string attributes, no allocation.
 
-use crate::json::Value;
 use crate::semver::Semver;
 use crate::time::Millis;
+use crate::value::Value;
 
 /// Index of a flag in its [`Ruleset`](crate::Ruleset), stable for that ruleset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

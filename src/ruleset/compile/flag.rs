@@ -15,11 +15,11 @@ use super::schedule::schedule;
 use super::{field, Checker, Names, Path, FLAGS};
 use crate::context::number_str;
 use crate::error::{join, msg, uint};
-use crate::json::Value;
 use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_STRING_LEN, MAX_VARIANTS};
 use crate::ruleset::model::{
     Flag, FlagId, FlagType, Metadata, Percentage, Rule, Serve, StrSet, Target, Variant, NO_SLOT,
 };
+use crate::value::Value;
 
 const FLAG_FIELDS: &[&str] = &[
     "type",
