@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use edgeflags::time::{format_rfc3339, parse_rfc3339, Millis};
 use edgeflags::{bucket, Context, ErrorCode, Evaluation, Ruleset, Value};
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::ser::{Serialize, Serializer};
 
 const USAGE: &str = "usage:
   edgeflags validate FILE
@@ -205,8 +205,9 @@ fn lines(out: &mut Out, mut f: impl FnMut(usize, &str, &mut Out) -> io::Result<(
     Ok(())
 }
 
-/// An evaluation's answer: `value`, `variant`, `reason`, `ruleId` and
-/// `errorCode` (`null` when unset), and `error` for an invalid context.
+/// An evaluation's answer: the core's one result shape (`value`,
+/// `variant`, `reason`, and `ruleId` / `errorCode` when set), plus `error`
+/// in words for an invalid context.
 struct EvalLine<'a> {
     e: Evaluation<'a>,
     error: Option<&'a str>,
@@ -214,17 +215,14 @@ struct EvalLine<'a> {
 
 impl Serialize for EvalLine<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = &self.e;
-        let mut m = s.serialize_map(None)?;
-        m.serialize_entry("value", e.value)?;
-        m.serialize_entry("variant", &e.variant)?;
-        m.serialize_entry("reason", e.reason.as_str())?;
-        m.serialize_entry("ruleId", &e.rule_id)?;
-        m.serialize_entry("errorCode", &e.error_code.map(|c| c.as_str()))?;
-        if let Some(error) = self.error {
-            m.serialize_entry("error", error)?;
+        let Some(error) = self.error else { return self.e.serialize(s) };
+        // Through the core's Value, which keeps the fields in order.
+        let text = serde_json::to_string(&self.e).map_err(serde::ser::Error::custom)?;
+        let mut v = Value::parse(&text).map_err(serde::ser::Error::custom)?;
+        if let Value::Object(members) = &mut v {
+            members.push(("error".into(), Value::String(error.into())));
         }
-        m.end()
+        v.serialize(s)
     }
 }
 
