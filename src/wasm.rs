@@ -21,8 +21,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::json::{write_number, write_string, Value};
 use crate::limits::{MAX_LIST, MAX_RULES, MAX_VARIANTS};
+use crate::value::{write_number, write_string, Value};
 use crate::{Context, FlagId, Reason, Resolution, Ruleset};
 
 /// Returned instead of a packed resolution when the flag index is unknown
@@ -391,7 +391,7 @@ fn write_slots(names: &[&str], attrs: &[&str], out: &mut String) {
         if i > 0 {
             out.push(',');
         }
-        crate::num::write_u64(*slot as u64, out);
+        crate::value::write_u64(*slot as u64, out);
     }
 }
 
