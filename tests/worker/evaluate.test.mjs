@@ -94,7 +94,7 @@ describe("POST /v1/flags[/{key}]", () => {
     const b = await json(r);
     const example = JSON.parse(exampleText());
     assert.deepEqual(Object.keys(b.flags).filter((k) => k !== "ghost"), Object.keys(example.flags));
-    assert.deepEqual(b.flags.ghost, { value: "boo", reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
+    assert.deepEqual(b.flags.ghost, { value: "boo", variant: null, reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
     assert.equal(b.flags.new_dashboard.errorCode, "TYPE_MISMATCH");
     assert.equal(b.flags.max_upload_mb.value, 1000);
     assert.equal(b.flags.dark_mode.value, true);
