@@ -315,6 +315,15 @@ function fields(e) {
   return out;
 }
 
+function same(a, b) {
+  try {
+    assert.deepStrictEqual(a, b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function cliEval(file, at, queries) {
   const lines = queries.map((q) => {
     const line = { flag: q.key, context: q.context };
@@ -346,6 +355,7 @@ test(`CLI, package and Worker agree (seed ${SEED})`, async () => {
   let queries = 0;
   let requests = 0;
   const byReason = {};
+  const pairs = { pkg: 0, worker: 0 };
   for (let n = 0; n < RULESETS; n++) {
     const doc = ruleset(r, n);
     const file = join(dir, `ruleset-${n}.json`);
@@ -400,10 +410,11 @@ test(`CLI, package and Worker agree (seed ${SEED})`, async () => {
           for (const q of b.qs) {
             const got = { cli: fields(cli[i]), pkg: fields(pkgOut[i]), worker: fields(answers[bi][q.key]) };
             byReason[got.cli.reason] = (byReason[got.cli.reason] ?? 0) + 1;
-            try {
-              assert.deepStrictEqual(got.pkg, got.cli);
-              assert.deepStrictEqual(got.worker, got.cli);
-            } catch {
+            const pkgOk = same(got.pkg, got.cli);
+            const workerOk = same(got.worker, got.cli);
+            if (!pkgOk) pairs.pkg++;
+            if (!workerOk) pairs.worker++;
+            if (!pkgOk || !workerOk) {
               const failed = { ruleset: n, file, flag: q.key, at: iso(at), context: q.context, default: q.default, ...got };
               if (pkgOut[i]?.thrown) failed.pkg.thrown = pkgOut[i].thrown;
               disagreements.push(failed);
@@ -420,6 +431,7 @@ test(`CLI, package and Worker agree (seed ${SEED})`, async () => {
     if (disagreements.some((d) => d.ruleset === n)) console.log(`ruleset ${n}: ${JSON.stringify(doc)}`);
   }
   console.log(`differential: ${queries} queries, ${requests} Worker requests, ${RULESETS} rulesets; results by reason ${JSON.stringify(byReason)}`);
+  console.log(`differential: the package disagrees with the CLI on ${pairs.pkg}, the Worker on ${pairs.worker}`);
   for (const d of disagreements.slice(0, 5)) console.log(`DISAGREEMENT ${JSON.stringify(d)}`);
   assert.ok(queries >= 3000, `only ${queries} queries`);
   assert.equal(disagreements.length, 0, `${disagreements.length} of ${queries} queries disagree (seed ${SEED}); the first: ${JSON.stringify(disagreements[0])}`);
