@@ -2,22 +2,27 @@
 // (index.js + index_bg.wasm, as scripts/build-worker.sh writes them) is
 // served by Miniflare (workerd) on 127.0.0.1, seeded with the bench's
 // 50-flag ruleset through PUT /v1/ruleset, and loaded for a fixed time on
-// evaluate-all (GET /v1/flags?user_id=..&plan=..&country=..&email=..) by a
-// keep-alive HTTP loop. Reported per build: requests per second and
+// evaluate-all (GET /v1/flags?user_id=..&plan=..&country=..&email=.., the
+// next of 1,000 users each time) by the bench's load generator
+// (worker/load.mjs: wrk when installed, else autocannon) in its own
+// process. Reported per build: requests per second and
 // workerd's CPU time per request (user + system, from /proc; steadier than
 // req/s on a shared machine). Builds are interleaved round by round, a fresh
 // workerd each time, and the medians printed.
 //
 //   node bench/worker/entry-cost.mjs [--seconds 5] [--rounds 3] [--connections 2] NAME=DIR ...
 
-import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 import { docText } from '../lib/docs.mjs';
 import { edgeflags } from '../lib/engines.mjs';
-import { logicalFlags, makeUsers } from '../lib/model.mjs';
+import { logicalFlags } from '../lib/model.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -34,10 +39,6 @@ const builds = positionals.map((p) => {
 if (!builds.length) throw new Error('usage: entry-cost.mjs NAME=BUILD_DIR ...');
 const TOKEN = 'entry-cost-token';
 const TICK = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
-const users = makeUsers(1000, 11);
-const paths = users.map(
-  (u) => `/v1/flags?user_id=${encodeURIComponent(u.id)}&plan=${u.plan}&country=${u.country}&email=${encodeURIComponent(u.email)}`,
-);
 
 /** workerd processes that are children of this process. */
 function workerdPids() {
@@ -92,37 +93,15 @@ async function start(dir) {
   return { mf, url, pid };
 }
 
-/** `connections` keep-alive loops for `seconds`; returns the request count. */
+/** The bench's load generator (worker/load.mjs: wrk when installed, else
+ * autocannon) in its own process; returns its result line. */
 function load(url, connections, seconds) {
-  const { hostname, port } = new URL(url);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const end = Date.now() + seconds * 1000;
-  let done = 0;
-  let errors = 0;
-  let i = 0;
-  const one = () =>
-    new Promise((ok) => {
-      const req = http.get({ hostname, port, path: paths[i++ % paths.length], agent }, (res) => {
-        if (res.statusCode !== 200) errors++;
-        res.resume();
-        res.on('end', ok);
-      });
-      req.on('error', () => {
-        errors++;
-        ok();
-      });
-    });
-  const loop = async () => {
-    while (Date.now() < end) {
-      await one();
-      done++;
-    }
-  };
-  return Promise.all(Array.from({ length: connections }, loop)).then(() => {
-    agent.destroy();
-    if (errors) throw new Error(`${errors} failed requests`);
-    return done;
-  });
+  const args = [join(HERE, 'load.mjs'), JSON.stringify({ base: url, path: '/v1/flags', connections, seconds })];
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
+  if (r.status !== 0) throw new Error(`load.mjs failed: ${r.stderr}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop());
+  if (out.errors || out.non2xx) throw new Error(`${out.errors + out.non2xx} failed requests`);
+  return out;
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -133,15 +112,13 @@ for (let round = 0; round < Number(opt.rounds); round++) {
   for (const b of builds) {
     const w = await start(b.dir);
     try {
-      await load(w.url, connections, 1); // warm-up: JIT, the ruleset compiled
+      load(w.url, connections, 1); // warm-up: JIT, the ruleset compiled
       const t0 = cpuTicks(w.pid);
-      const started = process.hrtime.bigint();
-      const n = await load(w.url, connections, seconds);
-      const wall = Number(process.hrtime.bigint() - started) / 1e9;
+      const r = load(w.url, connections, seconds);
       const cpu = (cpuTicks(w.pid) - t0) / TICK;
-      const row = { rps: n / wall, cpuUs: (cpu / n) * 1e6 };
+      const row = { rps: r.rps, cpuUs: (cpu / r.requests) * 1e6, tool: r.tool };
       rows[b.name].push(row);
-      console.error(`round ${round + 1} ${b.name}: ${row.rps.toFixed(0)} req/s, ${row.cpuUs.toFixed(0)} µs workerd CPU/req`);
+      console.error(`round ${round + 1} ${b.name}: ${row.rps.toFixed(0)} req/s, ${row.cpuUs.toFixed(0)} µs workerd CPU/req (${row.tool})`);
     } finally {
       await w.mf.dispose();
     }
