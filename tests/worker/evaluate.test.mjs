@@ -99,12 +99,22 @@ describe("POST /v1/flags[/{key}]", () => {
     assert.equal(b.flags.max_upload_mb.value, 1000);
     assert.equal(b.flags.dark_mode.value, true);
     assert.equal(b.flags.search_indexing.reason, "DISABLED");
+    // X-Active-Flags is what each flag serves, whatever the caller's default
+    // (the core's is_enabled): the same list as without defaults, so
+    // new_dashboard (true, answered with the mismatched default 3) is in it,
+    // and the unknown ghost is not.
     const truthy = (v) => v !== null && v !== false && v !== 0 && v !== "";
-    const expected = Object.entries(b.flags)
-      .filter(([, e]) => !e.errorCode && truthy(e.value))
+    const plain = await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify({ context: { user_id: "user:1", plan: "enterprise", country: "US" } }) });
+    const expected = Object.entries((await json(plain)).flags)
+      .filter(([, e]) => truthy(e.value))
       .map(([k]) => k);
     assert.deepEqual(r.headers.get("x-active-flags").split(","), expected);
-    assert.ok(expected.includes("dark_mode") && !expected.includes("maintenance"));
+    assert.deepEqual(plain.headers.get("x-active-flags").split(","), expected);
+    assert.ok(expected.includes("new_dashboard") && expected.includes("dark_mode") && !expected.includes("maintenance"));
+    // One flag: the same rule.
+    const one = await w.fetch("/v1/flags/new_dashboard", { method: "POST", body: JSON.stringify({ default: "blue" }) });
+    assert.equal((await json(one)).errorCode, "TYPE_MISMATCH");
+    assert.equal(one.headers.get("x-active-flags"), "new_dashboard");
   });
 
   test("GET /v1/flags evaluates everything from the query", async () => {
