@@ -9,7 +9,8 @@
 // ruleId, errorCode). The first disagreements are printed in full.
 //
 // The generator is seeded: the seed is printed, and EDGEFLAGS_DIFF_SEED=<n>
-// reproduces a run; EDGEFLAGS_DIFF_RULESETS=<n> runs more rulesets.
+// reproduces a run; EDGEFLAGS_DIFF_RULESETS=<n> runs more rulesets;
+// EDGEFLAGS_DIFF_OUT=<file> writes every disagreement there (JSON lines).
 // Rulesets use every flag type (shorthands, boolean, string, number, json
 // variants), every operator, segments, prerequisites, user lists and
 // targets, rollouts, splits, the three schedule types, kill switches,
@@ -433,6 +434,10 @@ test(`CLI, package and Worker agree (seed ${SEED})`, async () => {
   console.log(`differential: ${queries} queries, ${requests} Worker requests, ${RULESETS} rulesets; results by reason ${JSON.stringify(byReason)}`);
   console.log(`differential: the package disagrees with the CLI on ${pairs.pkg}, the Worker on ${pairs.worker}`);
   for (const d of disagreements.slice(0, 5)) console.log(`DISAGREEMENT ${JSON.stringify(d)}`);
+  if (process.env.EDGEFLAGS_DIFF_OUT) {
+    writeFileSync(process.env.EDGEFLAGS_DIFF_OUT, disagreements.map((d) => JSON.stringify(d) + "\n").join(""));
+    console.log(`differential: every disagreement written to ${process.env.EDGEFLAGS_DIFF_OUT}`);
+  }
   assert.ok(queries >= 3000, `only ${queries} queries`);
   assert.equal(disagreements.length, 0, `${disagreements.length} of ${queries} queries disagree (seed ${SEED}); the first: ${JSON.stringify(disagreements[0])}`);
 });

@@ -13,9 +13,6 @@
 // Requests carry a `request.cf` without attributes (NO_CF): the Worker
 // fills attributes a context lacks from it (country, ...), which the
 // vectors' contexts mean to be absent.
-//
-// Until tests/vectors/evaluation/ exists, a tiny sample in the same format
-// (tests/worker/fixtures/evaluation-sample.json) stands in.
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -23,12 +20,11 @@ import { after, before, test } from "node:test";
 import { NO_CF, ROOT, json, seed, startWorker } from "./helpers.mjs";
 
 const DIR = join(ROOT, "tests/vectors/evaluation");
-const files = existsSync(DIR)
-  ? readdirSync(DIR)
-      .filter((f) => f.endsWith(".json"))
-      .sort()
-      .map((f) => join(DIR, f))
-  : [join(ROOT, "tests/worker/fixtures/evaluation-sample.json")];
+if (!existsSync(DIR)) throw new Error(`${DIR} is missing (the evaluation vectors, tests/vectors/README.md)`);
+const files = readdirSync(DIR)
+  .filter((f) => f.endsWith(".json"))
+  .sort()
+  .map((f) => join(DIR, f));
 const suites = files.map((path) => ({ path, ...JSON.parse(readFileSync(path, "utf8")) }));
 const RESULT_FIELDS = ["value", "variant", "reason", "ruleId", "errorCode"];
 
@@ -94,6 +90,8 @@ test("every evaluation vector through the Worker", async () => {
       } catch {
         failures.push(`${where}: got ${JSON.stringify(resultOf(got))}, want ${JSON.stringify(c.expect)}`);
       }
+      const unknown = Object.keys(got).filter((k) => !["key", "version", "error", ...RESULT_FIELDS].includes(k));
+      if (unknown.length) failures.push(`${where}: unexpected members ${unknown.join(", ")}`);
       if (got.key !== c.flag || got.version !== version) failures.push(`${where}: envelope ${JSON.stringify({ key: got.key, version: got.version })}`);
       if (activeIn(res, c.flag) !== c.enabled) {
         failures.push(`${where}: X-Active-Flags ${JSON.stringify(res.headers.get("X-Active-Flags"))}, enabled should be ${c.enabled}`);
@@ -101,6 +99,6 @@ test("every evaluation vector through the Worker", async () => {
     });
   }
   console.log(`evaluation vectors through the Worker: ${run} run, ${skipped} skipped (overrides), from ${suites.length} file(s)`);
-  assert.ok(run > 0, "no case was run");
+  assert.ok(run >= 500, `only ${run} cases were run`);
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${run} cases failed`);
 });
