@@ -1,0 +1,80 @@
+//! The binding's one error type: a stable code, a message and, for a
+//! ruleset that failed to load, every problem with its path. It converts
+//! into a real JS `Error` (serde-wasm-bindgen's pattern), so an export that
+//! returns `Result<_, Error>` throws something JS can catch, read `code`
+//! and `problems` from, and print with a stack. The package gives it the
+//! `EdgeflagsError` prototype (`pkg/src/errors.js`).
+
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use super::abi::{INVALID_ARGUMENT, INVALID_RULESET};
+use crate::error::{msg, uint};
+use crate::{LoadError, Problem};
+
+/// A failure the binding reports to JS.
+#[derive(Debug)]
+pub struct Error {
+    code: &'static str,
+    message: String,
+    problems: Vec<Problem>,
+}
+
+/// A problem as JS sees it: `{ path, message }`.
+#[derive(Serialize)]
+struct JsProblem<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+impl Error {
+    /// An `INVALID_ARGUMENT` error.
+    pub fn invalid_argument(message: String) -> Error {
+        Error { code: INVALID_ARGUMENT, message, problems: Vec::new() }
+    }
+
+    /// An `INVALID_RULESET` error listing every problem, one per line.
+    pub fn invalid_ruleset(e: LoadError) -> Error {
+        let n = e.problems.len();
+        let mut message = msg!["invalid ruleset (", uint(n), if n == 1 { " problem):" } else { " problems):" }];
+        for p in &e.problems {
+            message.push_str("\n  ");
+            if !p.path.is_empty() {
+                message.push_str(&p.path);
+                message.push_str(": ");
+            }
+            message.push_str(&p.message);
+        }
+        Error { code: INVALID_RULESET, message, problems: e.problems }
+    }
+
+    /// A ruleset given as JS that is not a JSON document.
+    pub fn not_json() -> Error {
+        let message = String::from("the ruleset is not a JSON document (a value JSON cannot hold, or nested too deeply)");
+        Error::invalid_ruleset(LoadError { problems: vec![Problem { path: String::new(), message }] })
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The problems (empty unless `INVALID_RULESET`).
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        let err = js_sys::Error::new(&e.message);
+        err.set_name("EdgeflagsError");
+        let problems: Vec<JsProblem> =
+            e.problems.iter().map(|p| JsProblem { path: &p.path, message: &p.message }).collect();
+        let problems = serde_wasm_bindgen::to_value(&problems).unwrap_or_else(|_| js_sys::Array::new().into());
+        // Setting a property on a fresh Error cannot fail.
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code));
+        let _ = js_sys::Reflect::set(&err, &JsValue::from_str("problems"), &problems);
+        err.into()
+    }
+}
