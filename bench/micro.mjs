@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 
 import { checkEngine } from './lib/check.mjs';
 import { docText } from './lib/docs.mjs';
-import { PEERS, edgeflags, edgeflagsAvailable, installedVersion } from './lib/engines.mjs';
+import { BEFORE, PEERS, edgeflags, edgeflagsAvailable, installedVersion } from './lib/engines.mjs';
 import { REUSED_USER, firstOfKind, logicalFlags, makeUsers } from './lib/model.mjs';
 import { prepare, summary } from './lib/timing.mjs';
 
@@ -37,6 +37,9 @@ let engines = [...PEERS];
 const haveEdgeflags = await edgeflagsAvailable();
 if (haveEdgeflags) engines = [edgeflags(), edgeflags({ prepared: true }), ...engines];
 else log('edgeflags package not built/linked: peers only');
+if (haveEdgeflags && (await edgeflagsAvailable(BEFORE))) {
+  engines.splice(2, 0, edgeflags({ before: true }), edgeflags({ before: true, prepared: true }));
+}
 if (opt.only) {
   const want = opt.only.split(',').map((s) => s.trim().toLowerCase());
   engines = engines.filter((e) => want.some((w) => e.name.toLowerCase().startsWith(w)));
@@ -165,7 +168,7 @@ const out = {
   timing,
   freshUsers: FRESH_USERS,
   keys: first,
-  engines: loaded.map(({ e }) => ({ name: e.name, pkg: e.pkg, language: e.language, version: e.pkg === 'edgeflags' ? null : installedVersion(e.pkg) })),
+  engines: loaded.map(({ e }) => ({ name: e.name, pkg: e.pkg, language: e.language, version: e.spec === BEFORE ? `baseline ${process.env.EDGEFLAGS_BENCH_BEFORE_REF ?? ''}`.trim() : e.pkg === 'edgeflags' ? null : installedVersion(e.pkg) })),
   excluded,
   checks: Object.fromEntries(Object.entries(checks).map(([k, v]) => [k, { ok: v.ok, problems: v.problems, shares: v.shares }])),
   scenarios: SCENARIOS.map(({ id, label, kind, ctxMode }) => ({ id, label, kind, ctxMode })),

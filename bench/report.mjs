@@ -366,6 +366,51 @@ it and another flag's row is that flag's attribute crossing plus its work in was
 ${table(['what', 'ns per call'], decompose.rows.map((r) => [r.label, fmtNs(r.ns.median)]))}`);
 }
 
+// ------------------------------------------------------------ before/after
+// Issue 9's limits: this commit's package against the baseline build
+// (scripts/bench.sh, EDGEFLAGS_BENCH_BEFORE), measured in the same run.
+const BF = 'edgeflags before';
+if (micro && micro.engines.some((e) => e.name === BF)) {
+  const rows = [];
+  for (const [mine, base] of [[EF, BF], [EFP, `${BF} (prepared ctx)`]]) {
+    for (const id of [...singleIds, 'all-reused', 'all-fresh']) {
+      const a = micro.results[id]?.[mine];
+      const b = micro.results[id]?.[base];
+      if (!a || !b) continue;
+      const all = id.startsWith('all-');
+      // Speed as a ratio now/before (above 1 is faster now).
+      const ratio = all ? b.nsPerFlag.median / a.nsPerFlag.median : a.opsPerSec.median / b.opsPerSec.median;
+      const fmt = (r) => (all ? `${fmtNs(r.nsPerFlag.median)}/flag` : fmtRate(r.opsPerSec.median));
+      rows.push([`${mine === EF ? 'plain object' : 'prepared ctx'}: ${id}`, fmt(b), fmt(a), `${(ratio * 100).toFixed(0)}%`, ratio >= 0.9 ? 'pass' : '**miss**']);
+    }
+  }
+  const sz = (n) => sizes?.rows.find((r) => r.name === n && !r.missing && !r.error);
+  const sizeNow = sz(EF);
+  const sizeBefore = sz(BF);
+  const load = (n) => scale?.rows.find((r) => r.engine === n && r.size === 10_000 && !r.error);
+  const loadNow = load(EF);
+  const loadBefore = load(BF);
+  out.push(`## This commit against its baseline (issue 9)
+
+The package built at \`${meta.before ?? '?'}\` (the last commit before issue 9 moved the
+package onto the core's semantics, serde and md-5) is measured in the same run as this
+commit, interleaved run by run. Issue 9's limits: single-evaluation and evaluate-all speed
+through the package at least 90% of the baseline's, the browser download at most 45 KB
+gzipped, a 10,000-flag load in Node under 50 ms. "Reused" rows of both builds are hits of
+the package's per-context memo.
+
+${table(['scenario', 'before', 'now', 'now / before', '≥ 90%'], rows, 'lrrrl')}
+
+${table(
+  ['', 'before', 'now', 'limit', 'result'],
+  [
+    ['browser download, gzip -9', sizeBefore ? fmtKB(sizeBefore.totalGzip) : '–', sizeNow ? fmtKB(sizeNow.totalGzip) : '–', '45 KB', sizeNow ? (sizeNow.totalGzip <= 45 * 1024 ? 'pass' : '**miss**') : 'not measured'],
+    ['10,000-flag load in Node', loadBefore ? fmtMs(loadBefore.loadMs.median) : '–', loadNow ? fmtMs(loadNow.loadMs.median) : '–', '50 ms', loadNow ? (loadNow.loadMs.median < 50 ? 'pass' : '**miss**') : 'not measured'],
+  ],
+  'lrrrl',
+)}`);
+}
+
 // ------------------------------------------------------------ targets
 out.splice(
   3,

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { PEERS, edgeflagsAvailable } from './lib/engines.mjs';
+import { BEFORE, PEERS, edgeflagsAvailable } from './lib/engines.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -25,7 +25,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const log = (...a) => console.error('[scale]', ...a);
 
 let names = PEERS.map((p) => p.name);
-if (await edgeflagsAvailable()) names = ['edgeflags', ...names];
+if (await edgeflagsAvailable()) names = ['edgeflags', ...((await edgeflagsAvailable(BEFORE)) ? ['edgeflags before'] : []), ...names];
 if (opt.only) {
   const want = opt.only.split(',').map((s) => s.trim().toLowerCase());
   names = names.filter((n) => want.some((w) => n.toLowerCase().startsWith(w)));

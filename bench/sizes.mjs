@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-import { edgeflagsAvailable, installedVersion } from './lib/engines.mjs';
+import { BEFORE, edgeflagsAvailable, installedVersion } from './lib/engines.mjs';
 
 const { values: opt } = parseArgs({ options: { out: { type: 'string', default: 'results/sizes.json' } } });
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -25,6 +25,12 @@ const ENTRIES = [
     name: 'edgeflags',
     pkg: 'edgeflags',
     code: `import { Flags } from 'edgeflags';\nexport function run(r) { return new Flags(r).isEnabled('a', { user_id: 'u' }); }`,
+  },
+  {
+    name: 'edgeflags before',
+    pkg: BEFORE,
+    before: true,
+    code: `import { Flags } from '${BEFORE}';\nexport function run(r) { return new Flags(r).isEnabled('a', { user_id: 'u' }); }`,
   },
   {
     name: 'GrowthBook',
@@ -79,6 +85,7 @@ function browserWasmOf(pkgName) {
 const rows = [];
 const work = mkdtempSync(join(tmpdir(), 'edgeflags-sizes-'));
 for (const e of ENTRIES) {
+  if (e.before && !(await edgeflagsAvailable(BEFORE))) continue;
   if (e.pkg === 'edgeflags' && !(await edgeflagsAvailable())) {
     rows.push({ name: e.name, missing: true, note: 'package not built' });
     continue;

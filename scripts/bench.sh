@@ -56,6 +56,37 @@ if ! edgeflags_importable; then
 fi
 edgeflags_importable && say "edgeflags package: $(cd bench && node -p "require('./node_modules/edgeflags/package.json').version" 2>/dev/null || echo '?')"
 
+# The baseline: the package as built at EDGEFLAGS_BENCH_BEFORE (a commit or
+# ref; default the last commit before issue 9's rework; "none" skips it),
+# exported with `git archive` into target/bench-before and built there by its
+# own scripts/build-pkg.sh, then linked as bench/node_modules/edgeflags-before.
+# micro, sizes and scale then show "edgeflags before" rows beside this
+# commit's, measured in the same run, and the report compares the two.
+BEFORE_REF="${EDGEFLAGS_BENCH_BEFORE:-434ce98}"
+BEFORE_DIR="$ROOT/target/bench-before"
+if [ "$BEFORE_REF" != none ] && git rev-parse -q --verify "$BEFORE_REF^{commit}" >/dev/null; then
+  BEFORE_SHA="$(git rev-parse --short "$BEFORE_REF^{commit}")"
+  if [ "$(cat "$BEFORE_DIR/.ref" 2>/dev/null)" != "$BEFORE_SHA" ] || [ ! -f "$BEFORE_DIR/pkg/dist/node.mjs" ]; then
+    say "building the baseline package at $BEFORE_SHA (target/bench-before)"
+    rm -rf "$BEFORE_DIR"
+    mkdir -p "$BEFORE_DIR"
+    git archive "$BEFORE_SHA" | tar -x -C "$BEFORE_DIR"
+    ln -sfn "$ROOT/node_modules" "$BEFORE_DIR/node_modules"
+    if (cd "$BEFORE_DIR" && bash scripts/build-pkg.sh >&2); then
+      echo "$BEFORE_SHA" >"$BEFORE_DIR/.ref"
+    else
+      say "the baseline package did not build: no before rows"
+    fi
+  fi
+  if [ -f "$BEFORE_DIR/pkg/dist/node.mjs" ]; then
+    ln -sfn "$BEFORE_DIR/pkg" bench/node_modules/edgeflags-before
+    export EDGEFLAGS_BENCH_BEFORE_REF="$BEFORE_SHA"
+  fi
+else
+  rm -f bench/node_modules/edgeflags-before
+  [ "$BEFORE_REF" = none ] || say "baseline $BEFORE_REF not in this clone's history: no before rows"
+fi
+
 # The Worker, as wrangler.toml's `main` names it.
 worker_main() { [ -f wrangler.toml ] && sed -n 's/^[[:space:]]*main[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' wrangler.toml | head -1 || true; }
 if want worker; then
@@ -79,7 +110,7 @@ node bench/generate.mjs
 # (node bench/report.mjs) after edits to its hand-written text.
 COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 DIRTY="$( [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ] && echo true || echo false)"
-node -e "const os=require('os');require('fs').writeFileSync('bench/results/meta.json',JSON.stringify({loadavg:os.loadavg(),shared:process.env.EDGEFLAGS_BENCH_SHARED==='1',quick:$QUICK,commit:'$COMMIT',dirty:$DIRTY}))"
+node -e "const os=require('os');require('fs').writeFileSync('bench/results/meta.json',JSON.stringify({loadavg:os.loadavg(),shared:process.env.EDGEFLAGS_BENCH_SHARED==='1',quick:$QUICK,commit:'$COMMIT',dirty:$DIRTY,before:process.env.EDGEFLAGS_BENCH_BEFORE_REF||null}))"
 
 # Peers read NODE_ENV as production apps set it (GrowthBook skips its debug logging).
 export NODE_ENV=production

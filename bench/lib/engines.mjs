@@ -21,6 +21,13 @@ export function installedVersion(pkg) {
   return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : null;
 }
 
+/**
+ * The package as built at the baseline commit (scripts/bench.sh,
+ * EDGEFLAGS_BENCH_BEFORE), linked as bench/node_modules/edgeflags-before, so
+ * a change is measured against what it replaces in the same run.
+ */
+export const BEFORE = 'edgeflags-before';
+
 const kindOf = (flags) => Object.fromEntries(flags.map((f) => [f.key, f.kind]));
 
 // ---------------------------------------------------------------- edgeflags
@@ -30,13 +37,15 @@ const kindOf = (flags) => Object.fromEntries(flags.map((f) => [f.key, f.kind]));
  * by scripts/bench.sh). `prepared` makes ctx() return the package's
  * prepared context handle (`flags.context(attrs)`) instead of a plain object.
  */
-export function edgeflags({ prepared = false } = {}) {
+export function edgeflags({ prepared = false, before = false } = {}) {
   return {
-    name: prepared ? 'edgeflags (prepared ctx)' : 'edgeflags',
+    name: `edgeflags${before ? ' before' : ''}${prepared ? ' (prepared ctx)' : ''}`,
     pkg: 'edgeflags',
+    // The baseline build (scripts/bench.sh links it as edgeflags-before).
+    spec: before ? BEFORE : 'edgeflags',
     language: 'Rust → wasm',
     async load(text) {
-      const mod = await import('edgeflags');
+      const mod = await import(before ? BEFORE : 'edgeflags');
       const Flags = mod.Flags ?? mod.default?.Flags;
       const flags = new Flags(text);
       const plain = (u) => ({ user_id: u.id, plan: u.plan, country: u.country, email: u.email });
@@ -230,9 +239,9 @@ export const flipt = {
 export const PEERS = [growthbook, flagd, unleash, launchdarkly, flipt];
 
 /** Whether the edgeflags package is built and linked. */
-export async function edgeflagsAvailable() {
+export async function edgeflagsAvailable(spec = 'edgeflags') {
   try {
-    const mod = await import('edgeflags');
+    const mod = await import(spec);
     return typeof (mod.Flags ?? mod.default?.Flags) === 'function';
   } catch {
     return false;

@@ -14,7 +14,7 @@ import { prepare, summary } from './timing.mjs';
 
 const [name, sizeArg] = process.argv.slice(2);
 const size = Number(sizeArg);
-const engine = name === 'edgeflags' ? edgeflags() : PEERS.find((p) => p.name === name);
+const engine = name === 'edgeflags' ? edgeflags() : name === 'edgeflags before' ? edgeflags({ before: true }) : PEERS.find((p) => p.name === name);
 if (!engine) throw new Error(`unknown engine ${name}`);
 
 const mem = () => {
