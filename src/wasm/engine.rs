@@ -40,7 +40,7 @@ pub struct Engine {
 
 /// What JS serializers produce for us: plain objects, never `Map`s.
 fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    let s = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true).serialize_missing_as_null(true);
     v.serialize(&s).unwrap_or(JsValue::NULL)
 }
 
@@ -142,7 +142,12 @@ impl Engine {
     /// Lays out a prepared context: the held context is emptied, then
     /// `count` batch entries are applied to it. `false` when one was unusable.
     pub fn hold(&mut self, count: u32) -> bool {
-        self.held = self.empty_context();
+        // Emptied in place: the context keeps its layout and allocations.
+        let mut slot = 0;
+        while let Some(v) = self.held.value_at_mut(slot) {
+            *v = Value::Null;
+            slot += 1;
+        }
         self.batch.apply(count, &mut self.held)
     }
 
@@ -257,10 +262,6 @@ impl Engine {
 }
 
 impl Engine {
-    fn empty_context(&self) -> Context {
-        self.rs.as_ref().map_or_else(Context::new, Ruleset::new_context)
-    }
-
     fn context(&self, target: u32) -> Option<&Context> {
         match target {
             TARGET_SCRATCH => Some(&self.scratch),
