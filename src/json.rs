@@ -340,9 +340,10 @@ impl Parser<'_> {
     }
 
     /// Finds a repeated key among many members (one pass through a hash
-    /// table) and reports its second occurrence.
+    /// set) and reports its second occurrence.
     fn check_duplicates(&mut self, members: &[(String, Value)], positions: &[usize]) -> Result<(), JsonError> {
-        match crate::sort::first_repeat(members.len(), &|i| &members[i as usize].0) {
+        let mut seen = std::collections::HashSet::with_capacity(members.len());
+        match members.iter().position(|(k, _)| !seen.insert(k.as_str())) {
             Some(i) => {
                 self.pos = positions[i];
                 Err(self.error(&msg!["duplicate key \"", members[i].0, "\""]))

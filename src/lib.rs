@@ -37,7 +37,6 @@ mod md5;
 mod num;
 mod ruleset;
 pub mod semver;
-mod sort;
 pub mod time;
 #[cfg(feature = "wasm")]
 pub mod wasm;

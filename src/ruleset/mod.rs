@@ -15,9 +15,9 @@ use crate::error::LoadError;
 use crate::glob::glob_match;
 use crate::json::Value;
 use crate::limits::MAX_RULESET_BYTES;
-use crate::sort::{sort_dedup_strs, NameIndex};
 use crate::time::Millis;
 use model::{Percentage, Segment, Serve, NO_SLOT};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A validated, compiled ruleset.
@@ -26,7 +26,8 @@ pub struct Ruleset {
     pub(crate) schema: u32,
     pub(crate) version: u64,
     pub(crate) flags: Vec<Flag>,
-    pub(crate) index: NameIndex,
+    /// Flag key to [`FlagId`] index.
+    pub(crate) index: HashMap<Box<str>, u32>,
     pub(crate) segments: Vec<Segment>,
     pub(crate) routes: Vec<Route>,
     /// Every attribute name it reads, sorted: slot `i` is `attrs[i]`.
@@ -149,7 +150,7 @@ impl Ruleset {
 
     /// The id of the flag `key`.
     pub fn flag_id(&self, key: &str) -> Option<FlagId> {
-        self.index.get(key).map(FlagId)
+        self.index.get(key).map(|&i| FlagId(i))
     }
 
     /// The flag `key`.
@@ -205,7 +206,8 @@ impl Ruleset {
             .chain(self.segments.iter().flat_map(|s| s.conditions.iter()));
         names.extend(conds.map(|c| &*c.attribute).filter(|a| !a.is_empty()));
         names.extend(self.flags.iter().map(|f| &*f.bucket_by));
-        sort_dedup_strs(&mut names);
+        names.sort_unstable();
+        names.dedup();
         let attrs: Vec<Box<str>> = names.into_iter().map(Box::from).collect();
         let slot = |name: &str| attrs.binary_search_by(|a| (**a).cmp(name)).map_or(NO_SLOT, |i| i as u32);
         for f in &mut self.flags {
@@ -232,7 +234,8 @@ impl Ruleset {
     pub fn flag_attributes(&self, id: FlagId) -> Vec<&str> {
         let mut out = Vec::new();
         self.collect_flag_attributes(id, 0, &mut out);
-        sort_dedup_strs(&mut out);
+        out.sort_unstable();
+        out.dedup();
         out
     }
 

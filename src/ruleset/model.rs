@@ -261,7 +261,7 @@ pub(crate) struct StrSet(pub Vec<Box<str>>);
 
 impl StrSet {
     pub fn new(mut items: Vec<Box<str>>) -> StrSet {
-        crate::sort::sort_by(&mut items, &|a, b| a < b);
+        items.sort_unstable();
         items.dedup();
         StrSet(items)
     }
