@@ -130,6 +130,14 @@ function kindOf(v) {
   }
 }
 
+// The strings a load's metadata sends back to back, cut by their lengths.
+function cut(text, lengths) {
+  const out = new Array(lengths.length);
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) out[i] = text.slice(at, (at += lengths[i]));
+  return out;
+}
+
 // A null-prototype object of names and values.
 function objectOf(names, values) {
   const o = Object.create(null);
@@ -154,8 +162,10 @@ function freedError() {
 // Stands in for the engine after free(): every crossing throws.
 const FREED_ENGINE = new Proxy({}, { get: () => freedError });
 
+// The package's own errors (an unusable context, a non-string key) in the
+// core's result shape: no default is null there.
 function errorResult(value, errorCode) {
-  return { value, variant: null, reason: 'ERROR', errorCode };
+  return { value: value === undefined ? null : value, variant: null, reason: 'ERROR', errorCode };
 }
 
 /**
@@ -280,7 +290,7 @@ export class Flags {
 
   _load(ruleset) {
     const meta = this._loadMeta(ruleset);
-    const keys = meta.keys;
+    const keys = cut(meta.keys, meta.keyLengths);
     const n = keys.length;
     const index = new Map();
     for (let i = 0; i < n; i++) index.set(keys[i], i);
@@ -297,11 +307,11 @@ export class Flags {
     this._memoOk = n <= MEMO_MAX_FLAGS;
     this._makeRow = rowMaker(keys, this._codegen);
     this._base = meta.variantBase;
-    this._names = meta.names;
+    this._names = cut(meta.names, meta.nameLengths);
     this._values = values;
     this._kinds = meta.kinds;
     this._truthy = meta.truthy;
-    this._accepts = Uint8Array.from(meta.accepts, (b) => (b ? 1 : 0));
+    this._accepts = meta.accepts;
     this._reasons = meta.reasons;
     this._version = meta.version;
     this._attrNames = attrs;

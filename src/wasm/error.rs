@@ -50,7 +50,8 @@ impl Error {
 
     /// A ruleset given as JS that is not a JSON document.
     pub fn not_json() -> Error {
-        let message = String::from("the ruleset is not a JSON document (a value JSON cannot hold, or nested too deeply)");
+        let message =
+            String::from("the ruleset is not a JSON document (a value JSON cannot hold, or nested too deeply)");
         Error::invalid_ruleset(LoadError { problems: vec![Problem { path: String::new(), message }] })
     }
 

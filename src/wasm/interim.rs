@@ -131,15 +131,13 @@ pub fn is_truthy(v: &Value) -> bool {
     }
 }
 
-/// `default_accepts(default, served)` for every pair of kind codes, by
-/// `default * 6 + served`.
-pub fn default_accepts_table() -> Vec<bool> {
-    (0..36u32)
-        .map(|i| {
-            let (d, s) = (i / 6, i % 6);
-            d == 0 || d >= 4 || d == s
-        })
-        .collect()
+/// `default_accepts(default, served)` as a bit table: bit `d * 6 + s`.
+pub fn default_accepts_table() -> u64 {
+    (0..36u32).filter(|i| i / 6 == 0 || i / 6 >= 4 || i / 6 == i % 6).fold(0, |bits, i| bits | 1 << i)
+}
+
+fn accepts(default: &Value, served: &Value) -> bool {
+    default_accepts_table() >> (kind_code(default) * 6 + kind_code(served)) & 1 == 1
 }
 
 /// Test overrides: key -> value, insertion-ordered.
@@ -234,7 +232,7 @@ pub fn evaluate_with<'a>(
     ov: &'a Overrides,
 ) -> Detail<'a> {
     if let Some(v) = ov.get(key) {
-        if !default_accepts_table()[(kind_code(default) * 6 + kind_code(v)) as usize] {
+        if !accepts(default, v) {
             return error(default, ErrorCode::TypeMismatch);
         }
         let variant = rs.flag(key).and_then(|f| f.variants().iter().find(|x| x.value == *v)).map(|x| &*x.name);
@@ -242,7 +240,7 @@ pub fn evaluate_with<'a>(
     }
     let Some(id) = rs.flag_id(key) else { return error(default, ErrorCode::FlagNotFound) };
     let e = rs.evaluation(id, rs.resolve(id, ctx, now));
-    if !default_accepts_table()[(kind_code(default) * 6 + kind_code(e.value)) as usize] {
+    if !accepts(default, e.value) {
         return error(default, ErrorCode::TypeMismatch);
     }
     Detail {
@@ -255,7 +253,12 @@ pub fn evaluate_with<'a>(
 }
 
 /// `Ruleset::evaluate_all_with`.
-pub fn evaluate_all_with<'a>(rs: &'a Ruleset, ctx: &Context, now: i64, ov: &'a Overrides) -> Vec<(&'a str, Detail<'a>)> {
+pub fn evaluate_all_with<'a>(
+    rs: &'a Ruleset,
+    ctx: &Context,
+    now: i64,
+    ov: &'a Overrides,
+) -> Vec<(&'a str, Detail<'a>)> {
     static NULL: Value = Value::Null;
     let mut out: Vec<(&str, Detail)> =
         rs.flags().iter().map(|f| (f.key(), evaluate_with(rs, f.key(), ctx, now, &NULL, ov))).collect();
@@ -266,4 +269,3 @@ pub fn evaluate_all_with<'a>(rs: &'a Ruleset, ctx: &Context, now: i64, ov: &'a O
     }
     out
 }
-

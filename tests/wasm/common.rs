@@ -39,7 +39,8 @@ fn loads_a_ruleset_given_as_an_object() {
     let mut e = Engine::new();
     let meta = e.load(js(RULESET)).unwrap();
     assert_eq!(get(&meta, "version").as_f64(), Some(3.0));
-    assert_eq!(json(&get(&meta, "keys")), r#"["on","limit"]"#);
+    assert_eq!(get(&meta, "keys").as_string().unwrap(), "onlimit");
+    assert_eq!(json(&get(&meta, "keyLengths")), r#"{"0":2,"1":5}"#);
     assert!(json(&get(&meta, "attributes")).contains("\"plan\""));
     assert_eq!(json(&get(&meta, "values")), "[true,false,10,100]");
     // The static flag resolves to its first variant with reason STATIC.
