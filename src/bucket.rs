@@ -3,7 +3,7 @@
 //! produce these numbers bit for bit; changing any byte here reshuffles
 //! every running rollout and experiment.
 
-use crate::md5::md5_prefix_u32;
+use md5::{Digest, Md5};
 
 const MAX32: f64 = 4_294_967_295.0;
 
@@ -11,13 +11,17 @@ const MAX32: f64 = 4_294_967_295.0;
 /// 16) / 0xFFFFFFFF * 100`, an `f64` in `[0, 100]`, uniform over units.
 ///
 /// The operations run in the contract's order (divide, then multiply), so
-/// the result equals Python's reference bit for bit.
+/// the result equals Python's reference bit for bit. The hash is fed the
+/// three pieces in turn (RustCrypto's `md-5`), so no `salt:unit` string is
+/// built.
 ///
 /// ```
 /// assert_eq!(edgeflags::bucket("ai_recommendations", "tenant/920049642"), 17.89072070221666);
 /// ```
 pub fn bucket(salt: &str, unit: &str) -> f64 {
-    let top = md5_prefix_u32(salt.as_bytes(), b":", unit.as_bytes());
+    let digest = Md5::new().chain_update(salt).chain_update(b":").chain_update(unit).finalize();
+    // The first 8 hex digits are the first 4 bytes, big-endian.
+    let top = u32::from_be_bytes([digest[0], digest[1], digest[2], digest[3]]);
     (f64::from(top) / MAX32) * 100.0
 }
 

@@ -5,8 +5,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::json::Value;
+use serde::de::{self, Deserialize, Deserializer};
+use serde::{Serialize, Serializer};
+
 use crate::limits::MAX_CONTEXT_ATTRIBUTES;
+use crate::value::Value;
 
 /// The attributes of one user or request.
 #[derive(Debug, Clone, Default)]
@@ -135,13 +138,29 @@ pub(crate) fn scalar_str(v: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
+/// `n` in its shortest round-trip decimal form without an exponent
+/// (std's `Display`: `42`, `1.5`, `0.0000001`), as the bucketing contract
+/// reads numeric units; `0` for both zeros.
 pub(crate) fn number_str(n: f64) -> String {
     if n == 0.0 {
         "0".to_string() // no "-0"
     } else {
-        let mut s = String::new();
-        crate::num::write_f64(n, &mut s);
-        s
+        n.to_string()
+    }
+}
+
+/// A context as the JSON object of its attributes, in insertion order.
+impl Serialize for Context {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// A context from an object of attributes (or `null`): a [`Value`] with
+/// its limits, then the rules and messages of [`Context::from_value`].
+impl<'de> Deserialize<'de> for Context {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Context, D::Error> {
+        Context::from_value(Value::deserialize(d)?).map_err(|e| de::Error::custom(e.0))
     }
 }
 
@@ -172,5 +191,29 @@ mod tests {
         assert_eq!(c.unit("d").as_deref(), Some("0"));
         c.set("a", Value::String("z".into()));
         assert_eq!(c.unit("a").as_deref(), Some("z"));
+    }
+}
+
+#[cfg(test)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_writes_an_object_of_attributes() {
+        let c: Context = serde_json::from_str(r#"{"user_id": "u1", "n": 1e-7, "x": null}"#).unwrap();
+        assert_eq!(c.unit("n").as_deref(), Some("0.0000001"));
+        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"user_id":"u1","n":1e-7,"x":null}"#);
+        assert_eq!(serde_json::from_str::<Context>("null").unwrap(), Context::new());
+    }
+
+    #[test]
+    fn keeps_the_messages_and_limits_of_from_value() {
+        let e = serde_json::from_str::<Context>("[1]").unwrap_err().to_string();
+        assert!(e.starts_with("context must be a JSON object, not array"), "{e}");
+        let many: Vec<String> = (0..=MAX_CONTEXT_ATTRIBUTES).map(|i| format!("\"a{i}\":{i}")).collect();
+        let e = serde_json::from_str::<Context>(&format!("{{{}}}", many.join(","))).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("context has {} attributes", MAX_CONTEXT_ATTRIBUTES + 1)), "{e}");
+        let e = serde_json::from_str::<Context>(r#"{"a":1,"a":2}"#).unwrap_err().to_string();
+        assert!(e.starts_with("duplicate key \"a\""), "{e}");
     }
 }

@@ -8,8 +8,8 @@
 
 use std::fmt;
 
-use crate::json::Value;
 use crate::ruleset::compile::expand_shorthand;
+use crate::value::Value;
 
 /// A flag-level change.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -38,7 +38,7 @@ pub(crate) fn join(items: &[&str], sep: &str) -> String {
 /// `n` in decimal.
 pub(crate) fn uint(n: usize) -> String {
     let mut out = String::new();
-    crate::num::write_u64(n as u64, &mut out);
+    crate::value::write_u64(n as u64, &mut out);
     out
 }
 
@@ -60,6 +60,9 @@ pub enum Reason {
     PrerequisiteFailed,
     /// The caller's default was returned because of an error (see [`ErrorCode`]).
     Error,
+    /// A test override ([`crate::Overrides`]) decided, over every rule and
+    /// the kill switch.
+    Override,
 }
 
 impl Reason {
@@ -73,6 +76,7 @@ impl Reason {
             Reason::Disabled => "DISABLED",
             Reason::PrerequisiteFailed => "PREREQUISITE_FAILED",
             Reason::Error => "ERROR",
+            Reason::Override => "OVERRIDE",
         }
     }
 }
@@ -89,7 +93,8 @@ impl fmt::Display for Reason {
 pub enum ErrorCode {
     /// No flag with that key in the ruleset.
     FlagNotFound,
-    /// The caller's default has a different type from the flag's values.
+    /// The value served has a kind the caller's typed default does not
+    /// accept ([`crate::default_accepts`]).
     TypeMismatch,
     /// The request or context could not be parsed.
     ParseError,
@@ -153,6 +158,9 @@ impl LoadError {
     /// The stable code clients match on.
     pub const CODE: &'static str = "INVALID_RULESET";
 
+    /// One problem (JSON text that does not parse, a size limit): only
+    /// the text paths use it, which a build without `json` lacks.
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
     pub(crate) fn single(path: &str, message: impl Into<String>) -> LoadError {
         LoadError { problems: vec![Problem { path: path.to_string(), message: message.into() }] }
     }
@@ -170,3 +178,40 @@ impl fmt::Display for LoadError {
 }
 
 impl std::error::Error for LoadError {}
+
+/// A test override that cannot be set ([`crate::Overrides::set`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum OverrideError {
+    /// The flag's declared type cannot serve a value of this kind (a
+    /// string for a boolean flag, `null` for any but a `json` flag).
+    TypeMismatch {
+        /// The flag's key.
+        key: String,
+        /// The flag's declared type.
+        flag_type: crate::FlagType,
+        /// The kind of the rejected value.
+        value: crate::Kind,
+    },
+}
+
+impl OverrideError {
+    /// The stable code clients match on (`TYPE_MISMATCH`).
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            OverrideError::TypeMismatch { .. } => ErrorCode::TypeMismatch,
+        }
+    }
+}
+
+impl fmt::Display for OverrideError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OverrideError::TypeMismatch { key, flag_type, value } => {
+                write!(f, "flag \"{key}\" serves {} values, not {}", flag_type.as_str(), value.as_str())
+            }
+        }
+    }
+}
+
+impl std::error::Error for OverrideError {}

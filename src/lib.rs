@@ -24,6 +24,11 @@
 //! The core has no clock and no I/O: time comes in as an argument
 //! (milliseconds since the epoch), so schedules are deterministic in tests.
 //! Bucketing follows `shared/spec/bucketing.md` exactly ([`bucket`]).
+//!
+//! [`Value`] and [`Context`] are serde types, so any serde format reads
+//! them with the same limits. Cargo features: `json` (default) adds JSON
+//! text through serde_json ([`Value::parse`], `Ruleset::from_json`);
+//! `wasm` adds the JS binding.
 #![deny(missing_docs)]
 
 mod bucket;
@@ -31,21 +36,25 @@ mod context;
 pub mod edit;
 mod error;
 mod glob;
-pub mod json;
+mod kind;
 pub mod limits;
-mod md5;
-mod num;
+mod overrides;
 mod ruleset;
 pub mod semver;
 pub mod time;
+mod value;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
 pub use bucket::{bucket, bucket_in_rollout, in_rollout, pick_weighted};
 pub use context::{Context, ContextError};
-pub use error::{ErrorCode, LoadError, Problem, Reason};
+pub use error::{ErrorCode, LoadError, OverrideError, Problem, Reason};
 pub use glob::glob_match;
-pub use json::{JsonError, Value};
+pub use kind::{default_accepts, default_accepts_table, Kind};
+pub use overrides::Overrides;
 pub use ruleset::{
     Evaluation, Flag, FlagId, FlagType, Metadata, Resolution, Route, Ruleset, StaleReason, Variant, SCHEMA_VERSION,
 };
+#[cfg(feature = "json")]
+pub use value::JsonError;
+pub use value::Value;

@@ -79,7 +79,8 @@ fn validate_lists_every_problem_with_its_path_and_exits_1() {
     // Invalid JSON: one problem, with line and column.
     let o = run(&["validate", &temp_file("syntax.json", "{\"flags\": {\n  \"a\": tru }}")], "");
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(stdout(&o).trim(), "invalid JSON at line 2 column 8: expected a JSON value");
+    // (serde_json's words and position: the end of the bad token.)
+    assert_eq!(stdout(&o).trim(), "invalid JSON at line 2 column 11: expected ident");
 }
 
 #[test]
@@ -122,35 +123,16 @@ fn eval_answers_each_line_and_survives_malformed_ones() {
     let r = json_lines(&o);
     assert_eq!(r.len(), 12, "one output line per input line");
     let j = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
-    assert_eq!(
-        r[0],
-        j(r#"{"value": true, "variant": "on", "reason": "TARGETING_MATCH", "ruleId": "users", "errorCode": null}"#)
-    );
-    assert_eq!(
-        r[1],
-        j(r#"{"value": false, "variant": "off", "reason": "DEFAULT", "ruleId": null, "errorCode": null}"#)
-    );
+    assert_eq!(r[0], j(r#"{"value": true, "variant": "on", "reason": "TARGETING_MATCH", "ruleId": "users"}"#));
+    assert_eq!(r[1], j(r#"{"value": false, "variant": "off", "reason": "DEFAULT"}"#));
     assert_eq!(r[2]["errorCode"], "PARSE_ERROR");
     assert_eq!(r[2]["line"], 3);
-    assert!(r[2]["error"].as_str().unwrap().starts_with("invalid JSON at line 1 column 1"), "{}", r[2]);
-    assert_eq!(
-        r[3],
-        j(
-            r#"{"value": 1000, "variant": "huge", "reason": "TARGETING_MATCH", "ruleId": "enterprise", "errorCode": null}"#
-        )
-    );
+    assert!(r[2]["error"].as_str().unwrap().starts_with("invalid JSON at line 1 column 2:"), "{}", r[2]);
+    assert_eq!(r[3], j(r#"{"value": 1000, "variant": "huge", "reason": "TARGETING_MATCH", "ruleId": "enterprise"}"#));
     assert_eq!((&r[4]["errorCode"], &r[4]["line"]), (&j(r#""PARSE_ERROR""#), &j("5")));
     assert_eq!((&r[5]["errorCode"], &r[5]["line"]), (&j(r#""PARSE_ERROR""#), &j("6")));
-    assert_eq!(
-        r[6],
-        j(
-            r#"{"value": "fallback", "variant": null, "reason": "ERROR", "ruleId": null, "errorCode": "FLAG_NOT_FOUND"}"#
-        )
-    );
-    assert_eq!(
-        r[7],
-        j(r#"{"value": "ten", "variant": null, "reason": "ERROR", "ruleId": null, "errorCode": "TYPE_MISMATCH"}"#)
-    );
+    assert_eq!(r[6], j(r#"{"value": "fallback", "variant": null, "reason": "ERROR", "errorCode": "FLAG_NOT_FOUND"}"#));
+    assert_eq!(r[7], j(r#"{"value": "ten", "variant": null, "reason": "ERROR", "errorCode": "TYPE_MISMATCH"}"#));
     assert_eq!(
         (&r[8]["value"], &r[8]["reason"], &r[8]["errorCode"]),
         (&j("true"), &j(r#""ERROR""#), &j(r#""INVALID_CONTEXT""#))
@@ -158,10 +140,7 @@ fn eval_answers_each_line_and_survives_malformed_ones() {
     assert!(r[8]["error"].is_string());
     assert_eq!(r[9]["reason"], "SPLIT");
     assert!(r[9]["value"]["model"].is_string(), "JSON values are written whole: {}", r[9]);
-    assert_eq!(
-        r[10],
-        j(r#"{"value": false, "variant": "off", "reason": "DISABLED", "ruleId": null, "errorCode": null}"#)
-    );
+    assert_eq!(r[10], j(r#"{"value": false, "variant": "off", "reason": "DISABLED"}"#));
     assert!(edgeflags::bucket("new_checkout", "qa-1") >= 1.0, "qa-1 is outside new_checkout's 1% on day 1");
     assert_eq!(r[11]["reason"], "PREREQUISITE_FAILED", "{}", r[11]);
     assert_eq!(r[11]["ruleId"], "new_checkout");
@@ -311,4 +290,57 @@ fn stale_lists_cleanup_candidates() {
     let nc = later.iter().find(|v| v["flag"] == "new_checkout").unwrap();
     assert_eq!(nc["reasons"], serde_json::json!(["expired"]));
     assert_eq!(nc["owner"], "payments-team");
+}
+
+// ---------------------------------------------------------- closed stdout
+
+/// Runs a command whose stdout is closed before it writes (as `| head -1`
+/// does once it has its line), feeding it `stdin`. Returns its exit code
+/// and stderr.
+fn run_with_stdout_closed(args: &[&str], stdin: &str) -> (Option<i32>, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader goes away
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_string();
+    // The child may stop reading once its writes fail: ignore our own.
+    let writer = std::thread::spawn(move || drop(pipe.write_all(input.as_bytes())));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    // Far more output than any buffer, so writes fail mid-run.
+    let evals = r#"{"flag": "dark_mode", "context": {"user_id": "user:42"}, "default": false}"#.to_string() + "\n";
+    let buckets = r#"{"salt": "s", "unit": "u"}"#.to_string() + "\n";
+    let many = |line: &str| line.repeat(50_000);
+    let stale_rules: Vec<String> = (0..5_000).map(|i| format!("\"f{i}\": false")).collect();
+    let stale_file = temp_file("many-stale.json", &format!("{{\"flags\": {{{}}}}}", stale_rules.join(",")));
+    let cases: [(&[&str], String); 5] = [
+        (&["validate", EXAMPLE], String::new()),
+        (&["eval", EXAMPLE, "--now", "2026-10-02T00:00:00Z"], many(&evals)),
+        (&["bucket"], many(&buckets)),
+        (&["stale", &stale_file, "--now", "2026-10-02T00:00:00Z"], String::new()),
+        (&["--help"], String::new()),
+    ];
+    for (args, input) in cases {
+        let (code, stderr) = run_with_stdout_closed(args, &input);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?} wrote to stderr: {stderr}");
+    }
+    // An invalid ruleset keeps its verdict (exit 1) with no one reading
+    // the problems, and says so on stderr; no panic either way.
+    let bad: Vec<String> = (0..2_000).map(|i| format!("\"f{i}\": {{\"percentage\": \"x\"}}")).collect();
+    let bad_file = temp_file("many-problems.json", &format!("{{\"flags\": {{{}}}}}", bad.join(",")));
+    let (code, stderr) = run_with_stdout_closed(&["validate", &bad_file], "");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
+    assert!(stderr.contains("invalid ruleset (2000 problems)"), "{stderr}");
 }

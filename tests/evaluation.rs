@@ -36,7 +36,8 @@ fn cond_matches_with(extra: &str, condition: &str, context: &str) -> bool {
     let rs = load(&format!(
         r#"{{{extra}, "flags": {{"f": {{"rules": [{{"id": "r", "conditions": [{condition}], "variant": "on"}}]}}}}}}"#
     ));
-    let e = rs.evaluate("f", &ctx(context), 0, &NULL);
+    // As a boolean getter asks: a typed default the served value satisfies.
+    let e = rs.evaluate("f", &ctx(context), 0, &Value::Bool(false));
     match e.reason {
         Reason::TargetingMatch => {
             assert_eq!(e.rule_id, Some("r"));
@@ -292,7 +293,14 @@ fn every_reason_with_its_rule_id() {
     );
     let u = |json: &str| ctx(json);
     let check = |key: &str, c: &Context, reason: Reason, rule: Option<&str>, value: Value| {
-        let e = rs.evaluate(key, c, 0, &NULL);
+        // A default of the served value's kind (a typed getter) changes nothing.
+        let typed = match &value {
+            Value::Bool(_) => Value::Bool(false),
+            Value::String(_) => Value::String("fallback".into()),
+            _ => Value::Null,
+        };
+        let e = rs.evaluate(key, c, 0, &typed);
+        assert_eq!(e, rs.evaluate(key, c, 0, &NULL), "{key}: a matching typed default is no default");
         assert_eq!((e.reason, e.rule_id, e.error_code), (reason, rule, None), "{key}");
         assert_eq!(e.value, &value, "{key}");
         assert_eq!(e.reason.as_str(), reason.as_str());
@@ -327,26 +335,40 @@ fn type_mismatch_returns_the_callers_default() {
             "b": true,
             "s": {"variants": {"x": "X", "y": "Y"}, "default_variant": "x"},
             "n": {"variants": {"small": 10, "big": 100}, "default_variant": "big"},
-            "j": {"variants": {"a": {"k": 1}, "b": [1, 2]}, "default_variant": "a"}
+            "j": {"variants": {"a": {"k": 1}, "b": [1, 2], "c": "text"}, "default_variant": "a",
+                  "rules": [{"id": "t", "conditions": [{"attribute": "v", "op": "eq", "value": "c"}], "variant": "c"}]}
         }}"#,
     );
     let c = Context::new();
+    // A boolean, number or string default (a typed getter) needs a served
+    // value of its own kind; numeric text is not a number.
     for (key, bad, good) in [
         ("b", Value::String("true".into()), Value::Bool(false)),
         ("s", Value::Number(1.0), Value::String("z".into())),
         ("n", Value::Bool(true), Value::Number(0.0)),
         ("n", Value::String("10".into()), Value::Number(0.0)),
-        ("s", Value::Array(vec![]), Value::String(String::new())),
+        ("j", Value::String("fallback".into()), Value::Object(vec![])),
+        ("j", Value::Bool(true), Value::Array(vec![])),
     ] {
         let e = rs.evaluate(key, &c, 0, &bad);
         assert_eq!((e.reason, e.error_code), (Reason::Error, Some(ErrorCode::TypeMismatch)), "{key} with {bad}");
         assert_eq!(e.error_code.unwrap().as_str(), "TYPE_MISMATCH");
-        assert_eq!(e.value, &bad, "the caller's default comes back");
+        assert_eq!((e.value, e.variant, e.rule_id), (&bad, None, None), "the caller's default comes back");
         assert_eq!(rs.evaluate(key, &c, 0, &good).error_code, None, "{key} with {good}");
     }
-    // null means "no default" and fits every type; anything fits a JSON flag.
-    assert_eq!(rs.evaluate("n", &c, 0, &NULL).value, &Value::Number(100.0));
-    assert_eq!(rs.evaluate("j", &c, 0, &Value::Bool(true)).value, &Value::parse(r#"{"k": 1}"#).unwrap());
+    // An object or array default (a JSON getter), or none, takes any value,
+    // whatever the flag's type.
+    for d in [NULL.clone(), Value::Array(vec![]), Value::parse(r#"{"z": 0}"#).unwrap()] {
+        assert_eq!(rs.evaluate("n", &c, 0, &d).value, &Value::Number(100.0), "{d}");
+        assert_eq!(rs.evaluate("b", &c, 0, &d).value, &Value::Bool(true), "{d}");
+        assert_eq!(rs.evaluate("j", &c, 0, &d).value, &Value::parse(r#"{"k": 1}"#).unwrap(), "{d}");
+    }
+    // The check is on the value served, not on the flag's declared type: a
+    // json flag serving a string satisfies a string default.
+    let text = ctx(r#"{"v": "c"}"#);
+    let fallback = Value::String("fallback".into());
+    let e = rs.evaluate("j", &text, 0, &fallback);
+    assert_eq!((e.value, e.variant, e.rule_id), (&Value::String("text".into()), Some("c"), Some("t")));
     // A declared type is enforced on the variants at load time.
     let e = Ruleset::from_json(
         r#"{"flags": {"f": {"type": "number", "variants": {"a": 1, "b": "2"}, "default_variant": "a"}}}"#,
@@ -817,7 +839,9 @@ fn json_variant_values_are_served_whole() {
     let rs = load(
         r#"{"flags": {"cfg": {"type": "json", "variants": {"a": {"limits": [1, 2.5, null], "name": "ü\n"}, "b": null}, "default_variant": "a"}}}"#,
     );
-    let e = rs.evaluate("cfg", &Context::new(), 0, &NULL);
+    // An object default: the JSON getter.
+    let object = Value::Object(vec![]);
+    let e = rs.evaluate("cfg", &Context::new(), 0, &object);
     assert_eq!(e.value.to_json(), r#"{"limits":[1,2.5,null],"name":"ü\n"}"#);
     assert!(e.is_truthy());
 }

@@ -1,15 +1,38 @@
-//! The shared bucketing vectors (`../shared/vectors/bucketing.json`), every
-//! case: bucket equal as f64, rollout membership, weighted variant. Read
-//! with serde_json (float_roundtrip), an independent parser, and also
-//! through the core's own JSON reader to prove it reads them exactly.
+//! The shared bucketing vectors, every case: bucket equal as f64, rollout
+//! membership, weighted variant. Read with serde_json (float_roundtrip), an
+//! independent parser, and also through the core's own JSON reader to
+//! prove it reads them exactly.
+//!
+//! The cases are read from the repository's verbatim copy,
+//! `tests/vectors/bucketing.json`, so `cargo test` needs nothing outside
+//! the checkout; when `../shared` sits beside it, the copy (and the copy of
+//! the Python reference the vector generator uses) must equal the original.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use edgeflags::{bucket, in_rollout, pick_weighted, Context, Ruleset, Value};
 
-const VECTORS: &str = "../shared/vectors/bucketing.json";
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/bucketing.json");
+
+/// (repository copy, original in ../shared)
+const COPIES: [(&str, &str); 2] = [
+    ("tests/vectors/bucketing.json", "../shared/vectors/bucketing.json"),
+    ("tests/vectors/gen/bucketing.py", "../shared/spec/bucketing.py"),
+];
+
+#[test]
+fn vendored_copies_equal_shared() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (copy, original) in COPIES {
+        let ours = std::fs::read(root.join(copy)).unwrap();
+        match std::fs::read(root.join(original)) {
+            Ok(theirs) => assert!(ours == theirs, "{copy} differs from {original}: copy it again"),
+            Err(e) => eprintln!("skipped: {original} not readable ({e}); {copy} is used as is"),
+        }
+    }
+}
 
 fn cases() -> Vec<serde_json::Value> {
-    let text = std::fs::read_to_string(VECTORS).expect("shared/ must sit beside the checkout");
+    let text = std::fs::read_to_string(VECTORS).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     doc["cases"].as_array().unwrap().clone()
 }

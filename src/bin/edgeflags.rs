@@ -10,12 +10,12 @@
 //! Malformed input lines never stop `eval` or `bucket`: each gets an error
 //! object on its own output line, and processing goes on.
 
-use std::io::{self, BufRead, BufWriter, Write};
+use std::io::{self, BufRead, BufWriter, ErrorKind, StdoutLock, Write};
 use std::process::ExitCode;
 
-use edgeflags::json::{write_number, write_string};
 use edgeflags::time::{format_rfc3339, parse_rfc3339, Millis};
 use edgeflags::{bucket, Context, ErrorCode, Evaluation, Ruleset, Value};
+use serde::ser::{Serialize, Serializer};
 
 const USAGE: &str = "usage:
   edgeflags validate FILE
@@ -23,30 +23,87 @@ const USAGE: &str = "usage:
   edgeflags bucket                        (JSON lines on stdin: {\"salt\", \"unit\"})
   edgeflags stale FILE [--now RFC3339]";
 
+/// Why a command stopped before its end.
+enum Stop {
+    /// A usage, file or I/O error: exit 2 with the message.
+    Error(String),
+    /// The reader of stdout went away (`edgeflags eval ... | head`): there
+    /// is no one left to answer, so exit 0 quietly.
+    StdoutClosed,
+}
+
+impl From<String> for Stop {
+    fn from(msg: String) -> Stop {
+        Stop::Error(msg)
+    }
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Stop {
+        if e.kind() == ErrorKind::BrokenPipe {
+            Stop::StdoutClosed
+        } else {
+            Stop::Error(e.to_string())
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match run(&args) {
         Ok(code) => code,
-        Err(msg) => {
+        Err(Stop::StdoutClosed) => ExitCode::SUCCESS,
+        Err(Stop::Error(msg)) => {
             eprintln!("edgeflags: {msg}");
             ExitCode::from(2)
         }
     }
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
+/// Stdout, locked and buffered once for the whole command; every write
+/// returns its error (println! would panic on a closed pipe).
+struct Out(BufWriter<StdoutLock<'static>>);
+
+impl Out {
+    fn new() -> Out {
+        Out(BufWriter::new(io::stdout().lock()))
+    }
+
+    fn text(&mut self, line: &str) -> io::Result<()> {
+        self.0.write_all(line.as_bytes())?;
+        self.0.write_all(b"\n")
+    }
+
+    /// One JSON line, written by serde_json.
+    fn json(&mut self, v: &impl Serialize) -> io::Result<()> {
+        serde_json::to_writer(&mut self.0, v).map_err(io::Error::from)?;
+        self.0.write_all(b"\n")
+    }
+
+    fn flush(mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+fn run(args: &[String]) -> Result<ExitCode, Stop> {
     let cmd = args.first().map(String::as_str);
+    let mut out = Out::new();
     match cmd {
         Some("validate") => {
-            let [file] = &args[1..] else { return Err(format!("validate takes one FILE\n{USAGE}")) };
+            let [file] = &args[1..] else { return Err(format!("validate takes one FILE\n{USAGE}").into()) };
             match load(file)? {
                 Ok(rs) => {
-                    println!("ok: {} flags, version {}", rs.len(), rs.version());
+                    out.text(&format!("ok: {} flags, version {}", rs.len(), rs.version()))?;
+                    out.flush()?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    for p in &e.problems {
-                        println!("{p}");
+                    // The verdict stands even if no one reads the list.
+                    let listed =
+                        e.problems.iter().try_for_each(|p| out.text(&p.to_string())).and_then(|()| out.flush());
+                    match listed {
+                        Err(e) if e.kind() != ErrorKind::BrokenPipe => return Err(e.into()),
+                        _ => {}
                     }
                     eprintln!("{file}: invalid ruleset ({} problems)", e.problems.len());
                     Ok(ExitCode::from(1))
@@ -56,49 +113,39 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         Some("eval") => {
             let (file, now) = file_and_now(&args[1..])?;
             let rs = load(&file)?.map_err(|e| format!("{file}: {e}"))?;
-            lines(|n, line, out| eval_line(&rs, now, n, line, out))?;
+            lines(&mut out, |n, line, out| eval_line(&rs, now, n, line, out))?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some("bucket") => {
             if args.len() != 1 {
-                return Err(format!("bucket takes no arguments\n{USAGE}"));
+                return Err(format!("bucket takes no arguments\n{USAGE}").into());
             }
-            lines(bucket_line)?;
+            lines(&mut out, bucket_line)?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some("stale") => {
             let (file, now) = file_and_now(&args[1..])?;
             let rs = load(&file)?.map_err(|e| format!("{file}: {e}"))?;
             for (flag, why) in rs.stale_flags(now) {
-                let mut line = String::from("{\"flag\":");
-                write_string(flag.key(), &mut line);
-                line.push_str(",\"reasons\":[");
-                for (i, r) in why.iter().enumerate() {
-                    if i > 0 {
-                        line.push(',');
-                    }
-                    write_string(r.as_str(), &mut line);
-                }
-                line.push_str("],\"owner\":");
-                match &flag.metadata().owner {
-                    Some(o) => write_string(o, &mut line),
-                    None => line.push_str("null"),
-                }
-                line.push_str(",\"expires\":");
-                match flag.metadata().expires {
-                    Some(t) => write_string(&format_rfc3339(t), &mut line),
-                    None => line.push_str("null"),
-                }
-                line.push('}');
-                println!("{line}");
+                let meta = flag.metadata();
+                out.json(&object([
+                    ("flag", string(flag.key())),
+                    ("reasons", Value::Array(why.iter().map(|r| string(r.as_str())).collect())),
+                    ("owner", meta.owner.as_deref().map_or(Value::Null, string)),
+                    ("expires", meta.expires.map_or(Value::Null, |t| Value::String(format_rfc3339(t)))),
+                ]))?;
             }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         Some("-h" | "--help" | "help") => {
-            println!("{USAGE}");
+            out.text(USAGE)?;
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(format!("unknown command\n{USAGE}")),
+        _ => Err(format!("unknown command\n{USAGE}").into()),
     }
 }
 
@@ -134,114 +181,95 @@ fn load(file: &str) -> Result<Result<Ruleset, edgeflags::LoadError>, String> {
     Ok(Ruleset::from_json(&text))
 }
 
-/// Runs `f` on each stdin line (blank lines skipped), writing its output line.
-fn lines(mut f: impl FnMut(usize, &str, &mut String)) -> Result<(), String> {
+/// A JSON object with its members in this order (serde_json's own `json!`
+/// sorts them).
+fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    Value::Object(members.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+fn string(s: &str) -> Value {
+    Value::String(s.to_string())
+}
+
+/// Runs `f` on each stdin line (blank lines skipped); `f` writes the
+/// line's answer.
+fn lines(out: &mut Out, mut f: impl FnMut(usize, &str, &mut Out) -> io::Result<()>) -> Result<(), Stop> {
     let stdin = io::stdin();
-    let mut out = BufWriter::new(io::stdout().lock());
-    let mut buf = String::new();
     for (n, line) in stdin.lock().lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => {
-                buf.clear();
-                error_line(&mut buf, n + 1, &format!("unreadable line: {e}"), ErrorCode::ParseError);
-                writeln!(out, "{buf}").map_err(|e| e.to_string())?;
-                continue;
-            }
-        };
-        if line.trim().is_empty() {
-            continue;
+        match line {
+            Ok(line) if line.trim().is_empty() => continue,
+            Ok(line) => f(n + 1, &line, out)?,
+            Err(e) => out.json(&error_line(n + 1, &format!("unreadable line: {e}"), ErrorCode::ParseError))?,
         }
-        buf.clear();
-        f(n + 1, &line, &mut buf);
-        writeln!(out, "{buf}").map_err(|e| e.to_string())?;
     }
-    out.flush().map_err(|e| e.to_string())
+    Ok(())
 }
 
-fn error_line(out: &mut String, line: usize, msg: &str, code: ErrorCode) {
-    out.push_str("{\"error\":");
-    write_string(msg, out);
-    out.push_str(",\"errorCode\":");
-    write_string(code.as_str(), out);
-    out.push_str(&format!(",\"line\":{line}}}"));
+/// An evaluation's answer: the core's one result shape (`value`,
+/// `variant`, `reason`, and `ruleId` / `errorCode` when set), plus `error`
+/// in words for an invalid context.
+struct EvalLine<'a> {
+    e: Evaluation<'a>,
+    error: Option<&'a str>,
 }
 
-fn parse_object(n: usize, line: &str, out: &mut String) -> Option<Value> {
+impl Serialize for EvalLine<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let Some(error) = self.error else { return self.e.serialize(s) };
+        // Through the core's Value, which keeps the fields in order.
+        let text = serde_json::to_string(&self.e).map_err(serde::ser::Error::custom)?;
+        let mut v = Value::parse(&text).map_err(serde::ser::Error::custom)?;
+        if let Value::Object(members) = &mut v {
+            members.push(("error".into(), Value::String(error.into())));
+        }
+        v.serialize(s)
+    }
+}
+
+fn error_line(line: usize, msg: &str, code: ErrorCode) -> Value {
+    object([("error", string(msg)), ("errorCode", string(code.as_str())), ("line", Value::Number(line as f64))])
+}
+
+/// The line as a JSON object, or the error line to answer instead.
+fn parse_object(n: usize, line: &str) -> Result<Value, Value> {
     match Value::parse(line) {
-        Ok(v @ Value::Object(_)) => Some(v),
-        Ok(v) => {
-            error_line(out, n, &format!("expected a JSON object, not {}", v.type_name()), ErrorCode::ParseError);
-            None
-        }
-        Err(e) => {
-            error_line(out, n, &e.to_string(), ErrorCode::ParseError);
-            None
-        }
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(v) => Err(error_line(n, &format!("expected a JSON object, not {}", v.type_name()), ErrorCode::ParseError)),
+        Err(e) => Err(error_line(n, &e.to_string(), ErrorCode::ParseError)),
     }
 }
 
-fn eval_line(rs: &Ruleset, now: Millis, n: usize, line: &str, out: &mut String) {
-    let Some(req) = parse_object(n, line, out) else { return };
+fn eval_line(rs: &Ruleset, now: Millis, n: usize, line: &str, out: &mut Out) -> io::Result<()> {
+    let req = match parse_object(n, line) {
+        Ok(req) => req,
+        Err(error) => return out.json(&error),
+    };
     let Some(flag) = req.get("flag").and_then(Value::as_str) else {
-        error_line(out, n, "\"flag\" (a string) is required", ErrorCode::ParseError);
-        return;
+        return out.json(&error_line(n, "\"flag\" (a string) is required", ErrorCode::ParseError));
     };
     let default = req.get("default").cloned().unwrap_or(Value::Null);
-    let ctx = match Context::from_value(req.get("context").cloned().unwrap_or(Value::Null)) {
-        Ok(c) => c,
-        Err(e) => {
-            write_eval(
-                out,
-                &Evaluation {
-                    value: &default,
-                    variant: None,
-                    reason: edgeflags::Reason::Error,
-                    rule_id: None,
-                    error_code: Some(ErrorCode::InvalidContext),
-                },
-            );
-            out.pop();
-            out.push_str(",\"error\":");
-            write_string(&e.0, out);
-            out.push('}');
-            return;
+    match Context::from_value(req.get("context").cloned().unwrap_or(Value::Null)) {
+        Ok(ctx) => out.json(&EvalLine { e: rs.evaluate(flag, &ctx, now, &default), error: None }),
+        Err(err) => {
+            let e = Evaluation {
+                value: &default,
+                variant: None,
+                reason: edgeflags::Reason::Error,
+                rule_id: None,
+                error_code: Some(ErrorCode::InvalidContext),
+            };
+            out.json(&EvalLine { e, error: Some(&err.0) })
         }
+    }
+}
+
+fn bucket_line(n: usize, line: &str, out: &mut Out) -> io::Result<()> {
+    let answer = match parse_object(n, line) {
+        Ok(req) => match (req.get("salt").and_then(Value::as_str), req.get("unit").and_then(Value::as_str)) {
+            (Some(salt), Some(unit)) => object([("bucket", Value::Number(bucket(salt, unit)))]),
+            _ => error_line(n, "\"salt\" and \"unit\" (strings) are required", ErrorCode::ParseError),
+        },
+        Err(error) => error,
     };
-    write_eval(out, &rs.evaluate(flag, &ctx, now, &default));
-}
-
-fn write_eval(out: &mut String, e: &Evaluation<'_>) {
-    out.push_str("{\"value\":");
-    e.value.write_json(out);
-    out.push_str(",\"variant\":");
-    match e.variant {
-        Some(v) => write_string(v, out),
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"reason\":");
-    write_string(e.reason.as_str(), out);
-    out.push_str(",\"ruleId\":");
-    match e.rule_id {
-        Some(r) => write_string(r, out),
-        None => out.push_str("null"),
-    }
-    out.push_str(",\"errorCode\":");
-    match e.error_code {
-        Some(c) => write_string(c.as_str(), out),
-        None => out.push_str("null"),
-    }
-    out.push('}');
-}
-
-fn bucket_line(n: usize, line: &str, out: &mut String) {
-    let Some(req) = parse_object(n, line, out) else { return };
-    match (req.get("salt").and_then(Value::as_str), req.get("unit").and_then(Value::as_str)) {
-        (Some(salt), Some(unit)) => {
-            out.push_str("{\"bucket\":");
-            write_number(bucket(salt, unit), out);
-            out.push('}');
-        }
-        _ => error_line(out, n, "\"salt\" and \"unit\" (strings) are required", ErrorCode::ParseError),
-    }
+    out.json(&answer)
 }

@@ -7,6 +7,12 @@
 //! A rollout serves its variant to units inside it and the off variant to
 //! units outside it; a context without the bucketing attribute skips the
 //! rollout (it is never bucketed at random) and evaluation goes on.
+//!
+//! Around that resolution, the result semantics every runtime shares: a
+//! test override wins over everything, an unknown flag gives the caller's
+//! default with `FLAG_NOT_FOUND`, and the value served must satisfy the
+//! caller's typed default ([`default_accepts`]) or the default comes back
+//! with `TYPE_MISMATCH`. [`Evaluation`] serializes to the one result shape.
 
 use std::cmp::Ordering;
 
@@ -16,9 +22,11 @@ use crate::bucket::{bucket, bucket_in_rollout, pick_weighted};
 use crate::context::Context;
 use crate::error::{ErrorCode, Reason};
 use crate::glob::glob_match;
-use crate::json::Value;
+use crate::kind::default_accepts;
+use crate::overrides::Overrides;
 use crate::semver::Semver;
 use crate::time::{parse_rfc3339, Millis};
+use crate::value::Value;
 
 /// What a flag resolved to, as indices: cheap to copy and to send across a
 /// wasm boundary. Read names and values through the ruleset.
@@ -93,16 +101,32 @@ pub struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
-    /// Whether the value is truthy: `true`, a non-zero number, a non-empty
-    /// string, or any array or object (the seeds' X-Active-Flags test).
+    /// Whether the value is truthy ([`Value::is_truthy`]): `true`, a
+    /// non-zero number, a non-empty string, or any array or object (the
+    /// seeds' X-Active-Flags test).
     pub fn is_truthy(&self) -> bool {
-        match self.value {
-            Value::Null => false,
-            Value::Bool(b) => *b,
-            Value::Number(n) => *n != 0.0,
-            Value::String(s) => !s.is_empty(),
-            Value::Array(_) | Value::Object(_) => true,
+        self.value.is_truthy()
+    }
+}
+
+/// The one result shape of every runtime (CLI, Worker, package):
+/// `{"value": <json>, "variant": <string|null>, "reason": "<REASON>"}`,
+/// plus `"ruleId"` and `"errorCode"` only when set.
+impl serde::Serialize for Evaluation<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let len = 3 + usize::from(self.rule_id.is_some()) + usize::from(self.error_code.is_some());
+        let mut map = s.serialize_map(Some(len))?;
+        map.serialize_entry("value", self.value)?;
+        map.serialize_entry("variant", &self.variant)?;
+        map.serialize_entry("reason", self.reason.as_str())?;
+        if let Some(id) = self.rule_id {
+            map.serialize_entry("ruleId", id)?;
         }
+        if let Some(code) = self.error_code {
+            map.serialize_entry("errorCode", code.as_str())?;
+        }
+        map.end()
     }
 }
 
@@ -192,17 +216,50 @@ impl Ruleset {
         !seg.conditions.is_empty() && seg.conditions.iter().all(|c| self.condition(c, ctx, now))
     }
 
-    /// Evaluates flag `key` with the caller's `default`: a missing flag or a
-    /// default of another type gives the default back with an error code.
+    /// Evaluates flag `key` with the caller's `default` (`null`: none), no
+    /// overrides: an unknown flag gives the default with `FLAG_NOT_FOUND`;
+    /// a served value the default's kind does not accept
+    /// ([`default_accepts`]) gives the default with `TYPE_MISMATCH`.
     pub fn evaluate<'a>(&'a self, key: &str, ctx: &Context, now: Millis, default: &'a Value) -> Evaluation<'a> {
-        let Some(id) = self.flag_id(key) else {
-            return error(default, ErrorCode::FlagNotFound);
-        };
-        let f = &self.flags[id.index()];
-        if !f.kind.accepts(default) {
-            return error(default, ErrorCode::TypeMismatch);
+        match self.flag_id(key) {
+            Some(id) => typed(self.evaluation(id, self.resolve(id, ctx, now)), default),
+            None => error(default, ErrorCode::FlagNotFound),
         }
-        self.evaluation(id, self.resolve(id, ctx, now))
+    }
+
+    /// [`Ruleset::evaluate`] under test overrides: an overridden key (in
+    /// the ruleset or not) serves its override over everything, the kill
+    /// switch included, with reason `OVERRIDE`, no rule id, and as variant
+    /// the name of the flag's first variant whose value equals it (else
+    /// none). The typed-default check applies to it as to any value.
+    pub fn evaluate_with<'a>(
+        &'a self,
+        key: &str,
+        ctx: &Context,
+        now: Millis,
+        default: &'a Value,
+        overrides: &'a Overrides,
+    ) -> Evaluation<'a> {
+        match overrides.get(key) {
+            Some(v) => typed(self.overridden(key, v), default),
+            None => self.evaluate(key, ctx, now, default),
+        }
+    }
+
+    /// Whether flag `key` serves a truthy value ([`Value::is_truthy`])
+    /// under `overrides`: what `isEnabled` and `X-Active-Flags` report.
+    /// No default is involved; an unknown flag (not overridden) is false.
+    pub fn is_enabled(&self, key: &str, ctx: &Context, now: Millis, overrides: &Overrides) -> bool {
+        static NONE: Value = Value::Null;
+        // With no default nothing mismatches, and an error's value is that
+        // `null`, which is false.
+        self.evaluate_with(key, ctx, now, &NONE, overrides).is_truthy()
+    }
+
+    /// The result of an override `v` of `key`.
+    fn overridden<'a>(&'a self, key: &str, v: &'a Value) -> Evaluation<'a> {
+        let variant = self.flag(key).and_then(|f| f.variants.iter().find(|x| x.value == *v)).map(|x| &*x.name);
+        Evaluation { value: v, variant, reason: Reason::Override, rule_id: None, error_code: None }
     }
 
     /// The full result of a [`Resolution`] of flag `id`. A flag or
@@ -221,7 +278,8 @@ impl Ruleset {
         }
     }
 
-    /// Every flag for one context, in document order.
+    /// Every flag for one context, in document order (no default, no
+    /// overrides).
     pub fn evaluate_all(&self, ctx: &Context, now: Millis) -> Vec<(&str, Evaluation<'_>)> {
         (0..self.flags.len() as u32)
             .map(|i| {
@@ -230,6 +288,41 @@ impl Ruleset {
             })
             .collect()
     }
+
+    /// Every flag for one context under `overrides` (no default): the
+    /// ruleset's flags in document order, then the overridden keys the
+    /// ruleset does not have, in override order.
+    pub fn evaluate_all_with<'a>(
+        &'a self,
+        ctx: &Context,
+        now: Millis,
+        overrides: &'a Overrides,
+    ) -> Vec<(&'a str, Evaluation<'a>)> {
+        let mut out: Vec<(&str, Evaluation<'_>)> = (0..self.flags.len() as u32)
+            .map(|i| {
+                let id = FlagId(i);
+                let key = &*self.flags[i as usize].key;
+                let e = match overrides.get(key) {
+                    Some(v) => self.overridden(key, v),
+                    None => self.evaluation(id, self.resolve(id, ctx, now)),
+                };
+                (key, e)
+            })
+            .collect();
+        out.extend(
+            overrides.iter().filter(|(k, _)| self.flag_id(k).is_none()).map(|(k, v)| (k, self.overridden(k, v))),
+        );
+        out
+    }
+}
+
+/// `e`, unless its value is of a kind `default` does not accept: then the
+/// default with `TYPE_MISMATCH`. Errors pass through.
+fn typed<'a>(e: Evaluation<'a>, default: &'a Value) -> Evaluation<'a> {
+    if e.error_code.is_none() && !default_accepts(default.kind(), e.value.kind()) {
+        return error(default, ErrorCode::TypeMismatch);
+    }
+    e
 }
 
 fn error(default: &Value, code: ErrorCode) -> Evaluation<'_> {
@@ -303,7 +396,8 @@ fn in_set(set: &ValueSet, v: &Value) -> bool {
         // text is compared by value too, both ways.
         Value::String(s) => {
             set.strings.contains(s)
-                || !set.numbers.is_empty() && crate::num::parse_f64(s.trim()).is_some_and(|n| set.numbers.contains(&n))
+                || !set.numbers.is_empty()
+                    && crate::value::parse_number(s.trim()).is_some_and(|n| set.numbers.contains(&n))
         }
         Value::Number(n) => set.numbers.contains(n),
         Value::Bool(b) => set.strings.contains(if *b { "true" } else { "false" }),
@@ -315,7 +409,7 @@ fn as_number(v: &Value) -> Option<f64> {
     match v {
         Value::Number(n) => Some(*n),
         // Contexts built from query strings and headers carry numbers as text.
-        Value::String(s) => crate::num::parse_f64(s.trim()),
+        Value::String(s) => crate::value::parse_number(s.trim()),
         _ => None,
     }
 }
@@ -359,6 +453,44 @@ fn scalar_matches(op: &Op, v: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn evaluations_serialize_to_the_one_result_shape() {
+        let rs = Ruleset::from_json(
+            r#"{"flags": {
+                "cfg": {"variants": {"a": {"x": 1, "l": [1.5, null, "s"]}, "b": 2}, "default_variant": "a",
+                        "rules": [{"id": "pro", "conditions": [{"attribute": "plan", "op": "eq", "value": "pro"}], "variant": "b"}]}
+            }}"#,
+        )
+        .unwrap();
+        let json = |e: &Evaluation<'_>| serde_json::to_string(e).unwrap();
+        let mut pro = Context::new();
+        pro.set("plan", Value::String("pro".into()));
+        let none = Value::Null;
+        assert_eq!(
+            json(&rs.evaluate("cfg", &Context::new(), 0, &none)),
+            r#"{"value":{"x":1,"l":[1.5,null,"s"]},"variant":"a","reason":"DEFAULT"}"#
+        );
+        assert_eq!(
+            json(&rs.evaluate("cfg", &pro, 0, &none)),
+            r#"{"value":2,"variant":"b","reason":"TARGETING_MATCH","ruleId":"pro"}"#
+        );
+        let fallback = Value::String("fallback".into());
+        assert_eq!(
+            json(&rs.evaluate("cfg", &Context::new(), 0, &fallback)),
+            r#"{"value":"fallback","variant":null,"reason":"ERROR","errorCode":"TYPE_MISMATCH"}"#
+        );
+        assert_eq!(
+            json(&rs.evaluate("nope", &Context::new(), 0, &none)),
+            r#"{"value":null,"variant":null,"reason":"ERROR","errorCode":"FLAG_NOT_FOUND"}"#
+        );
+        let mut o = Overrides::new();
+        o.set(Some(&rs), "cfg", Value::Number(2.0)).unwrap();
+        assert_eq!(
+            json(&rs.evaluate_with("cfg", &pro, 0, &none, &o)),
+            r#"{"value":2,"variant":"b","reason":"OVERRIDE"}"#
+        );
+    }
 
     #[test]
     fn rule_id_of_code_inverts_matched_code() {

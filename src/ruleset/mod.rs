@@ -13,9 +13,10 @@ pub use model::{Flag, FlagId, FlagType, Metadata, Variant};
 use crate::context::Context;
 use crate::error::LoadError;
 use crate::glob::glob_match;
-use crate::json::Value;
+#[cfg(feature = "json")]
 use crate::limits::MAX_RULESET_BYTES;
 use crate::time::Millis;
+use crate::value::Value;
 use model::{Percentage, Segment, Serve, NO_SLOT};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -102,6 +103,7 @@ impl StaleReason {
 impl Ruleset {
     /// Loads a ruleset from JSON text: parses, validates and compiles it.
     /// Any problem rejects the whole document, with every problem listed.
+    #[cfg(feature = "json")]
     pub fn from_json(text: &str) -> Result<Ruleset, LoadError> {
         if text.len() > MAX_RULESET_BYTES {
             return Err(LoadError::single(

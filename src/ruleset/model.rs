@@ -3,9 +3,9 @@
 //! (sorted sets, numbers, semvers, timestamps, indices), so evaluation does
 //! no parsing and, for string attributes, no allocation.
 
-use crate::json::Value;
 use crate::semver::Semver;
 use crate::time::Millis;
+use crate::value::Value;
 
 /// Index of a flag in its [`Ruleset`](crate::Ruleset), stable for that ruleset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,13 +42,15 @@ impl FlagType {
         }
     }
 
-    /// Whether a caller's default of this JSON value fits the type. `null`
-    /// fits everything (no default), and any value fits a JSON flag.
+    /// Whether a flag of this type can serve `v`: a value of its own kind;
+    /// anything, `null` included, for a `json` flag. Loading checks
+    /// variants with it and [`Overrides::set`](crate::Overrides::set)
+    /// checks overrides. It is not the typed-default check of evaluation,
+    /// which looks at the value served ([`crate::default_accepts`]).
     pub fn accepts(self, v: &Value) -> bool {
         matches!(
             (self, v),
-            (_, Value::Null)
-                | (FlagType::Json, _)
+            (FlagType::Json, _)
                 | (FlagType::Boolean, Value::Bool(_))
                 | (FlagType::String, Value::String(_))
                 | (FlagType::Number, Value::Number(_))

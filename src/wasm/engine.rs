@@ -14,14 +14,13 @@
 //! friends), used for overrides and errors, returns the core's evaluation
 //! serialized by serde-wasm-bindgen: the core decides, the JS side copies.
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::abi::{pack, unpack_matched, NO_RESOLUTION, REASONS, TARGET_EMPTY, TARGET_HELD, TARGET_SCRATCH};
 use super::batch::Batch;
 use super::error::Error;
-use super::interim::{self, Overrides};
-use crate::{Context, FlagId, Resolution, Ruleset, Value};
+use crate::{default_accepts_table, Context, FlagId, Overrides, Resolution, Ruleset, Value};
 
 /// A loaded ruleset, its contexts, the batch areas and the overrides.
 #[wasm_bindgen]
@@ -54,8 +53,7 @@ fn from_js(v: JsValue) -> Result<Value, serde_wasm_bindgen::Error> {
 
 /// The per-load metadata the JS side keeps in tables (strings and values
 /// through serde; number columns are added as typed arrays by
-/// [`Engine::metadata`]).
-#[derive(Serialize)]
+/// [`metadata`]).
 struct Metadata<'a> {
     version: f64,
     /// Reason names by code.
@@ -70,6 +68,19 @@ struct Metadata<'a> {
     names: String,
     /// Their values, one per variant.
     values: Vec<&'a Value>,
+}
+
+impl Serialize for Metadata<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Metadata", 6)?;
+        st.serialize_field("version", &self.version)?;
+        st.serialize_field("reasons", &self.reasons)?;
+        st.serialize_field("attributes", self.attributes)?;
+        st.serialize_field("keys", &self.keys)?;
+        st.serialize_field("names", &self.names)?;
+        st.serialize_field("values", &self.values)?;
+        st.end()
+    }
 }
 
 #[wasm_bindgen]
@@ -179,9 +190,7 @@ impl Engine {
             return JsValue::NULL;
         }
         match (&self.rs, self.context(target)) {
-            (Some(rs), Some(ctx)) => {
-                to_js(&interim::evaluate_with(rs, key, ctx, now as i64, &default, &self.overrides))
-            }
+            (Some(rs), Some(ctx)) => to_js(&rs.evaluate_with(key, ctx, now as i64, &default, &self.overrides)),
             _ => JsValue::NULL,
         }
     }
@@ -189,14 +198,11 @@ impl Engine {
     /// Whether `key` serves a truthy value (overrides included; `false`
     /// for unknown flags).
     pub fn is_enabled(&mut self, key: &str, target: u32, now: f64, pending: u32) -> bool {
-        static NULL: Value = Value::Null;
         if !self.apply(target, pending) {
             return false;
         }
         match (&self.rs, self.context(target)) {
-            (Some(rs), Some(ctx)) => {
-                interim::evaluate_with(rs, key, ctx, now as i64, &NULL, &self.overrides).is_truthy()
-            }
+            (Some(rs), Some(ctx)) => rs.is_enabled(key, ctx, now as i64, &self.overrides),
             _ => false,
         }
     }
@@ -210,7 +216,7 @@ impl Engine {
         }
         match (&self.rs, self.context(target)) {
             (Some(rs), Some(ctx)) => {
-                let all = interim::evaluate_all_with(rs, ctx, now as i64, &self.overrides);
+                let all = rs.evaluate_all_with(ctx, now as i64, &self.overrides);
                 let rows: Vec<_> = all.iter().map(|(k, e)| (k, e, e.is_truthy())).collect();
                 to_js(&rows)
             }
@@ -223,13 +229,15 @@ impl Engine {
     pub fn set_override(&mut self, key: &str, value: JsValue) -> Result<(), Error> {
         let v = from_js(value)
             .map_err(|_| Error::invalid_argument(crate::error::msg!["override(\"", key, "\") needs a JSON value"]))?;
-        self.overrides.set(self.rs.as_ref(), key, v).map_err(Error::invalid_argument)
+        self.overrides.set(self.rs.as_ref(), key, v).map_err(Error::override_refused)
     }
 
     /// Removes the override of `key`, or every override when `key` is `undefined`.
     pub fn reset(&mut self, key: Option<String>) {
         match key {
-            Some(k) => self.overrides.remove(&k),
+            Some(k) => {
+                self.overrides.remove(&k);
+            }
             None => self.overrides.clear(),
         }
     }
@@ -338,8 +346,8 @@ fn metadata(rs: &Ruleset) -> JsValue {
             meta.names.push_str(&v.name);
             name_lengths.push(v.name.encode_utf16().count() as u32);
             meta.values.push(&v.value);
-            kinds.push(interim::kind_code(&v.value) as u8);
-            truthy.push(interim::is_truthy(&v.value) as u8);
+            kinds.push(v.value.kind().code() as u8);
+            truthy.push(v.value.is_truthy() as u8);
         }
         timed.push(rs.depends_on_time(FlagId(i as u32)) as u8);
         slot_base.push(slots.len() as u32);
@@ -358,7 +366,7 @@ fn metadata(rs: &Ruleset) -> JsValue {
         let _ = js_sys::Reflect::set(&out, &JsValue::from_str(name), &v);
     };
     // The core's typed-default table, one byte per (default kind, served kind).
-    let bits = interim::default_accepts_table();
+    let bits = default_accepts_table();
     let accepts: Vec<u8> = (0..36).map(|i| (bits >> i & 1) as u8).collect();
     set("accepts", js_sys::Uint8Array::from(&accepts[..]).into());
     set("keyLengths", js_sys::Uint32Array::from(&key_lengths[..]).into());

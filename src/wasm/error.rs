@@ -5,12 +5,12 @@
 //! and `problems` from, and print with a stack. The package gives it the
 //! `EdgeflagsError` prototype (`pkg/src/errors.js`).
 
-use serde::Serialize;
+use serde::ser::{Serialize, SerializeStruct, Serializer};
 use wasm_bindgen::JsValue;
 
 use super::abi::{INVALID_ARGUMENT, INVALID_RULESET};
 use crate::error::{msg, uint};
-use crate::{LoadError, Problem};
+use crate::{LoadError, OverrideError, Problem};
 
 /// A failure the binding reports to JS.
 #[derive(Debug)]
@@ -21,16 +21,29 @@ pub struct Error {
 }
 
 /// A problem as JS sees it: `{ path, message }`.
-#[derive(Serialize)]
-struct JsProblem<'a> {
-    path: &'a str,
-    message: &'a str,
+struct JsProblem<'a>(&'a Problem);
+
+impl Serialize for JsProblem<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Problem", 2)?;
+        st.serialize_field("path", &self.0.path)?;
+        st.serialize_field("message", &self.0.message)?;
+        st.end()
+    }
 }
 
 impl Error {
     /// An `INVALID_ARGUMENT` error.
     pub fn invalid_argument(message: String) -> Error {
         Error { code: INVALID_ARGUMENT, message, problems: Vec::new() }
+    }
+
+    /// An override the core refused, in words (built from pieces: no
+    /// `core::fmt` in the package wasm for it).
+    pub fn override_refused(e: OverrideError) -> Error {
+        let OverrideError::TypeMismatch { key, flag_type, value } = &e;
+        let message = msg!["flag \"", key, "\" serves ", flag_type.as_str(), " values, not ", value.as_str()];
+        Error::invalid_argument(message)
     }
 
     /// An `INVALID_RULESET` error listing every problem, one per line.
@@ -70,8 +83,7 @@ impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
         let err = js_sys::Error::new(&e.message);
         err.set_name("EdgeflagsError");
-        let problems: Vec<JsProblem> =
-            e.problems.iter().map(|p| JsProblem { path: &p.path, message: &p.message }).collect();
+        let problems: Vec<JsProblem> = e.problems.iter().map(JsProblem).collect();
         let problems = serde_wasm_bindgen::to_value(&problems).unwrap_or_else(|_| js_sys::Array::new().into());
         // Setting a property on a fresh Error cannot fail.
         let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code));

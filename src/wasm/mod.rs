@@ -30,7 +30,6 @@ pub mod abi;
 pub mod batch;
 pub mod engine;
 pub mod error;
-mod interim;
 
 pub use engine::Engine;
 

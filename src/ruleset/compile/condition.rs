@@ -8,11 +8,11 @@ use super::{field, Checker, Names, Path};
 use crate::context::number_str;
 use crate::error::{msg, uint};
 use crate::glob::GlobKind;
-use crate::json::Value;
 use crate::limits::{MAX_CONDITIONS, MAX_LIST, MAX_NAME_LEN, MAX_STRING_LEN};
 use crate::ruleset::model::{Condition, NumOp, Op, StrSet, ValueSet, NO_SLOT};
 use crate::semver::Semver;
 use crate::time::Millis;
+use crate::value::Value;
 
 const CONDITION_FIELDS: &[&str] = &["attribute", "op", "value", "values"];
 
@@ -284,7 +284,7 @@ impl<'v> Operand<'_, 'v> {
         for (ix, item) in items {
             match item {
                 Value::String(s) if s.len() <= MAX_STRING_LEN => {
-                    if let Some(n) = crate::num::parse_f64(s.trim()) {
+                    if let Some(n) = crate::value::parse_number(s.trim()) {
                         set.numbers.push(n);
                     }
                     strings.push(s.as_str().into());

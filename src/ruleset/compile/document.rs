@@ -5,8 +5,8 @@
 
 use super::{field, Checker, Path, FLAGS, SEGMENTS};
 use crate::error::{msg, uint};
-use crate::json::Value;
 use crate::limits::{MAX_FLAGS, MAX_NAME_LEN, MAX_SEGMENTS, MAX_STRING_LEN};
+use crate::value::Value;
 
 /// The only `schema` this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;

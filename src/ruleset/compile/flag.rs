@@ -15,11 +15,11 @@ use super::schedule::schedule;
 use super::{field, Checker, Names, Path, FLAGS};
 use crate::context::number_str;
 use crate::error::{join, msg, uint};
-use crate::json::Value;
 use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_STRING_LEN, MAX_VARIANTS};
 use crate::ruleset::model::{
     Flag, FlagId, FlagType, Metadata, Percentage, Rule, Serve, StrSet, Target, Variant, NO_SLOT,
 };
+use crate::value::Value;
 
 const FLAG_FIELDS: &[&str] = &[
     "type",
@@ -238,7 +238,7 @@ fn flag_type(c: &mut Checker, path: &Path<'_>, t: Option<&Value>, variants: &[Va
     };
     if let Some(d) = declared {
         for var in variants {
-            if !d.accepts(&var.value) || var.value == Value::Null && d != FlagType::Json {
+            if !d.accepts(&var.value) {
                 c.err(
                     &path.key("variants").key(&var.name),
                     msg!["value ", var.value.to_json(), " is not of the flag's type ", d.as_str()],
@@ -480,6 +480,9 @@ fn serve(c: &mut Checker, path: &Path<'_>, s: ServeFields<'_>, vs: Variants<'_>)
 
 /// A weighted split: `{"variant", "weight"}` objects or the vectors'
 /// `[variant, weight]` pairs, weights adding up to 100.
+/// How far from 100 a split's weights may add up (docs/ruleset.md).
+const SPLIT_TOLERANCE: f64 = 0.1;
+
 fn split(c: &mut Checker, path: &Path<'_>, v: &Value, vs: Variants<'_>) -> Option<Serve> {
     let items = c.array(path, v, MAX_VARIANTS)?;
     if items.is_empty() {
@@ -523,7 +526,9 @@ fn split(c: &mut Checker, path: &Path<'_>, v: &Value, vs: Variants<'_>) -> Optio
             _ => ok = false,
         }
     }
-    if ok && (total - 100.0).abs() > 0.1 {
+    // "Within 0.1" as written in decimal: thirds of 33.3 sum to
+    // 99.89999999999999 in binary, which is 0.1 off, not more.
+    if ok && (total - 100.0).abs() > SPLIT_TOLERANCE + 1e-9 {
         c.err(path, msg!["split weights add up to ", number_str(total), "; they must add up to 100"]);
         return None;
     }

@@ -25,9 +25,9 @@ use super::model::{StrSet, NO_SLOT};
 use super::Ruleset;
 use crate::context::number_str;
 use crate::error::{msg, uint, LoadError, Problem};
-use crate::json::Value;
 use crate::limits::{MAX_LIST, MAX_NAME_LEN, MAX_STRING_LEN};
 use crate::time::{parse_rfc3339, Millis};
+use crate::value::Value;
 use std::collections::HashMap;
 
 /// Loads a ruleset document. Problems are reported in document order,
@@ -134,7 +134,7 @@ impl<'a> Path<'a> {
                 let plain = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                 if !plain {
                     out.push('[');
-                    crate::json::write_string(key, out);
+                    crate::value::write_string(key, out);
                     out.push(']');
                 } else {
                     if !out.is_empty() {
@@ -145,7 +145,7 @@ impl<'a> Path<'a> {
             }
             Seg::Idx(i) => {
                 out.push('[');
-                crate::num::write_u64(i as u64, out);
+                crate::value::write_u64(i as u64, out);
                 out.push(']');
             }
         }

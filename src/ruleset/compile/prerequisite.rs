@@ -6,9 +6,9 @@
 
 use super::{field, Checker, Names, Path, FLAGS};
 use crate::error::{join, msg, uint};
-use crate::json::Value;
 use crate::limits::{MAX_LIST, MAX_NAME_LEN, MAX_PREREQUISITE_DEPTH, MAX_VARIANTS};
 use crate::ruleset::model::{Flag, FlagId, Prerequisite};
+use crate::value::Value;
 
 const PREREQUISITE_FIELDS: &[&str] = &["flag", "variant", "variants"];
 

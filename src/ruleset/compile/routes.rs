@@ -3,10 +3,10 @@
 
 use super::{field, Checker, Names, ROUTES};
 use crate::error::{msg, uint};
-use crate::json::Value;
 use crate::limits::{MAX_NAME_LEN, MAX_RULES};
 use crate::ruleset::model::{Flag, FlagId};
 use crate::ruleset::Route;
+use crate::value::Value;
 
 const ROUTE_FIELDS: &[&str] = &["id", "path", "flag", "upstreams"];
 

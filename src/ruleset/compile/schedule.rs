@@ -5,10 +5,10 @@
 use super::{field, Checker, Path};
 use crate::context::number_str;
 use crate::error::msg;
-use crate::json::Value;
 use crate::limits::MAX_LIST;
 use crate::ruleset::model::Schedule;
 use crate::time::{Millis, DAY_MS};
+use crate::value::Value;
 
 const SCHEDULE_FIELDS: &[&str] =
     &["type", "start", "steps", "start_percentage", "end_percentage", "duration_hours", "steepness"];

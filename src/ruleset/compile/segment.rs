@@ -3,9 +3,9 @@
 
 use super::condition::conditions;
 use super::{Checker, Names, SEGMENTS};
-use crate::json::Value;
 use crate::limits::MAX_STRING_LEN;
 use crate::ruleset::model::{Segment, StrSet};
+use crate::value::Value;
 
 const SEGMENT_FIELDS: &[&str] = &["description", "users", "conditions"];
 

@@ -3,7 +3,6 @@
 //! Evaluation reads the isolate's compiled ruleset only; nothing is parsed
 //! per request except the caller's own context.
 
-use edgeflags::json::write_string;
 use edgeflags::{Context, ErrorCode, Evaluation, Value};
 
 use super::http::{self, Incoming, Reply};
@@ -12,6 +11,7 @@ use super::state::{self, Loaded, Snapshot};
 use crate::body::{self, EvalBody, MAX_REQUEST_BYTES};
 use crate::config::Config;
 use crate::errors::ApiError;
+use crate::json::write_string;
 use crate::requester::{self, Facts};
 
 /// Longest `X-Active-Flags` header value; past it the list is cut and

@@ -58,7 +58,7 @@ impl Store {
         let fail = |e: &dyn std::fmt::Display| format!("KV put {key}: {e}");
         let mut op = self.kv()?.put(key, text).map_err(|e| fail(&e))?;
         if let Some(m) = metadata {
-            let m: serde_json::Value = serde_json::from_str(&m.to_json()).map_err(|e| fail(&e))?;
+            let m = serde_json::to_value(m).map_err(|e| fail(&e))?;
             op = op.metadata(m).map_err(|e| fail(&e))?;
         }
         op.execute().await.map_err(|e| fail(&e))
@@ -80,7 +80,7 @@ impl Store {
             .keys
             .into_iter()
             .map(|k| {
-                let meta = k.metadata.and_then(|m| serde_json::to_string(&m).ok()).and_then(|t| Value::parse(&t).ok());
+                let meta = k.metadata.and_then(|m| serde_json::from_value::<Value>(m).ok());
                 (k.name, meta)
             })
             .collect();

@@ -9,11 +9,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use edgeflags::json::write_string;
 use edgeflags::{FlagId, Ruleset};
 
 use super::kv::Store;
 use crate::config::Config;
+use crate::json::write_string;
 use crate::requester;
 use crate::store::{parse_pointer, version_key, POINTER_KEY};
 
