@@ -14,7 +14,7 @@
 //! friends), used for overrides and errors, returns the core's evaluation
 //! serialized by serde-wasm-bindgen: the core decides, the JS side copies.
 
-use serde::ser::{Serialize, SerializeStruct, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
 use super::abi::{pack, unpack_matched, NO_RESOLUTION, REASONS, TARGET_EMPTY, TARGET_HELD, TARGET_SCRATCH};
@@ -72,13 +72,15 @@ struct Metadata<'a> {
 
 impl Serialize for Metadata<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("Metadata", 6)?;
-        st.serialize_field("version", &self.version)?;
-        st.serialize_field("reasons", &self.reasons)?;
-        st.serialize_field("attributes", self.attributes)?;
-        st.serialize_field("keys", &self.keys)?;
-        st.serialize_field("names", &self.names)?;
-        st.serialize_field("values", &self.values)?;
+        // A map, not a struct: serde-wasm-bindgen caches struct field names
+        // in a hash table, code the package otherwise does without.
+        let mut st = s.serialize_map(Some(6))?;
+        st.serialize_entry("version", &self.version)?;
+        st.serialize_entry("reasons", &self.reasons)?;
+        st.serialize_entry("attributes", self.attributes)?;
+        st.serialize_entry("keys", &self.keys)?;
+        st.serialize_entry("names", &self.names)?;
+        st.serialize_entry("values", &self.values)?;
         st.end()
     }
 }
