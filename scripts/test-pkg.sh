@@ -29,9 +29,9 @@ cargo test -q -p edgeflags --features wasm --test wasm_abi
 # ...and in wasm with real JS values (wasm-bindgen-test, one body in
 # tests/wasm/common.rs): in Node, then in headless Chromium.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
-CARGO_TARGET_DIR="$ROOT/target/wasm-test" cargo test -q -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_node
+CARGO_TARGET_DIR="$ROOT/target/wasm-test" cargo test -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_node
 CHROMEDRIVER="$CHROMEDRIVER" CARGO_TARGET_DIR="$ROOT/target/wasm-test" \
-  cargo test -q -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_browser
+  cargo test -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_browser
 bash scripts/build-pkg.sh
 # The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
 cargo build -q --release --bin edgeflags

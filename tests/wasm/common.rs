@@ -57,8 +57,9 @@ fn a_bad_ruleset_throws_a_real_error_with_every_problem() {
     let mut e = engine();
     let err = e
         .load(js(r#"{"flags": {"a": {"percentage": 120}, "b": {"rules": [{"conditions": [{"attribute": "x", "op": "nope", "value": 1}], "variant": "on"}]}}}"#))
-        .map(JsValue::from)
-        .unwrap_err();
+        .map_err(JsValue::from)
+        .err()
+        .unwrap();
     assert!(err.is_instance_of::<js_sys::Error>(), "a real JS Error");
     assert_eq!(get(&err, "code").as_string().unwrap(), "INVALID_RULESET");
     assert_eq!(get(&err, "name").as_string().unwrap(), "EdgeflagsError");
@@ -75,7 +76,7 @@ fn a_bad_ruleset_throws_a_real_error_with_every_problem() {
     // The old ruleset keeps serving.
     assert_ne!(e.resolve(1, TARGET_EMPTY, 0.0, 0), NO_RESOLUTION);
     // Not a JSON document at all: a function.
-    let err = e.load(js_sys::Function::new_no_args("").into()).map(JsValue::from).unwrap_err();
+    let err = e.load(js_sys::Function::new_no_args("").into()).map_err(JsValue::from).err().unwrap();
     assert_eq!(get(&err, "code").as_string().unwrap(), "INVALID_RULESET");
 }
 
@@ -102,7 +103,7 @@ fn overrides_live_in_the_engine() {
     assert!(!e.is_enabled("later", TARGET_EMPTY, 0.0, 0));
     assert!(e.is_enabled("limit", TARGET_EMPTY, 0.0, 0));
     // A number flag cannot serve a string: INVALID_ARGUMENT, a real Error.
-    let err = e.set_override("limit", JsValue::from_str("big")).map(JsValue::from).unwrap_err();
+    let err = e.set_override("limit", JsValue::from_str("big")).map_err(JsValue::from).err().unwrap();
     assert!(err.is_instance_of::<js_sys::Error>());
     assert_eq!(get(&err, "code").as_string().unwrap(), "INVALID_ARGUMENT");
     // Overrides survive a load, in order after the ruleset's flags.
