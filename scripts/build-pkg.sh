@@ -60,12 +60,6 @@ build() {
   wasm-bindgen --target web --out-dir "$glue" --out-name edgeflags "$target/wasm32-unknown-unknown/release/edgeflags.wasm"
 }
 build "${EDGEFLAGS_WASM_OPT_LEVEL:-z}" s "$ROOT/target/pkg-wasm" "$DIST/glue" wasm
-# core::fmt is about 3.5 KB of the wasm (1.8 KB gzipped), and one `format!`, `write!` or
-# `to_string()` on a Display type that the package can reach brings all of
-# it back (the core builds messages with crate::error::msg! instead).
-if grep -q '4core3fmt5write' "$ROOT/target/pkg-wasm/wasm32-unknown-unknown/release/edgeflags.wasm"; then
-  echo "build-pkg: warning: core::fmt is in the package wasm again (a format!/write!/to_string() reachable from src/wasm.rs; twiggy paths finds it)" >&2
-fi
 "${WASM_OPT[@]}" -Oz --converge "$DIST/glue/edgeflags_bg.wasm" -o "$DIST/edgeflags_bg.wasm"
 build 3 3 "$ROOT/target/pkg-wasm-server" "$DIST/glue-server" wasm,json
 "${WASM_OPT[@]}" -O3 "$DIST/glue-server/edgeflags_bg.wasm" -o "$DIST/edgeflags_server.wasm"
