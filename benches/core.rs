@@ -59,7 +59,7 @@ fn benches(c: &mut Criterion) {
 }
 
 /// A ruleset of `n` flags made of copies of the 50-flag one, keys suffixed
-/// (`rule_3~7`): the proportions of bench/lib/model.mjs `logicalFlags(n)`.
+/// (`rule_3__7`): the proportions of bench/lib/model.mjs `logicalFlags(n)`.
 fn scaled(n: usize) -> String {
     let doc = match Value::parse(RULESET) {
         Ok(d) => d,
@@ -68,9 +68,14 @@ fn scaled(n: usize) -> String {
     let Some(Value::Object(flags)) = doc.get("flags") else { panic!("bench ruleset has no flags object") };
     let copies = (0..n).map(|i| {
         let (k, v) = &flags[i % flags.len()];
-        (format!("{k}~{}", i / flags.len()), v.clone())
+        (format!("{k}__{}", i / flags.len()), v.clone())
     });
-    Value::Object(vec![("flags".into(), Value::Object(copies.collect()))]).to_json()
+    let text = Value::Object(vec![("flags".into(), Value::Object(copies.collect()))]).to_json();
+    // A load that fails would time the error path: the bench must load.
+    if let Err(e) = Ruleset::from_json(&text) {
+        panic!("scaled bench ruleset does not load: {e}");
+    }
+    text
 }
 
 criterion_group!(core, benches);

@@ -136,6 +136,18 @@ pub struct Problem {
     pub message: String,
 }
 
+/// `{"path": "...", "message": "..."}`: how every binding lists problems
+/// (the Worker's 422 body, the package's `error.problems`).
+impl serde::Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("path", &self.path)?;
+        m.serialize_entry("message", &self.message)?;
+        m.end()
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.path.is_empty() {

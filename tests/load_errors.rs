@@ -479,3 +479,28 @@ fn split_weights_may_miss_100_by_a_tenth_as_written() {
         assert!(e.problems[0].message.contains("they must add up to 100"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn a_ruleset_deserializes_through_serde_with_every_problem() {
+    // Any serde format: here serde_json's own Deserializer.
+    let rs: Ruleset = serde_json::from_str(r#"{"flags": {"a": true, "b": {"percentage": 20}}}"#).unwrap();
+    assert_eq!(rs.len(), 2);
+    let err = serde_json::from_str::<Ruleset>(r#"{"flags": {"a": {"percentage": 120}, "b": {"users": 5}}}"#)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("flags.a.percentage"), "{err}");
+    assert!(err.contains("flags.b.users"), "{err}");
+    // Duplicate keys are refused by the Value underneath, whatever the format.
+    let dup = serde_json::from_str::<Ruleset>(r#"{"flags": {"a": true, "a": false}}"#).err().unwrap().to_string();
+    assert!(dup.contains("duplicate key \"a\""), "{dup}");
+}
+
+#[test]
+fn problems_serialize_as_path_and_message() {
+    let err = Ruleset::from_json(r#"{"flags": {"a": {"percentage": "x"}}}"#).err().unwrap();
+    let json = serde_json::to_value(&err.problems).unwrap();
+    assert_eq!(json[0]["path"], "flags.a.percentage");
+    assert!(json[0]["message"].as_str().unwrap().contains("number"), "{json}");
+    assert_eq!(json[0].as_object().unwrap().len(), 2);
+}

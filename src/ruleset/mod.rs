@@ -100,6 +100,17 @@ impl StaleReason {
     }
 }
 
+/// A ruleset is read from any serde format: the document is read as a
+/// [`Value`] (duplicate keys and depth checked there), then compiled by
+/// [`Ruleset::from_value`]; any problem fails the deserialization with
+/// every problem and its path in the message.
+impl<'de> serde::Deserialize<'de> for Ruleset {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let doc = <Value as serde::Deserialize>::deserialize(d)?;
+        Ruleset::from_value(&doc).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Ruleset {
     /// Loads a ruleset from JSON text: parses, validates and compiles it.
     /// Any problem rejects the whole document, with every problem listed.
