@@ -5,7 +5,7 @@
 //! and `problems` from, and print with a stack. The package gives it the
 //! `EdgeflagsError` prototype (`pkg/src/errors.js`).
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use super::abi::{INVALID_ARGUMENT, INVALID_RULESET};
@@ -18,19 +18,6 @@ pub struct Error {
     code: &'static str,
     message: String,
     problems: Vec<Problem>,
-}
-
-/// A problem as JS sees it: `{ path, message }`.
-struct JsProblem<'a>(&'a Problem);
-
-impl Serialize for JsProblem<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // A map (a plain object with maps_as_objects), as in engine.rs.
-        let mut st = s.serialize_map(Some(2))?;
-        st.serialize_entry("path", &self.0.path)?;
-        st.serialize_entry("message", &self.0.message)?;
-        st.end()
-    }
 }
 
 impl Error {
@@ -84,9 +71,9 @@ impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
         let err = js_sys::Error::new(&e.message);
         err.set_name("EdgeflagsError");
-        let problems: Vec<JsProblem> = e.problems.iter().map(JsProblem).collect();
+        // `{ path, message }` each: the core's `Serialize` for `Problem`.
         let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        let problems = problems.serialize(&ser).unwrap_or_else(|_| js_sys::Array::new().into());
+        let problems = e.problems.serialize(&ser).unwrap_or_else(|_| js_sys::Array::new().into());
         // Setting a property on a fresh Error cannot fail.
         let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code));
         let _ = js_sys::Reflect::set(&err, &JsValue::from_str("problems"), &problems);
