@@ -1,7 +1,6 @@
-// The evaluation vectors as [{ file, doc }] for eval-vectors-body.js:
-// tests/vectors/evaluation/*.json, or, while that directory is absent (the
-// vectors land from another branch), the tiny local sample in fixtures/.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// The evaluation vectors (tests/vectors/evaluation/*.json) as
+// [{ file, doc }] for eval-vectors-body.js, in file order.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -9,12 +8,10 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VECTOR_DIR = join(ROOT, 'tests/vectors/evaluation');
 
 export function evalVectorFiles() {
-  if (!existsSync(VECTOR_DIR)) {
-    const file = 'tests/js/fixtures/eval-sample.json';
-    return [{ file, doc: JSON.parse(readFileSync(join(ROOT, file), 'utf8')) }];
-  }
-  return readdirSync(VECTOR_DIR)
+  const files = readdirSync(VECTOR_DIR)
     .filter((f) => f.endsWith('.json'))
     .sort()
     .map((f) => ({ file: `tests/vectors/evaluation/${f}`, doc: JSON.parse(readFileSync(join(VECTOR_DIR, f), 'utf8')) }));
+  if (files.length === 0) throw new Error(`no evaluation vectors in ${VECTOR_DIR}`);
+  return files;
 }
