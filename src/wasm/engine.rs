@@ -98,7 +98,7 @@ impl Engine {
     /// the metadata; on failure keeps the old one and throws
     /// `INVALID_RULESET` with every problem.
     pub fn load(&mut self, doc: JsValue) -> Result<JsValue, Error> {
-        let v = from_js(doc).map_err(|_| Error::not_json())?;
+        let v = from_js(doc).map_err(Error::not_json)?;
         let rs = Ruleset::from_value(&v).map_err(Error::invalid_ruleset)?;
         Ok(self.swap_in(rs))
     }

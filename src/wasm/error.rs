@@ -6,7 +6,7 @@
 //! `EdgeflagsError` prototype (`pkg/src/errors.js`).
 
 use serde::Serialize;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::abi::{INVALID_ARGUMENT, INVALID_RULESET};
 use crate::error::{msg, uint};
@@ -49,10 +49,11 @@ impl Error {
         Error { code: INVALID_RULESET, message, problems: e.problems }
     }
 
-    /// A ruleset given as JS that is not a JSON document.
-    pub fn not_json() -> Error {
-        let message =
-            String::from("the ruleset is not a JSON document (a value JSON cannot hold, or nested too deeply)");
+    /// A ruleset given as JS that is not a JSON document: why, in the
+    /// words of the deserializer (the core's own for depth and duplicates).
+    pub fn not_json(why: serde_wasm_bindgen::Error) -> Error {
+        let why = JsValue::from(why).dyn_into::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_default();
+        let message = msg!["the ruleset is not a JSON document: ", why];
         Error::invalid_ruleset(LoadError { problems: vec![Problem { path: String::new(), message }] })
     }
 
