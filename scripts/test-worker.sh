@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The Worker's tests: builds the Worker if needed (scripts/build-worker.sh,
-# release profile), then runs tests/worker/*.test.mjs under `node --test`:
-# the built Worker in the real Workers runtime (workerd via Miniflare's
-# programmatic API), KV seeded by each test, real upstream servers on
-# 127.0.0.1 for the routing tests, and the shared bucketing vectors from
-# ../shared (beside the checkout).
+# The Worker's tests: builds what they need (the Worker, scripts/build-worker.sh,
+# release profile; the native CLI release binary and the npm package, which
+# differential.test.mjs and package.test.mjs compare the Worker with), then
+# runs tests/worker/*.test.mjs under `node --test`: the built Worker in the
+# real Workers runtime (workerd via Miniflare's programmatic API), KV seeded
+# by each test, real upstream servers on 127.0.0.1 for the routing tests,
+# the shared bucketing vectors from ../shared (beside the checkout) and the
+# evaluation vectors from tests/vectors/.
+#
+# differential.test.mjs prints its seed; EDGEFLAGS_DIFF_SEED=<seed> reruns it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -16,7 +20,9 @@ fi
 # clippy run: lint it for its real target.
 cargo clippy -q -p edgeflags-worker --target wasm32-unknown-unknown -- -D warnings
 bash scripts/build-worker.sh
-# tests/worker/package.test.mjs compares the Worker with the npm package.
+# The CLI side of differential.test.mjs (cargo skips it when up to date).
+cargo build -q --release --bin edgeflags
+# The package side of package.test.mjs and differential.test.mjs.
 [ -f pkg/dist/node.mjs ] || bash scripts/build-pkg.sh
 # Each test file starts its own workerd; a hung runtime must not hang CI.
 node --test --test-reporter=spec --test-timeout=120000 tests/worker/*.test.mjs

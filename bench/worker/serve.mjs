@@ -69,7 +69,7 @@ export function edgeflagsWorkerMain() {
   const toml = join(ROOT, 'wrangler.toml');
   if (!existsSync(toml)) return null;
   const m = readFileSync(toml, 'utf8').match(/^\s*main\s*=\s*"([^"]+)"/m);
-  const main = m ? join(ROOT, m[1]) : join(ROOT, 'build', 'worker', 'shim.mjs');
+  const main = m ? join(ROOT, m[1]) : join(ROOT, 'worker', 'build', 'index.js');
   return existsSync(main) ? main : null;
 }
 

@@ -94,17 +94,27 @@ describe("POST /v1/flags[/{key}]", () => {
     const b = await json(r);
     const example = JSON.parse(exampleText());
     assert.deepEqual(Object.keys(b.flags).filter((k) => k !== "ghost"), Object.keys(example.flags));
-    assert.deepEqual(b.flags.ghost, { value: "boo", reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
+    assert.deepEqual(b.flags.ghost, { value: "boo", variant: null, reason: "ERROR", errorCode: "FLAG_NOT_FOUND" });
     assert.equal(b.flags.new_dashboard.errorCode, "TYPE_MISMATCH");
     assert.equal(b.flags.max_upload_mb.value, 1000);
     assert.equal(b.flags.dark_mode.value, true);
     assert.equal(b.flags.search_indexing.reason, "DISABLED");
+    // X-Active-Flags is what each flag serves, whatever the caller's default
+    // (the core's is_enabled): the same list as without defaults, so
+    // new_dashboard (true, answered with the mismatched default 3) is in it,
+    // and the unknown ghost is not.
     const truthy = (v) => v !== null && v !== false && v !== 0 && v !== "";
-    const expected = Object.entries(b.flags)
-      .filter(([, e]) => !e.errorCode && truthy(e.value))
+    const plain = await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify({ context: { user_id: "user:1", plan: "enterprise", country: "US" } }) });
+    const expected = Object.entries((await json(plain)).flags)
+      .filter(([, e]) => truthy(e.value))
       .map(([k]) => k);
     assert.deepEqual(r.headers.get("x-active-flags").split(","), expected);
-    assert.ok(expected.includes("dark_mode") && !expected.includes("maintenance"));
+    assert.deepEqual(plain.headers.get("x-active-flags").split(","), expected);
+    assert.ok(expected.includes("new_dashboard") && expected.includes("dark_mode") && !expected.includes("maintenance"));
+    // One flag: the same rule.
+    const one = await w.fetch("/v1/flags/new_dashboard", { method: "POST", body: JSON.stringify({ default: "blue" }) });
+    assert.equal((await json(one)).errorCode, "TYPE_MISMATCH");
+    assert.equal(one.headers.get("x-active-flags"), "new_dashboard");
   });
 
   test("GET /v1/flags evaluates everything from the query", async () => {
@@ -112,6 +122,38 @@ describe("POST /v1/flags[/{key}]", () => {
     assert.equal(b.version, 1);
     assert.equal(b.flags.max_upload_mb.value, 100);
     assert.equal(b.flags.dark_mode.value, true);
+  });
+
+  test('"at" evaluates as of that time (RFC 3339 or epoch ms), on both endpoints', async () => {
+    // onboarding_v2: an s-curve from 1% to 100% over 72 hours from 2026-11-20.
+    const one = async (at) => {
+      const r = await w.fetch("/v1/flags/onboarding_v2", { method: "POST", body: JSON.stringify({ context: { user_id: "user:77" }, at }) });
+      assert.equal(r.status, 200);
+      return json(r);
+    };
+    const before = await one("2026-11-19T23:59:59Z");
+    const later = await one(Date.parse("2026-11-23T00:00:00Z"));
+    assert.deepEqual([before.value, before.reason], [false, "SPLIT"]);
+    assert.deepEqual([later.value, later.reason], [true, "SPLIT"]);
+    assert.deepEqual(await one("2026-11-19"), before);
+    const all = async (at) => (await json(await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify({ context: { user_id: "user:77" }, at }) }))).flags;
+    assert.equal((await all("2026-11-19T23:59:59.999+00:00")).onboarding_v2.value, false);
+    assert.equal((await all(Date.parse("2026-12-01T00:00:00Z"))).onboarding_v2.value, true);
+    // The schedule's start, to the millisecond, in another offset.
+    const edge = (await all("2026-11-20T01:00:00.000+01:00")).pricing_page_v3;
+    assert.deepEqual(edge, (await all(Date.parse("2026-11-20T00:00:00Z"))).pricing_page_v3);
+  });
+
+  test('a bad "at" is a 400 saying what is expected', async () => {
+    for (const at of ["tomorrow", "2026-02-30T00:00:00Z", 1.5, 1e300, null, true, [0], { ms: 0 }]) {
+      for (const path of ["/v1/flags/new_dashboard", "/v1/flags"]) {
+        const r = await w.fetch(path, { method: "POST", body: JSON.stringify({ context: {}, at }) });
+        assert.equal(r.status, 400, `${path} at=${JSON.stringify(at)}`);
+        const b = await json(r);
+        assert.equal(b.error.code, "BAD_REQUEST");
+        assert.match(b.error.message, /"at" must be RFC 3339 text like "2026-03-01T12:00:00Z" or epoch milliseconds/);
+      }
+    }
   });
 
   test("an empty body is an empty context", async () => {

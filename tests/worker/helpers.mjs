@@ -15,6 +15,14 @@ const BUILD = join(ROOT, "worker/build");
 export const ADMIN = "test-admin-token";
 export const BASE = "http://edge.test";
 
+/** A `request.cf` that says nothing: pass it as `cf` to requests whose
+ * context must stay as given. Miniflare merges a request's `cf` into its
+ * placeholder (which has country "US", ...), and the Worker fills
+ * attributes a context lacks from `request.cf`; nulls are skipped. */
+export const NO_CF = Object.fromEntries(
+  ["country", "continent", "region", "regionCode", "city", "postalCode", "metroCode", "timezone", "colo", "asn", "isEUCountry"].map((k) => [k, null]),
+);
+
 /** The example ruleset (every feature plus a route). */
 export function exampleText() {
   return readFileSync(join(ROOT, "examples/ruleset.json"), "utf8");

@@ -1,7 +1,9 @@
 // Test-only entry module: runs the built Worker with its FLAGS binding
 // wrapped so that KV can be made to fail. While the key `test/kv-down`
 // holds "1", every KV call the Worker makes throws, as an unreachable KV
-// would. Loaded by stale.test.mjs in front of worker/build/index.js.
+// would. Loaded by stale.test.mjs in front of worker/build/index.js, whose
+// default export is worker-build's WorkerEntrypoint class: it is
+// constructed here with the wrapped env, as workerd would with the real one.
 import Worker from "./index.js";
 
 function failing() {
@@ -15,6 +17,6 @@ export default {
   async fetch(request, env, ctx) {
     const isDown = (await env.FLAGS.get("test/kv-down")) === "1";
     const wrapped = isDown ? { ...env, FLAGS: failing() } : env;
-    return Worker.fetch(request, wrapped, ctx);
+    return new Worker(ctx, wrapped).fetch(request);
   },
 };

@@ -35,8 +35,8 @@ describe("KV missing the ruleset", () => {
       assert.equal(r.status, 503);
       b = await json(r);
       assert.deepEqual(b.flags, {
-        probe: { value: false, reason: "ERROR", errorCode: "PROVIDER_NOT_READY" },
-        n: { value: 3, reason: "ERROR", errorCode: "PROVIDER_NOT_READY" },
+        probe: { value: false, variant: null, reason: "ERROR", errorCode: "PROVIDER_NOT_READY" },
+        n: { value: 3, variant: null, reason: "ERROR", errorCode: "PROVIDER_NOT_READY" },
       });
       // No default given: null.
       assert.equal((await json(await w.fetch("/v1/flags/probe"))).value, null);

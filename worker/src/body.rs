@@ -4,6 +4,7 @@
 //! Body size limits are named here and enforced before parsing.
 
 use edgeflags::edit::Edit;
+use edgeflags::time::{parse_rfc3339, Millis};
 use edgeflags::{Context, Value};
 
 use crate::errors::ApiError;
@@ -12,9 +13,14 @@ use crate::errors::ApiError;
 pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
 /// Largest ruleset upload, in bytes: the core's own document limit.
 pub const MAX_RULESET_UPLOAD_BYTES: usize = edgeflags::limits::MAX_RULESET_BYTES;
+/// Farthest evaluation time `at` may name, in milliseconds either side of
+/// the epoch: what a JS `Date` holds (year -271821 to 275760), so a
+/// preview can be replayed in the npm package with the same clock.
+pub const MAX_AT_MS: i64 = 8_640_000_000_000_000;
 
 /// A POST evaluate body: `{"context": {...}, "default": v}` for one flag,
-/// `{"context": {...}, "defaults": {"flag": v}}` for all.
+/// `{"context": {...}, "defaults": {"flag": v}}` for all; either may add
+/// `"at"`, the time to evaluate at.
 #[derive(Debug, Clone, Default)]
 pub struct EvalBody {
     /// The caller's attributes.
@@ -23,6 +29,9 @@ pub struct EvalBody {
     pub default: Option<Value>,
     /// The callers' defaults per flag key.
     pub defaults: Vec<(String, Value)>,
+    /// Evaluate as of this time (ms since the epoch) instead of the clock:
+    /// previews of schedules, and test vectors.
+    pub at: Option<Millis>,
 }
 
 /// Parses JSON text, mapping syntax errors to 400 `MALFORMED_JSON`.
@@ -56,13 +65,36 @@ pub fn eval_body(text: &str, one: bool) -> Result<EvalBody, ApiError> {
             ("defaults", _) if !one => {
                 return Err(ApiError::bad_request("\"defaults\" must be an object of flag key to value"))
             }
+            ("at", v) => out.at = Some(eval_time(&v)?),
             (other, _) => {
-                let allowed = if one { "context, default" } else { "context, defaults" };
+                let allowed = if one { "context, default, at" } else { "context, defaults, at" };
                 return Err(ApiError::bad_request(format!("unknown field \"{other}\"; this endpoint takes {allowed}")));
             }
         }
     }
     Ok(out)
+}
+
+/// The `at` field: RFC 3339 text (`"2026-03-01T12:00:00Z"`, or a date,
+/// read by the core's own parser) or epoch milliseconds (an integer),
+/// within [`MAX_AT_MS`] of the epoch.
+pub fn eval_time(v: &Value) -> Result<Millis, ApiError> {
+    let expected = "\"at\" must be RFC 3339 text like \"2026-03-01T12:00:00Z\" or epoch milliseconds";
+    let ms = match v {
+        Value::String(s) => parse_rfc3339(s).map_err(|e| ApiError::bad_request(format!("{expected}: {e}")))?,
+        // Integers only: a fraction of a millisecond would be cut differently by each runtime.
+        Value::Number(n) if n.fract() == 0.0 && n.abs() <= MAX_AT_MS as f64 => *n as Millis,
+        Value::Number(n) => {
+            return Err(ApiError::bad_request(format!(
+                "{expected}: {n} is not a whole number of milliseconds within {MAX_AT_MS} of the epoch"
+            )))
+        }
+        other => return Err(ApiError::bad_request(format!("{expected}, not {}", other.type_name()))),
+    };
+    if ms.abs() > MAX_AT_MS {
+        return Err(ApiError::bad_request(format!("{expected}: {ms} is more than {MAX_AT_MS} ms from the epoch")));
+    }
+    Ok(ms)
 }
 
 /// A `default` query parameter: JSON if it parses (`true`, `10`,
@@ -155,6 +187,33 @@ mod tests {
         assert_eq!(eval_body(r#"{"user_id": "u"}"#, true).unwrap_err().code, "BAD_REQUEST");
         assert_eq!(eval_body(r#"{"defaults": {}}"#, true).unwrap_err().code, "BAD_REQUEST");
         assert_eq!(eval_body(r#"{"context": [1]}"#, true).unwrap_err().code, "INVALID_CONTEXT");
+    }
+
+    #[test]
+    fn evaluation_times() {
+        let at = |body: &str| eval_body(body, true).map(|b| b.at);
+        assert_eq!(at("{}").unwrap(), None);
+        assert_eq!(at(r#"{"at": 1767225600000}"#).unwrap(), Some(1_767_225_600_000));
+        assert_eq!(at(r#"{"at": "2026-01-01T00:00:00Z"}"#).unwrap(), Some(1_767_225_600_000));
+        assert_eq!(at(r#"{"at": "2026-01-01T01:00:00.5+01:00"}"#).unwrap(), Some(1_767_225_600_500));
+        assert_eq!(at(r#"{"at": "2026-01-01"}"#).unwrap(), Some(1_767_225_600_000));
+        assert_eq!(at(r#"{"at": -1000}"#).unwrap(), Some(-1000));
+        assert_eq!(at(r#"{"at": 8640000000000000}"#).unwrap(), Some(MAX_AT_MS));
+        assert_eq!(eval_body(r#"{"at": 0, "defaults": {}}"#, false).unwrap().at, Some(0));
+        for bad in [
+            r#"{"at": 8640000000000001}"#,
+            r#"{"at": 1e300}"#,
+            r#"{"at": 1.5}"#,
+            r#"{"at": "yesterday"}"#,
+            r#"{"at": "2026-02-30T00:00:00Z"}"#,
+            r#"{"at": null}"#,
+            r#"{"at": true}"#,
+            r#"{"at": [1]}"#,
+        ] {
+            let e = at(bad).unwrap_err();
+            assert_eq!((e.status, e.code), (400, "BAD_REQUEST"), "{bad}");
+            assert!(e.message.contains("\"at\" must be RFC 3339"), "{bad}: {}", e.message);
+        }
     }
 
     #[test]

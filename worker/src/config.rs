@@ -31,6 +31,9 @@ pub struct Config {
     pub user_cookie: String,
     /// Cookie holding the anonymous id (`ANON_COOKIE`).
     pub anon_cookie: String,
+    /// A path whose requests panic (`TEST_PANIC_PATH`), for the test that
+    /// the Worker recovers from a crash; never set in a deployment.
+    pub test_panic_path: Option<String>,
 }
 
 impl Config {
@@ -51,6 +54,7 @@ impl Config {
             read: Tokens::single("read", var("READ_KEY").as_deref()),
             user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
             anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
+            test_panic_path: var("TEST_PANIC_PATH").filter(|p| p.starts_with('/')),
         }
     }
 }
@@ -70,6 +74,7 @@ mod tests {
         assert_eq!(c.revalidate_ms, DEFAULT_REVALIDATE_SECONDS * 1000);
         assert!(c.admin.is_empty() && c.read.is_empty());
         assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "ef_anon"));
+        assert_eq!(c.test_panic_path, None);
         let c = Config::from_vars(|k| match k {
             "REVALIDATE_SECONDS" => Some("0".into()),
             "USER_COOKIE" => Some("bad name;".into()),

@@ -9,21 +9,21 @@
 //! Rust, tested natively with `cargo test`: the endpoint table ([`api`]),
 //! tokens ([`auth`]), settings ([`config`]), CORS ([`cors`]), request
 //! bodies and conditional headers ([`body`]), contexts ([`requester`]),
-//! the KV layout ([`store`]), errors ([`errors`]) and the JSON pieces the
-//! response writers splice ([`json`]). The `runtime`
-//! module, compiled for wasm32 only, is the thin I/O layer over the
+//! the KV layout ([`store`]), errors ([`errors`]) and the evaluate
+//! answers, the core's results in the Worker's envelope ([`answer`]). The
+//! `runtime` module, compiled for wasm32 only, is the thin I/O layer over the
 //! `worker` crate: KV, the isolate's compiled ruleset, the proxy and the
 //! handlers. The Worker's own behaviour end to end is tested in the real
 //! runtime by `tests/worker/` (Miniflare).
 #![deny(missing_docs)]
 
+pub mod answer;
 pub mod api;
 pub mod auth;
 pub mod body;
 pub mod config;
 pub mod cors;
 pub mod errors;
-pub mod json;
 pub mod requester;
 pub mod store;
 

@@ -3,15 +3,15 @@
 //! Evaluation reads the isolate's compiled ruleset only; nothing is parsed
 //! per request except the caller's own context.
 
-use edgeflags::{Context, ErrorCode, Evaluation, Value};
+use edgeflags::{Context, ErrorCode, Evaluation, Overrides, Ruleset, Value};
 
 use super::http::{self, Incoming, Reply};
 use super::kv::Store;
-use super::state::{self, Loaded, Snapshot};
+use super::state::{self, Snapshot};
+use crate::answer;
 use crate::body::{self, EvalBody, MAX_REQUEST_BYTES};
 use crate::config::Config;
 use crate::errors::ApiError;
-use crate::json::write_string;
 use crate::requester::{self, Facts};
 
 /// Longest `X-Active-Flags` header value; past it the list is cut and
@@ -28,42 +28,25 @@ pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&
         let default = req.query_pairs().find(|(k, _)| k == "default").map(|(_, v)| body::query_default(&v));
         let pairs = req.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned()));
         let reserved: &[&str] = if key.is_some() { &["default"] } else { &[] };
-        EvalBody { context: requester::from_query(pairs, reserved)?, default, defaults: Vec::new() }
+        EvalBody { context: requester::from_query(pairs, reserved)?, default, defaults: Vec::new(), at: None }
     };
     let snap = state::current(store, cfg, now).await;
     complete(req, cfg, &snap, &mut input.context)?;
     let Some(loaded) = &snap.loaded else { return Err(not_ready(&snap, key, &input)) };
-    let (rs, t) = (&*loaded.rs, now as i64);
-    let null = Value::Null;
-    let mut body = String::with_capacity(64 + 96 * rs.len());
-    let (status, active) = match key {
+    // The clock, unless the caller asked for another time (`at`): only the
+    // evaluation moves, revalidation above still runs on the clock.
+    let (rs, ctx, t) = (&*loaded.rs, &input.context, input.at.unwrap_or(now as i64));
+    let (status, body, active) = match key {
         Some(key) => {
-            let default = input.default.as_ref().unwrap_or(&null);
-            let e = rs.evaluate(key, &input.context, t, default);
-            body.push_str("{\"key\":");
-            write_string(key, &mut body);
-            body.push_str(",\"version\":");
-            body.push_str(&loaded.version.to_string());
-            body.push(',');
-            write_members(&e, &mut body);
-            let status = if e.error_code == Some(ErrorCode::FlagNotFound) {
-                body.push_str(",\"error\":");
-                error_member("FLAG_NOT_FOUND", &format!("no flag \"{key}\" in the ruleset")).write_json(&mut body);
-                404
-            } else {
-                200
-            };
-            body.push('}');
-            let active = if active_flag(&e) { vec![key] } else { vec![] };
-            (status, active_header(&active))
+            let e = rs.evaluate(key, ctx, t, input.default.as_ref().unwrap_or(&Value::Null));
+            let status = if e.error_code == Some(ErrorCode::FlagNotFound) { 404 } else { 200 };
+            let on = [key];
+            let on = if rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
+            (status, answer::one(key, loaded.version, &e), active_header(on))
         }
         None => {
-            body.push_str("{\"version\":");
-            body.push_str(&loaded.version.to_string());
-            body.push_str(",\"flags\":");
-            let active = evaluate_all(loaded, &input.context, t, &input.defaults, &mut body);
-            body.push('}');
-            (200, active)
+            let (results, active) = evaluate_all(rs, ctx, t, &input.defaults);
+            (200, answer::all(loaded.version, &results), active)
         }
     };
     let mut r = Reply::json(status, body)
@@ -96,80 +79,36 @@ fn complete(req: &Incoming, cfg: &Config, snap: &Snapshot, ctx: &mut Context) ->
     requester::complete(ctx, &facts, &cfg.user_cookie, &cfg.anon_cookie, None).map(|_| ())
 }
 
-/// Writes the `flags` object of evaluate-all into `out`; returns the
-/// `X-Active-Flags` value. A flag without a caller's default is written
-/// from its pre-escaped member start ([`Loaded::members`]).
-fn evaluate_all(
-    loaded: &Loaded,
+/// Every flag of the ruleset in document order (with the caller's default
+/// where one is given), then each default naming a flag the ruleset lacks
+/// (`FLAG_NOT_FOUND`, from the core like any result); and the
+/// `X-Active-Flags` value. A flag is active when what it serves is truthy,
+/// whatever the caller's default ([`edgeflags::Ruleset::is_enabled`]: the
+/// resolution without a default, whose truthiness is taken here so each
+/// flag is resolved once when it has no default).
+fn evaluate_all<'a>(
+    rs: &'a Ruleset,
     ctx: &Context,
     now: i64,
-    defaults: &[(String, Value)],
-    out: &mut String,
-) -> (String, bool) {
-    let rs = &*loaded.rs;
+    defaults: &'a [(String, Value)],
+) -> (Vec<(&'a str, Evaluation<'a>)>, (String, bool)) {
+    let mut results = rs.evaluate_all(ctx, now);
     let mut active = Vec::new();
-    out.push('{');
-    // Members are separated by a comma: any but the first follows a `}`.
-    let member = |key: &str, e: &Evaluation<'_>, out: &mut String| {
-        if out.ends_with('}') {
-            out.push(',');
+    for (key, e) in results.iter_mut() {
+        if e.is_truthy() {
+            active.push(*key);
         }
-        write_string(key, out);
-        out.push_str(":{");
-        write_members(e, out);
-        out.push('}');
-    };
-    for &(id, ref heads) in loaded.members.iter() {
-        let Some(flag) = rs.flags().get(id.index()) else { continue };
-        let key = flag.key();
         if let Some((_, d)) = defaults.iter().find(|(k, _)| k == key) {
-            let e = rs.evaluate(key, ctx, now, d);
-            if active_flag(&e) {
-                active.push(key);
-            }
-            member(key, &e, out);
-            continue;
+            *e = rs.evaluate(key, ctx, now, d);
         }
-        let r = rs.resolve(id, ctx, now);
-        let e = rs.evaluation(id, r);
-        let Some(head) = heads.get(r.variant as usize).filter(|_| e.error_code.is_none()) else {
-            member(key, &e, out);
-            continue;
-        };
-        if active_flag(&e) {
-            active.push(key);
-        }
-        if out.ends_with('}') {
-            out.push(',');
-        }
-        out.push_str(head);
-        out.push_str(e.reason.as_str());
-        out.push('"');
-        if let Some(rule) = e.rule_id {
-            out.push_str(",\"ruleId\":");
-            write_string(rule, out);
-        }
-        out.push('}');
     }
-    // Defaults for flags the ruleset does not have: the caller's value, FLAG_NOT_FOUND.
     for (k, d) in defaults {
         if rs.flag_id(k).is_none() {
-            let e = Evaluation {
-                value: d,
-                variant: None,
-                reason: edgeflags::Reason::Error,
-                rule_id: None,
-                error_code: Some(ErrorCode::FlagNotFound),
-            };
-            member(k, &e, out);
+            results.push((k, rs.evaluate(k, ctx, now, d)));
         }
     }
-    out.push('}');
-    active_header(&active)
-}
-
-fn active_flag(e: &Evaluation<'_>) -> bool {
-    e.error_code.is_none() && e.is_truthy()
+    let active = active_header(&active);
+    (results, active)
 }
 
 /// The `X-Active-Flags` value (keys serving truthy values, as in the
@@ -196,44 +135,10 @@ fn num(n: u64) -> Value {
     Value::Number(n as f64)
 }
 
-fn error_member(code: &str, message: &str) -> Value {
-    Value::Object(vec![("code".into(), Value::String(code.into())), ("message".into(), Value::String(message.into()))])
-}
-
-/// The members `value`, `variant`, `reason`, and `ruleId`/`errorCode`
-/// when set, written straight into `out` (no object is built).
-fn write_members(e: &Evaluation<'_>, out: &mut String) {
-    out.push_str("\"value\":");
-    e.value.write_json(out);
-    if let Some(v) = e.variant {
-        out.push_str(",\"variant\":");
-        write_string(v, out);
-    }
-    out.push_str(",\"reason\":\"");
-    out.push_str(e.reason.as_str());
-    out.push('"');
-    if let Some(r) = e.rule_id {
-        out.push_str(",\"ruleId\":");
-        write_string(r, out);
-    }
-    if let Some(c) = e.error_code {
-        out.push_str(",\"errorCode\":\"");
-        out.push_str(c.as_str());
-        out.push('"');
-    }
-}
-
 /// 503 `PROVIDER_NOT_READY`, carrying the callers' defaults as
 /// evaluations so a client can use the body as is.
 fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
     let (kind, why) = snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
-    let not_ready = |v: &Value| {
-        vec![
-            ("value".to_string(), v.clone()),
-            ("reason".into(), Value::String("ERROR".into())),
-            ("errorCode".into(), Value::String(ErrorCode::ProviderNotReady.as_str().into())),
-        ]
-    };
     let mut e =
         ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("no ruleset to evaluate ({kind}): {why}"))
             .header("Retry-After", "5")
@@ -241,12 +146,12 @@ fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
     match key {
         Some(k) => {
             e = e.with("key", Value::String(k.into()));
-            for (name, v) in not_ready(input.default.as_ref().unwrap_or(&Value::Null)) {
+            for (name, v) in answer::not_ready(input.default.as_ref().unwrap_or(&Value::Null)) {
                 e = e.with(&name, v);
             }
         }
         None => {
-            let flags = input.defaults.iter().map(|(k, v)| (k.clone(), Value::Object(not_ready(v)))).collect();
+            let flags = input.defaults.iter().map(|(k, v)| (k.clone(), Value::Object(answer::not_ready(v)))).collect();
             e = e.with("flags", Value::Object(flags));
         }
     }

@@ -10,13 +10,8 @@ mod kv;
 mod proxy;
 mod state;
 
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
-
-use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
-use worker::wasm_bindgen_futures::future_to_promise;
-use worker::{web_sys, Env};
+use worker::{event, web_sys, Env};
 
 use crate::api::{self, Access, Endpoint, Target};
 use crate::auth::Outcome;
@@ -26,22 +21,18 @@ use crate::errors::ApiError;
 use http::{Incoming, Reply};
 use kv::Store;
 
-/// The Worker's `fetch` export, called by the JS entry for each request.
+/// The Worker's `fetch` handler: the `worker` crate's documented entry
+/// point, run by worker-build's default JS entry (which also recovers from
+/// a panic: the next request gets a fresh instance).
 ///
-/// The request is served synchronously when it needs no I/O, which is the
-/// common case (an evaluation within `REVALIDATE_SECONDS` of the last KV
-/// check): the handler's future is polled once, and only when it waits on
-/// KV or an upstream does it become a JS promise (the promise machinery of
-/// `wasm-bindgen-futures` costs a JS promise, closures and a microtask per
-/// request). A future that is pending is safe to hand on: each poll
-/// re-registers the waker of the JS promise it waits on.
-#[wasm_bindgen]
-pub fn fetch(req: web_sys::Request, env: Env, _ctx: JsValue) -> Result<JsValue, JsValue> {
-    let mut served = Box::pin(serve(req, env));
-    match served.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(r) => r.map(JsValue::from),
-        Poll::Pending => Ok(future_to_promise(async move { served.await.map(JsValue::from) }).into()),
-    }
+/// It takes the raw `web_sys::Request` (the crate's `FromRequest` passes it
+/// through untouched), not the crate's `Request`, whose conversion reads
+/// `request.cf`, the method, the URL and the headers on every request;
+/// `request.cf` is the costliest property of a request in workerd and most
+/// requests never need it (measured in docs/ARCHITECTURE.md).
+#[event(fetch)]
+async fn fetch(req: web_sys::Request, env: Env, _ctx: worker::Context) -> worker::Result<web_sys::Response> {
+    serve(req, env).await.map_err(worker::Error::from)
 }
 
 // The raw `web_sys::Request` is used, not the `worker` crate's `Request`:
@@ -51,6 +42,10 @@ async fn serve(req: web_sys::Request, env: Env) -> Result<web_sys::Response, JsV
     let cfg = config(&env);
     let req = Incoming::new(req);
     let (method, path) = (req.method.as_str(), req.path());
+    if cfg.test_panic_path.as_deref() == Some(path) {
+        // Only with the TEST_PANIC_PATH setting: the crash-recovery test.
+        panic!("a request to TEST_PANIC_PATH {path}: deliberate panic");
+    }
     let target = match api::route(method, path) {
         Ok(t) => t,
         Err(e) => return respond(&req, &cfg, Err(e)),

@@ -9,11 +9,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use edgeflags::{FlagId, Ruleset};
+use edgeflags::Ruleset;
 
 use super::kv::Store;
 use crate::config::Config;
-use crate::json::write_string;
 use crate::requester;
 use crate::store::{parse_pointer, version_key, POINTER_KEY};
 
@@ -28,35 +27,13 @@ pub struct Loaded {
     pub version: u64,
     /// The `request.cf` fields its conditions read (`(attribute, property)`).
     pub cf_fields: Rc<[(&'static str, &'static str)]>,
-    /// Per flag, in document order: its id and, per variant, the start of
-    /// its evaluate-all member up to the reason
-    /// (`"key":{"value":...,"variant":"name","reason":"`), escaped once
-    /// here instead of on every request.
-    pub members: Rc<[(FlagId, Box<[String]>)]>,
 }
 
 impl Loaded {
     /// A compiled ruleset with what requests derive from it, computed once.
     pub fn new(rs: Ruleset, doc: Rc<str>, version: u64) -> Loaded {
         let cf_fields = requester::cf_fields_read(&rs.attributes()).into();
-        let members = rs
-            .flags()
-            .iter()
-            .filter_map(|f| {
-                let heads = f.variants().iter().map(|v| {
-                    let mut head = String::new();
-                    write_string(f.key(), &mut head);
-                    head.push_str(":{\"value\":");
-                    v.value.write_json(&mut head);
-                    head.push_str(",\"variant\":");
-                    write_string(&v.name, &mut head);
-                    head.push_str(",\"reason\":\"");
-                    head
-                });
-                Some((rs.flag_id(f.key())?, heads.collect()))
-            })
-            .collect();
-        Loaded { rs: Rc::new(rs), doc, version, cf_fields, members }
+        Loaded { rs: Rc::new(rs), doc, version, cf_fields }
     }
 }
 
