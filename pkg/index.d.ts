@@ -137,7 +137,11 @@ export declare class PreparedContext {
   private constructor();
   /** A frozen copy of the attributes it was prepared from. */
   readonly attributes: Readonly<Attributes>;
-  /** Frees its wasm memory now (otherwise on garbage collection); using it afterwards rebuilds it. */
+  /**
+   * Drops its remembered results. A prepared context holds no wasm memory
+   * (its attributes live in JS and are laid out into the engine's one held
+   * context when used), so freeing is optional; using it afterwards works.
+   */
   free(): void;
 }
 
@@ -195,7 +199,8 @@ export type EdgeflagsErrorCode =
   | 'INVALID_CONTEXT'
   | 'INVALID_ARGUMENT'
   | 'FREED'
-  | 'SYNC_FAILED';
+  | 'SYNC_FAILED'
+  | 'ABI_MISMATCH';
 
 /** One problem of a rejected ruleset, at a JSON path (`flags.x.rules[2].op`). */
 export interface Problem {
@@ -217,11 +222,13 @@ export interface FlagsOptions {
   /** The clock, in epoch milliseconds (default `Date.now`); schedules read it. */
   now?: () => number;
   /**
-   * Whether `evaluateAll` may build its result with a function made at run
-   * time for the ruleset's keys (about 10x faster for that step; default
-   * `true`). Where code generation is forbidden (a Content-Security-Policy
-   * without 'unsafe-eval', Cloudflare Workers) the package notices and adds
-   * keys one by one; `false` never tries, so a strict CSP reports nothing.
+   * Opt-in (default `false`): lets `evaluateAll` build its result with a
+   * function made at run time (`new Function`) for the ruleset's keys, about
+   * 10x faster for that step than adding keys one by one. Without it no code
+   * is ever generated. Where code generation is forbidden (a
+   * Content-Security-Policy without 'unsafe-eval', Cloudflare Workers) an
+   * opted-in instance falls back to adding keys one by one (a strict CSP
+   * then reports a violation per load).
    */
   codegen?: boolean;
 }

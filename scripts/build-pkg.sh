@@ -45,27 +45,23 @@ WASM_OPT=("$WASM_OPT_BIN" --enable-bulk-memory --enable-nontrapping-float-to-int
 mkdir -p "$DIST"
 rm -rf "$DIST/glue" "$DIST/glue-server"
 
-# build <core opt-level> <other crates' opt-level> <target dir> <glue dir>:
-# the core's wasm and its glue.
+# build <core opt-level> <other crates' opt-level> <target dir> <glue dir> <features>:
+# the core's wasm and its glue. The browser build has `wasm` only (no JSON
+# text reader: the package's JS parses JSON text and values cross through
+# serde-wasm-bindgen); the Node/Workers build adds `json` (Engine::load_text).
 build() {
-  local level="$1" deps="$2" target="$3" glue="$4"
+  local level="$1" deps="$2" target="$3" glue="$4" features="$5"
   case "$level" in s | z) level="\"$level\"" ;; esac
   case "$deps" in s | z) deps="\"$deps\"" ;; esac
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="$RUSTFLAGS_PKG" CARGO_TARGET_DIR="$target" \
-    cargo build --release --target wasm32-unknown-unknown -p edgeflags --lib --features wasm \
+    cargo build --release --target wasm32-unknown-unknown -p edgeflags --lib --no-default-features --features "$features" \
     --config "profile.release.opt-level=$level" --config "profile.release.package.\"*\".opt-level=$deps" \
     -Zbuild-std=std,panic_abort
   wasm-bindgen --target web --out-dir "$glue" --out-name edgeflags "$target/wasm32-unknown-unknown/release/edgeflags.wasm"
 }
-build "${EDGEFLAGS_WASM_OPT_LEVEL:-z}" s "$ROOT/target/pkg-wasm" "$DIST/glue"
-# core::fmt is about 3.5 KB of the wasm (1.8 KB gzipped), and one `format!`, `write!` or
-# `to_string()` on a Display type that the package can reach brings all of
-# it back (the core builds messages with crate::error::msg! instead).
-if grep -q '4core3fmt5write' "$ROOT/target/pkg-wasm/wasm32-unknown-unknown/release/edgeflags.wasm"; then
-  echo "build-pkg: warning: core::fmt is in the package wasm again (a format!/write!/to_string() reachable from src/wasm.rs; twiggy paths finds it)" >&2
-fi
+build "${EDGEFLAGS_WASM_OPT_LEVEL:-z}" s "$ROOT/target/pkg-wasm" "$DIST/glue" wasm
 "${WASM_OPT[@]}" -Oz --converge "$DIST/glue/edgeflags_bg.wasm" -o "$DIST/edgeflags_bg.wasm"
-build 3 3 "$ROOT/target/pkg-wasm-server" "$DIST/glue-server"
+build 3 3 "$ROOT/target/pkg-wasm-server" "$DIST/glue-server" wasm,json
 "${WASM_OPT[@]}" -O3 "$DIST/glue-server/edgeflags_bg.wasm" -o "$DIST/edgeflags_server.wasm"
 # One glue serves both wasm files: they export the same functions.
 if ! cmp -s "$DIST/glue/edgeflags.js" "$DIST/glue-server/edgeflags.js"; then

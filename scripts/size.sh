@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Prints the size of what a browser downloads from the npm package (the
 # wasm and the JS of dist/web.js), raw and gzip -9. Fails only above the CI
-# limit (60 KB gzipped); the goal is 30 KB (issue 3). `--no-fail` only
+# limit (45 KB gzipped, issue 9); the goal is 30 KB (issue 3). `--no-fail` only
 # prints (the build uses it; scripts/test-pkg.sh runs the check).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-LIMIT_GZ=$((60 * 1024))
+LIMIT_GZ=$((45 * 1024))
 GOAL_GZ=$((30 * 1024))
 files=(pkg/dist/edgeflags_bg.wasm pkg/dist/web.js)
 for f in "${files[@]}"; do

@@ -5,23 +5,33 @@
 #   api.test.mjs / api.test.cjs   the API over the ESM and the CJS build
 #   seeds-pattern.test.mjs        the seeds' enable/disable test pattern
 #   vectors.test.mjs              the shared bucketing vectors in Node
+#   eval-vectors.test.mjs         the evaluation vectors, both wasm builds
+#   contexts.test.mjs             prepared contexts in a loop: flat memory and speed
 #   sync.test.mjs                 syncFlags against a local ETag/304 server
 #   cli-compare.test.mjs          10,000 contexts: package == native CLI
 #   pack.test.mjs                 npm pack, installed into a fresh folder
 #   browser.test.mjs              headless Chromium: plain module page + Vite app
 #   worker.test.mjs               a JS Worker using the package, in workerd
 #   types.test.mjs                tsc --noEmit --strict over index.d.ts usage
-# and last the size check (scripts/size.sh: fails above 60 KB gzipped).
+# and last the size check (scripts/size.sh: fails above 45 KB gzipped).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 [ -f "$ROOT/../shared/vectors/bucketing.json" ] || { echo "test-pkg: ../shared/ must sit beside the checkout" >&2; exit 1; }
 
-# The binding's own checks (src/wasm.rs, behind the `wasm` feature, which
-# the workspace-wide lint and test steps do not enable).
+# The binding's own checks (src/wasm/, behind the `wasm` feature, which
+# the workspace-wide lint and test steps do not enable): natively, the
+# batch and the ABI constants (pkg/src/abi.js mirrors src/wasm/abi.rs)...
 cargo clippy -q -p edgeflags --lib --tests --features wasm -- -D warnings
 cargo test -q -p edgeflags --lib --features wasm wasm::
+cargo test -q -p edgeflags --features wasm --test wasm_abi
+# ...and in wasm with real JS values (wasm-bindgen-test, one body in
+# tests/wasm/common.rs): in Node, then in headless Chromium.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+CARGO_TARGET_DIR="$ROOT/target/wasm-test" cargo test -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_node
+CHROMEDRIVER="$CHROMEDRIVER" CARGO_TARGET_DIR="$ROOT/target/wasm-test" \
+  cargo test -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_browser
 bash scripts/build-pkg.sh
 # The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
 cargo build -q --release --bin edgeflags

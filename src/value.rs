@@ -127,12 +127,6 @@ pub(crate) fn write_string(s: &str, out: &mut String) {
     text::write_str(s, out);
 }
 
-/// Writes `n` as [`Value::write_json`] writes a number.
-#[cfg_attr(not(feature = "wasm"), allow(dead_code))]
-pub(crate) fn write_number(n: f64, out: &mut String) {
-    text::write_value(&Value::Number(n), out);
-}
-
 /// Writes `n` in decimal.
 pub(crate) fn write_u64(n: u64, out: &mut String) {
     use fmt::Write;

@@ -1,38 +1,67 @@
 // The edgeflags JS API over the wasm core: `Flags`, prepared contexts,
-// test overrides, errors and `bucket`.
+// test overrides and `bucket`. It only translates: the core (through
+// src/wasm/) loads, resolves, checks typed defaults, decides truthiness and
+// holds the overrides; this module keeps tables of what the core said and
+// caches results that cannot change.
 //
-// Shaped by the boundary (shared/PERFORMANCE.md): everything the ruleset
-// already knows (flag keys, variant names and values, the attribute names
-// it reads) crosses once per load and lives here in plain JS tables; each
-// evaluation sends a flag index and gets one packed u32 back (src/wasm.rs
-// `pack`: bits 0-9 variant, 10-12 reason, 13-31 what matched), which is
-// read against those tables. Values returned to callers are the cached,
-// deeply frozen variant values: no decoding per call.
+// Shaped by the boundary (shared/PERFORMANCE.md, constants in ./abi.js):
+// everything the ruleset knows (flag keys, variant names, values, their
+// kinds and truthiness, the typed-default table, the attributes each flag
+// reads) crosses once per load as the metadata; each evaluation sends a
+// flag index and gets one packed u32 back, read against those tables.
+// Values returned to callers are the cached, deeply frozen variant values.
+// Off that path (overridden keys, unknown flags, a default of another
+// kind) evaluate() returns the core's own serialized evaluation.
 //
-// The clock is read only for flags whose result depends on it (schedules,
-// `timed` in the load metadata); the others get 0.
+// The clock is read only for flags whose result depends on it (`timed`).
 //
-// A plain object is read lazily: evaluating one flag sends only the
-// attributes that flag reads (`slots` in the metadata); evaluateAll sends
-// every attribute the ruleset reads.
+// Contexts: a plain object is copied attribute by attribute (only the
+// attributes the flag reads) into the engine's scratch context; slots whose
+// primitive value did not change since the last call are not sent again,
+// and while the scratch context is unchanged the untimed flags' results are
+// remembered (stamped with a scratch version). A `PreparedContext` keeps
+// its attributes in JS and is laid out into the engine's one held context
+// when it is used and is not the one laid out already: wasm memory does not
+// grow with the number of contexts, and a prepared context remembers its
+// untimed flags' results in JS until the ruleset or the overrides change.
 //
-// Contexts: a `PreparedContext` (`flags.context(attrs)`) is built in wasm
-// once and reused. It is immutable, so it also remembers each untimed
-// flag's packed result until the ruleset changes: a page asking the same
-// flag on every render crosses into wasm once. A plain object per call is copied attribute by
-// attribute (only the attributes the ruleset reads) into the engine's
-// scratch context; slots whose primitive value is unchanged since the last
-// call are not sent again, so a reused user costs no string crossing, and
-// while the scratch context is unchanged the untimed flags' results are
-// remembered as for a prepared context (stamped with a scratch version).
+// Every cache is dropped in one place, `_invalidate()`, which load,
+// update, override and reset call.
 //
 // This module does not load the wasm: each entry (web.js, node.js,
-// node-cjs.js, workerd.js) initialises the glue first, then re-exports it.
+// node-cjs.js, workerd.js) initialises the glue and checks its ABI first.
 
-import { Engine, prepare, context_error, bucket as wasmBucket, wasm_memory } from '../dist/glue/edgeflags.js';
+import { Engine, bucket as wasmBucket, wasm_memory, reads_json_text } from '../dist/glue/edgeflags.js';
+import {
+  NO_RESOLUTION,
+  VARIANT_MASK,
+  REASON_SHIFT,
+  REASON_MASK,
+  MATCHED_SHIFT,
+  TARGET_SCRATCH,
+  TARGET_HELD,
+  TARGET_EMPTY,
+  SET_STAGED,
+  SET_NULL,
+  SET_FALSE,
+  SET_TRUE,
+  SET_NUMBER,
+  KIND_NULL,
+  KIND_BOOL,
+  KIND_NUMBER,
+  KIND_STRING,
+  KIND_ARRAY,
+  KIND_OBJECT,
+  KINDS,
+  INVALID_RULESET,
+  INVALID_ARGUMENT,
+  INVALID_CONTEXT,
+  FREED,
+} from './abi.js';
+import { EdgeflagsError, adopt } from './errors.js';
 
-// src/wasm.rs NO_RESOLUTION: unknown flag index or no ruleset.
-const NO_RESOLUTION = 0xffffffff;
+export { EdgeflagsError };
+
 // Up to this many attributes, a plain context is read by looking each
 // ruleset attribute up on the object; above it, by walking the object's keys.
 const SMALL_ATTRIBUTES = 32;
@@ -41,23 +70,9 @@ const DIRTY = Object.freeze({});
 // Prepared contexts remember results only for rulesets up to this many
 // flags (4 bytes per flag per context).
 const MEMO_MAX_FLAGS = 16384;
-
-// A plain object's changed attributes reach wasm in one batch, with the
-// call that evaluates (src/wasm.rs Engine::apply): written straight into
-// wasm memory (strings by an ASCII loop, encodeInto otherwise) as a header
-// pair per attribute (slot, code), the bytes of strings and JSON texts,
-// and numbers; a call per attribute would also cost a malloc and a free
-// per string (bench/ANALYSIS.md). Prepared contexts are built the same way.
 const ENCODER = new TextEncoder();
 const INPUT_BYTES = 1024;
-// Entry codes (src/wasm.rs): below JSON_TEXT a string's byte length.
-const JSON_TEXT = 0x40000000;
-const SET_NULL = 0xfffffff0;
-const SET_FALSE = 0xfffffff1;
-const SET_TRUE = 0xfffffff2;
-const SET_NUMBER = 0xfffffff3;
-// Views of the module's memory, made on first use (the entries initialise
-// the glue after this module has been evaluated) and again after a call
+// Views of the module's memory, made on first use and again after a call
 // grew the memory, which detaches the old buffer: its views then have
 // length 0, a check much cheaper than reading `memory.buffer` each time.
 let U8 = new Uint8Array(0);
@@ -70,37 +85,23 @@ function views() {
   F64 = new Float64Array(buf);
 }
 
-/** An edgeflags failure: a real `Error` with a stable `code`. */
-export class EdgeflagsError extends Error {
-  constructor(code, message, problems, cause) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'EdgeflagsError';
-    this.code = code;
-    this.problems = problems || [];
-  }
+// Whether a ruleset object is sent as JSON text (the speed build reads it
+// with serde_json) rather than as an object (serde-wasm-bindgen): the
+// faster way in Node, measured (pkg/README.md, Loading). The browser build
+// reads no JSON text: JSON text given to it is parsed here.
+let TEXT_LOADS;
+function textLoads() {
+  if (TEXT_LOADS === undefined) TEXT_LOADS = reads_json_text();
+  return TEXT_LOADS;
 }
 
-function invalidRuleset(problems) {
-  const lines = problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message));
-  const n = problems.length;
-  return new EdgeflagsError('INVALID_RULESET', `invalid ruleset (${n} problem${n === 1 ? '' : 's'}):\n  ${lines.join('\n  ')}`, problems);
+function invalidRuleset(message) {
+  return new EdgeflagsError(INVALID_RULESET, `invalid ruleset (1 problem):\n  ${message}`, [{ path: '', message }]);
 }
 
 // BigInt ids keep every digit as a decimal string (JSON has no BigInt).
 function jsonReplacer(_key, v) {
   return typeof v === 'bigint' ? String(v) : v;
-}
-
-function rulesetJson(ruleset) {
-  if (typeof ruleset === 'string') return ruleset;
-  if (typeof ruleset !== 'object' || ruleset === null) {
-    throw invalidRuleset([{ path: '', message: `a ruleset must be a JSON object or JSON text, not ${ruleset === null ? 'null' : typeof ruleset}` }]);
-  }
-  try {
-    return JSON.stringify(ruleset, jsonReplacer);
-  } catch (e) {
-    throw invalidRuleset([{ path: '', message: `the ruleset object cannot be written as JSON: ${e && e.message}` }]);
-  }
 }
 
 function deepFreeze(v) {
@@ -111,32 +112,30 @@ function deepFreeze(v) {
   return v;
 }
 
-// Evaluation::is_truthy in the core, and the seeds' X-Active-Flags test.
-function truthy(v) {
-  return v !== null && v !== undefined && v !== false && v !== 0 && v !== '' && !(typeof v === 'number' && v !== v);
-}
-
-// FlagType::accepts: no default fits everything; json flags take anything.
-function accepts(type, d) {
-  return d === undefined || d === null || type === 'json' || typeof d === type;
-}
-
-// Whether a served value may stand in for the caller's default: same type
-// for a boolean, number or string default (OpenFeature's typed getters);
-// any JSON for an object, array or missing default. Only json flags (and
-// overrides of unknown flags) can fail it once `accepts` has passed.
-function fits(d, v) {
-  return d === undefined || d === null || typeof d === 'object' || typeof v === typeof d;
-}
-
-function sameJson(a, b) {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false;
+// The core's kind code of a caller's default (abi.js KIND_*): how JS
+// types map onto JSON's. No default (undefined) is null, as in the core.
+function kindOf(v) {
+  switch (typeof v) {
+    case 'boolean':
+      return KIND_BOOL;
+    case 'number':
+    case 'bigint':
+      return KIND_NUMBER;
+    case 'string':
+      return KIND_STRING;
+    case 'object':
+      return v === null ? KIND_NULL : Array.isArray(v) ? KIND_ARRAY : KIND_OBJECT;
+    default:
+      return KIND_NULL;
   }
+}
+
+// The strings a load's metadata sends back to back, cut by their lengths.
+function cut(text, lengths) {
+  const out = new Array(lengths.length);
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) out[i] = text.slice(at, (at += lengths[i]));
+  return out;
 }
 
 // A null-prototype object of names and values.
@@ -147,7 +146,7 @@ function objectOf(names, values) {
 }
 
 function contextError(message) {
-  return new EdgeflagsError('INVALID_CONTEXT', message);
+  return new EdgeflagsError(INVALID_CONTEXT, message);
 }
 
 function checkContextObject(attrs) {
@@ -157,26 +156,31 @@ function checkContextObject(attrs) {
 }
 
 function freedError() {
-  throw new EdgeflagsError('FREED', 'this Flags instance was freed (free() was called)');
+  throw new EdgeflagsError(FREED, 'this Flags instance was freed (free() was called)');
 }
 
 // Stands in for the engine after free(): every crossing throws.
 const FREED_ENGINE = new Proxy({}, { get: () => freedError });
 
+// The package's own errors (an unusable context, a non-string key) in the
+// core's result shape: no default is null there.
+function errorResult(value, errorCode) {
+  return { value: value === undefined ? null : value, variant: null, reason: 'ERROR', errorCode };
+}
+
 /**
  * Attributes prepared once for a `Flags` instance (`flags.context(attrs)`).
- * It keeps a shallow snapshot of the attributes and a wasm-side context of
- * the ones the ruleset reads; after `update()` changes which attributes the
- * ruleset reads, it rebuilds itself on first use.
+ * It keeps a shallow snapshot of the attributes in JS; the engine lays the
+ * ones the ruleset reads out into its held context when this context is
+ * used (and is checked when it is made). It remembers its untimed flags'
+ * results until the ruleset or the overrides change.
  */
 export class PreparedContext {
   constructor(flags, attrs) {
-    if (!(flags instanceof Flags)) throw new EdgeflagsError('INVALID_ARGUMENT', 'make prepared contexts with flags.context(attributes)');
+    if (!(flags instanceof Flags)) throw new EdgeflagsError(INVALID_ARGUMENT, 'make prepared contexts with flags.context(attributes)');
     checkContextObject(attrs);
     this._flags = flags;
-    this._error = undefined;
-    // A shallow snapshot (what it rebuilds itself from for a later
-    // ruleset), as two arrays: cheaper to make and read than an object.
+    // A shallow snapshot, as two arrays: cheaper to make and read than an object.
     const names = [];
     const values = [];
     for (const k in attrs) {
@@ -185,16 +189,14 @@ export class PreparedContext {
     }
     this._names = names;
     this._values = values;
-    this._ctx = undefined;
-    this._key = null;
-    // Packed results + 1 (0: not yet) of untimed flags, for ruleset
-    // generation _memoGen; and the whole evaluate-all array.
+    // Packed results + 1 (0: not yet) of untimed flags, for the owner's
+    // cache generation _memoGen; and the whole evaluate-all array.
     this._memo = undefined;
     this._memoGen = -1;
     this._all = undefined;
-    if (this._handle() === undefined) {
-      throw contextError(this._error || 'invalid context');
-    }
+    // Laid out now: checks the attributes, and the next call uses it as is.
+    const why = flags._hold(this);
+    if (why !== undefined) throw contextError(why);
   }
 
   /** The attributes this context was prepared from (a frozen copy). */
@@ -202,53 +204,12 @@ export class PreparedContext {
     return Object.freeze(Object.assign({}, objectOf(this._names, this._values)));
   }
 
-  // The wasm context for the owner's current ruleset, or undefined when
-  // the attributes cannot be read (deep, cyclic, not JSON).
-  _handle() {
-    const f = this._flags;
-    if (this._key === f._attrsKey && this._ctx !== undefined) return this._ctx;
-    if (this._ctx !== undefined) this._ctx.free();
-    this._ctx = undefined;
-    this._key = f._attrsKey;
-    // The attributes the ruleset reads go through the batch (as for a
-    // plain object), not JSON: about 10x faster to prepare.
-    if (f._qn > 0) f._flush();
-    const index = f._attrIndex;
-    let ok = true;
-    const names = this._names;
-    for (let k = 0; k < names.length; k++) {
-      const i = index.get(names[k]);
-      if (i !== undefined && !f._put(i, this._values[k])) ok = false;
-    }
-    const n = f._take();
-    const ctx = ok ? f._engine.prepare(n) : undefined;
-    if (ctx === undefined) this._error = this._why();
-    this._ctx = ctx;
-    return ctx;
-  }
-
-  // Why the attributes cannot be prepared, in words: from the JSON path,
-  // which the batch agrees with and which names the problem.
-  _why() {
-    const picked = Object.create(null);
-    const index = this._flags._attrIndex;
-    this._names.forEach((k, i) => {
-      if (index.has(k)) picked[k] = this._values[i];
-    });
-    let json;
-    try {
-      json = JSON.stringify(picked, jsonReplacer);
-    } catch (e) {
-      return `the context cannot be written as JSON: ${e && e.message}`;
-    }
-    return context_error(json) || 'invalid context';
-  }
-
-  /** Frees the wasm memory now (it is also freed when garbage collected). Using it afterwards rebuilds it. */
+  /** Drops the remembered results (the wasm side keeps nothing per context). Using it afterwards works as before. */
   free() {
-    if (this._ctx !== undefined) this._ctx.free();
-    this._ctx = undefined;
-    this._key = null;
+    this._memo = undefined;
+    this._all = undefined;
+    this._memoGen = -1;
+    if (this._flags._held === this) this._flags._held = null;
   }
 }
 
@@ -257,16 +218,20 @@ export class Flags {
   constructor(ruleset, options) {
     const now = options && options.now;
     if (now !== undefined && typeof now !== 'function') {
-      throw new EdgeflagsError('INVALID_ARGUMENT', 'options.now must be a function returning epoch milliseconds');
+      throw new EdgeflagsError(INVALID_ARGUMENT, 'options.now must be a function returning epoch milliseconds');
     }
     const codegen = options && options.codegen;
     if (codegen !== undefined && typeof codegen !== 'boolean') {
-      throw new EdgeflagsError('INVALID_ARGUMENT', 'options.codegen must be a boolean');
+      throw new EdgeflagsError(INVALID_ARGUMENT, 'options.codegen must be a boolean');
     }
     this._now = now || Date.now;
-    this._codegen = codegen !== false;
-    this._overrides = new Map();
+    this._codegen = codegen === true;
+    // The overridden keys (the core holds the values): a call for any
+    // other key stays on the fast path.
+    this._overridden = new Set();
     this._gen = 0;
+    this._held = null;
+    this._inCap = 0;
     this._engine = new Engine();
     try {
       this._load(ruleset);
@@ -274,7 +239,6 @@ export class Flags {
       this._engine.free();
       throw e;
     }
-    this._empty = prepare('{}');
   }
 
   /** Replaces the ruleset atomically; on error throws and keeps the old one. */
@@ -293,72 +257,80 @@ export class Flags {
     return this._keys.slice();
   }
 
-  _load(ruleset) {
-    const json = rulesetJson(ruleset);
-    const meta = JSON.parse(this._engine.load(json));
-    if (Array.isArray(meta)) throw invalidRuleset(meta);
-    const flags = meta.flags;
-    const n = flags.length;
-    const index = new Map();
-    const keys = new Array(n);
-    const types = new Array(n);
-    const base = new Int32Array(n + 1);
-    const timed = new Uint8Array(n);
-    const slots = new Array(n);
-    let anyTimed = false;
-    const names = [];
-    const values = [];
-    for (let i = 0; i < n; i++) {
-      const [key, type, vnames, vvalues, isTimed, flagSlots] = flags[i];
-      timed[i] = isTimed;
-      slots[i] = flagSlots;
-      anyTimed = anyTimed || isTimed === 1;
-      index.set(key, i);
-      keys[i] = key;
-      types[i] = type;
-      base[i] = names.length;
-      for (let j = 0; j < vnames.length; j++) {
-        names.push(vnames[j]);
-        values.push(deepFreeze(vvalues[j]));
+  // Loads a ruleset into the engine; the metadata, or a throw.
+  _loadMeta(ruleset) {
+    const engine = this._engine;
+    try {
+      if (typeof ruleset === 'string') {
+        if (textLoads()) return engine.load_text(ruleset);
+        let doc;
+        try {
+          doc = JSON.parse(ruleset);
+        } catch (e) {
+          throw invalidRuleset(`the ruleset is not valid JSON: ${e && e.message}`);
+        }
+        return engine.load(doc);
       }
+      if (typeof ruleset !== 'object' || ruleset === null) {
+        throw invalidRuleset(`a ruleset must be a JSON object or JSON text, not ${ruleset === null ? 'null' : typeof ruleset}`);
+      }
+      // Through JSON.stringify either way when it is text we send, and
+      // for what only JSON.stringify reads as JSON does (toJSON, BigInt).
+      let json;
+      try {
+        json = JSON.stringify(ruleset, jsonReplacer);
+      } catch (e) {
+        throw invalidRuleset(`the ruleset object cannot be written as JSON: ${e && e.message}`);
+      }
+      return textLoads() ? engine.load_text(json) : engine.load(JSON.parse(json));
+    } catch (e) {
+      throw adopt(e);
     }
-    base[n] = names.length;
-    const truthyTable = new Uint8Array(values.length);
-    for (let j = 0; j < values.length; j++) truthyTable[j] = truthy(values[j]) ? 1 : 0;
+  }
+
+  _load(ruleset) {
+    const meta = this._loadMeta(ruleset);
+    const keys = cut(meta.keys, meta.keyLengths);
+    const n = keys.length;
+    const index = new Map();
+    for (let i = 0; i < n; i++) index.set(keys[i], i);
+    const values = meta.values;
+    for (let j = 0; j < values.length; j++) deepFreeze(values[j]);
     const attrs = meta.attributes;
-    this._gen++;
+    const timed = meta.timed;
     this._index = index;
     this._keys = keys;
     this._timed = timed;
-    this._slots = slots;
-    this._anyTimed = anyTimed;
+    this._anyTimed = timed.indexOf(1) !== -1;
+    this._slotBase = meta.slotBase;
+    this._slotList = meta.slots;
     this._memoOk = n <= MEMO_MAX_FLAGS;
-    // evaluateAll entries, shared and frozen, by variant slot * 8 + reason.
-    this._entries = new Array(values.length * 8);
-    this._row = new Array(n);
     this._makeRow = rowMaker(keys, this._codegen);
-    this._types = types;
-    this._base = base;
-    this._names = names;
+    this._base = meta.variantBase;
+    this._names = cut(meta.names, meta.nameLengths);
     this._values = values;
-    this._truthy = truthyTable;
+    this._kinds = meta.kinds;
+    this._truthy = meta.truthy;
+    this._accepts = meta.accepts;
     this._reasons = meta.reasons;
-    this._ruleIds = new Map();
     this._version = meta.version;
     this._attrNames = attrs;
     this._attrIndex = new Map(attrs.map((a, i) => [a, i]));
-    this._attrsKey = attrs.join('\u0000');
-    // The engine's scratch context starts empty after every load.
+    // Mirrors of the engine's scratch context (its values, as JS last
+    // sent them) and of which slots hold something; the engine starts
+    // every load with empty contexts.
     this._vals = new Array(attrs.length).fill(undefined);
+    this._live = [];
+    this._inLive = new Uint8Array(attrs.length);
+    this._seen = new Float64Array(attrs.length);
+    this._stamp = 0;
     this._scratchVer = 1;
     this._memoStamp = this._memoOk ? new Uint32Array(n) : undefined;
     this._memoVal = this._memoOk ? new Uint32Array(n) : undefined;
-    this._allVer = 0;
-    // The scratch context's evaluate-all, remembered while it is unchanged.
     this._allMemo = new Uint32Array(n);
-    this._live = [];
-    this._inLive = new Uint8Array(attrs.length);
-    // The batch areas and the output area (src/wasm.rs), which move with
+    this._outCopy = new Uint32Array(n);
+    this._row = new Array(n);
+    // The batch areas and the output area (src/wasm/), which move with
     // every load; as u32 / f64 indices into the memory views.
     this._qn = 0;
     this._qOff = 0;
@@ -366,37 +338,86 @@ export class Flags {
     this._hdr = this._engine.input_header() >>> 2;
     this._nums = this._engine.input_nums() >>> 3;
     this._out = this._engine.output() >>> 2;
-    this._outCopy = new Uint32Array(n);
-    if (this._inCap === undefined) this._inCap = 0;
     if (this._inCap < INPUT_BYTES) this._ensureInput(INPUT_BYTES);
-    this._seen = new Float64Array(attrs.length);
-    this._stamp = 0;
+    this._invalidate();
   }
 
-  /** Prepares a context once, to evaluate many flags without re-sending its attributes. */
+  // The one place caches are dropped (load, update, override, reset): the
+  // prepared contexts' memos (by generation), the scratch context's memo
+  // and evaluate-all memo, the shared evaluateAll entries, rule ids, and
+  // which prepared context the engine holds. The scratch mirror is marked
+  // unknown rather than emptied, so every slot is sent again but none is
+  // left behind in wasm.
+  _invalidate() {
+    this._gen++;
+    this._vals.fill(DIRTY);
+    this._touch();
+    this._allVer = 0;
+    this._held = null;
+    this._entries = new Array(this._values.length * 8);
+    this._ruleIds = new Map();
+  }
+
+  /** Prepares a context once, to evaluate many flags without re-reading its attributes. */
   context(attributes) {
     return new PreparedContext(this, attributes);
+  }
+
+  // Lays a prepared context out into the engine's held context (every
+  // attribute the ruleset reads, in one batch); undefined when done, else
+  // why it cannot be (an attribute that is not JSON).
+  _hold(ctx) {
+    if (this._qn > 0) this._flush();
+    const index = this._attrIndex;
+    const names = ctx._names;
+    let why;
+    for (let k = 0; k < names.length; k++) {
+      const i = index.get(names[k]);
+      if (i === undefined) continue;
+      const bad = this._put(i, ctx._values[k]);
+      if (bad !== undefined && why === undefined) why = `attribute "${names[k]}" ${bad}`;
+    }
+    const ok = this._engine.hold(this._take());
+    if (why === undefined && !ok) why = 'an attribute cannot be read as JSON';
+    this._held = why === undefined ? ctx : null;
+    return why;
+  }
+
+  // The wasm target for a context, with its pending batch count, as
+  // [target, pending]; undefined for an unusable context. Reads every
+  // attribute the ruleset reads (the detail path).
+  _target(ctx) {
+    if (ctx === undefined || ctx === null) return [TARGET_EMPTY, 0];
+    if (ctx instanceof PreparedContext) {
+      if (ctx._flags === this) return this._held === ctx || this._hold(ctx) === undefined ? [TARGET_HELD, 0] : undefined;
+      ctx = objectOf(ctx._names, ctx._values);
+    }
+    if (!this._sync(ctx)) {
+      this._flush();
+      return undefined;
+    }
+    return [TARGET_SCRATCH, this._take()];
   }
 
   // The packed resolution of flag i, or NO_RESOLUTION for an unusable context.
   _res(i, ctx) {
     const now = this._timed[i] === 1 ? this._now() : 0;
-    if (ctx === undefined || ctx === null) return this._engine.resolve(i, this._empty, now);
+    if (ctx === undefined || ctx === null) return this._engine.resolve(i, TARGET_EMPTY, now, 0);
     if (ctx instanceof PreparedContext) {
       if (ctx._flags === this) return this._resPrepared(i, ctx, now);
       ctx = objectOf(ctx._names, ctx._values);
     }
     if (typeof ctx !== 'object' || Array.isArray(ctx)) return NO_RESOLUTION;
-    if (!this._syncSlots(ctx, this._slots[i])) {
+    if (!this._syncSlots(ctx, i)) {
       this._flush();
       return NO_RESOLUTION;
     }
     // Any attribute sent moved the scratch version on, so a remembered
     // result is only ever read with nothing pending.
-    if (this._timed[i] === 1 || !this._memoOk) return this._engine.resolve_scratch(i, now, this._take());
+    if (this._timed[i] === 1 || !this._memoOk) return this._engine.resolve(i, TARGET_SCRATCH, now, this._take());
     const ver = this._scratchVer;
     if (this._memoStamp[i] === ver) return this._memoVal[i];
-    const r = this._engine.resolve_scratch(i, 0, this._take());
+    const r = this._engine.resolve(i, TARGET_SCRATCH, 0, this._take());
     this._memoStamp[i] = ver;
     this._memoVal[i] = r;
     return r;
@@ -419,9 +440,8 @@ export class Flags {
     if (memo !== undefined && memo[i] !== 0) return memo[i] - 1;
     // An evaluate-all array is kept only for rulesets with no timed flag.
     if (ctx._all !== undefined) return ctx._all[i];
-    const h = ctx._handle();
-    if (h === undefined) return NO_RESOLUTION;
-    const r = this._engine.resolve(i, h, now);
+    if (this._held !== ctx && this._hold(ctx) !== undefined) return NO_RESOLUTION;
+    const r = this._engine.resolve(i, TARGET_HELD, now, 0);
     if (this._timed[i] === 0 && this._memoOk) {
       if (memo === undefined) memo = ctx._memo = new Uint32Array(this._keys.length);
       memo[i] = r + 1;
@@ -435,15 +455,14 @@ export class Flags {
   _resAll(ctx) {
     const now = this._anyTimed ? this._now() : 0;
     if (ctx === undefined || ctx === null) {
-      this._engine.resolve_all(this._empty, now);
+      this._engine.resolve_all(TARGET_EMPTY, now, 0);
       return this._output(this._outCopy);
     }
     if (ctx instanceof PreparedContext) {
       if (ctx._flags === this) {
         if (ctx._memoGen === this._gen && ctx._all !== undefined) return ctx._all;
-        const h = ctx._handle();
-        if (h === undefined) return undefined;
-        this._engine.resolve_all(h, now);
+        if (this._held !== ctx && this._hold(ctx) !== undefined) return undefined;
+        this._engine.resolve_all(TARGET_HELD, now, 0);
         if (this._anyTimed) return this._output(this._outCopy);
         if (ctx._memoGen !== this._gen) {
           ctx._memo = undefined;
@@ -458,7 +477,7 @@ export class Flags {
       return undefined;
     }
     if (!this._anyTimed && this._allVer === this._scratchVer) return this._allMemo;
-    if (!this._engine.resolve_all_scratch(now, this._take())) {
+    if (!this._engine.resolve_all(TARGET_SCRATCH, now, this._take())) {
       this._allVer = 0;
       return undefined;
     }
@@ -466,7 +485,7 @@ export class Flags {
     return this._output(this._allMemo);
   }
 
-  // Copies the output area (src/wasm.rs Engine::output) into `into`.
+  // Copies the output area (src/wasm/engine.rs Engine::output) into `into`.
   _output(into) {
     if (U8.length === 0) views();
     // A loop: a subarray view per call would cost more for a few flags.
@@ -476,16 +495,17 @@ export class Flags {
     return into;
   }
 
-  // Brings the scratch slots one flag reads to a plain object's values
+  // Brings the scratch slots flag i reads to a plain object's values
   // (queued in the batch; the evaluating call applies them); false when
   // one of them is unusable (not JSON).
-  _syncSlots(obj, slots) {
+  _syncSlots(obj, i) {
     const names = this._attrNames;
     const vals = this._vals;
-    for (let k = 0; k < slots.length; k++) {
-      const i = slots[k];
-      const v = obj[names[i]];
-      if (v !== vals[i] && !this._set(i, v)) return false;
+    const list = this._slotList;
+    for (let k = this._slotBase[i], end = this._slotBase[i + 1]; k < end; k++) {
+      const s = list[k];
+      const v = obj[names[s]];
+      if (v !== vals[s] && !this._set(s, v)) return false;
     }
     return true;
   }
@@ -551,48 +571,63 @@ export class Flags {
     }
     // Arrays and objects can change in place: never remembered.
     this._vals[i] = typeof v === 'object' && v !== null ? DIRTY : v;
-    return this._put(i, v);
+    return this._put(i, v) === undefined;
   }
 
   // Queues value v for slot i, with the meaning JSON.stringify of the
   // context would give it (what the CLI and the Worker read): undefined,
   // functions and symbols are missing; NaN and Infinity are null; BigInt
-  // is its decimal string. False (and the slot cleared) when v cannot be
-  // written as JSON.
+  // is its decimal string; arrays and objects cross as their JSON form
+  // (toJSON, Dates as ISO strings) through serde-wasm-bindgen. Undefined
+  // when queued, else why v is unusable (the slot is then cleared).
   _put(i, v) {
     switch (typeof v) {
       case 'string':
-        this._text(i, v, 0);
-        return true;
+        this._text(i, v);
+        return undefined;
       case 'number':
         if (this._qn >= this._qMax) this._flush();
         if (U8.length === 0) views();
         F64[this._nums + this._qn] = v;
         this._code(i, SET_NUMBER);
-        return true;
+        return undefined;
       case 'boolean':
         this._code(i, v ? SET_TRUE : SET_FALSE);
-        return true;
+        return undefined;
       case 'bigint':
-        this._text(i, String(v), 0);
-        return true;
+        this._text(i, String(v));
+        return undefined;
       case 'object':
         if (v !== null) break;
       // fall through: null
       default:
         this._code(i, SET_NULL);
-        return true;
+        return undefined;
     }
     let json;
     try {
       json = JSON.stringify(v, jsonReplacer);
-    } catch {
+    } catch (e) {
       this._code(i, SET_NULL);
-      return false;
+      return `cannot be written as JSON: ${e && e.message}`;
     }
-    if (json === undefined) this._code(i, SET_NULL);
-    else this._text(i, json, JSON_TEXT);
-    return true;
+    if (json === undefined) {
+      this._code(i, SET_NULL);
+      return undefined;
+    }
+    // A Date's JSON is a string; anything else an array or an object.
+    const plain = JSON.parse(json);
+    if (typeof plain === 'string') {
+      this._text(i, plain);
+      return undefined;
+    }
+    if (this._qn >= this._qMax) this._flush();
+    if (!this._engine.stage(plain)) {
+      this._code(i, SET_NULL);
+      return `is nested more deeply than JSON may be here`;
+    }
+    this._code(i, SET_STAGED);
+    return undefined;
   }
 
   // Queues a batch entry with no bytes.
@@ -604,12 +639,12 @@ export class Flags {
     U32[h + 1] = code;
   }
 
-  // Queues string v (a string, or a JSON text when kind is JSON_TEXT).
-  _text(i, v, kind) {
+  // Queues string v.
+  _text(i, v) {
     if (this._qn >= this._qMax) this._flush();
     const len = v.length;
     // UTF-8 takes at most 3 bytes per UTF-16 unit. The area grows keeping
-    // what is queued (src/wasm.rs input_bytes), and a grown memory detaches
+    // what is queued (Engine::input_bytes), and a grown memory detaches
     // the views.
     if (this._qOff + len * 3 > this._inCap) this._ensureInput(Math.max(this._qOff + len * 3, this._inCap * 2));
     if (U8.length === 0) views();
@@ -626,7 +661,7 @@ export class Flags {
     this._qOff += n;
     const h = this._hdr + 2 * this._qn++;
     U32[h] = i;
-    U32[h + 1] = n | kind;
+    U32[h + 1] = n;
   }
 
   // The pending entry count, for a call that applies them (and resets).
@@ -639,7 +674,7 @@ export class Flags {
 
   // Applies the pending entries to the scratch context now.
   _flush() {
-    if (this._qn > 0) this._engine.apply(this._take());
+    if (this._qn > 0) this._engine.apply_scratch(this._take());
   }
 
   _ensureInput(capacity) {
@@ -647,22 +682,23 @@ export class Flags {
     this._inCap = capacity;
   }
 
-  _override(key) {
-    return this._overrides.size === 0 ? undefined : this._overrides.get(key);
+  // Whether `key` takes the detail path: an overridden key.
+  _isOverridden(key) {
+    return this._overridden.size !== 0 && this._overridden.has(key);
   }
 
-  // The variant name an override's value corresponds to, if any.
-  _overrideVariant(key, o) {
-    const i = this._index.get(key);
-    if (i === undefined) return null;
-    for (let j = this._base[i]; j < this._base[i + 1]; j++) {
-      if (sameJson(this._values[j], o.value)) return this._names[j];
-    }
-    return null;
+  // The core's evaluation of `key` (overrides, unknown flags, typed
+  // defaults: the core decides), as it serializes it.
+  _detail(key, context, defaultValue) {
+    if (typeof key !== 'string') return errorResult(defaultValue, 'FLAG_NOT_FOUND');
+    const t = this._target(context);
+    if (t === undefined) return errorResult(defaultValue, INVALID_CONTEXT);
+    const e = this._engine.evaluate(key, t[0], this._now(), t[1], defaultValue);
+    return e === null ? errorResult(defaultValue, INVALID_CONTEXT) : e;
   }
 
   _ruleId(i, r) {
-    const k = i * 524288 + (r >>> 13);
+    const k = i * 524288 + (r >>> MATCHED_SHIFT);
     let id = this._ruleIds.get(k);
     if (id === undefined) {
       id = this._engine.rule_id(i, r);
@@ -674,110 +710,116 @@ export class Flags {
 
   /** Whether the flag serves a truthy value (false for unknown flags). */
   isEnabled(key, context) {
-    const o = this._override(key);
-    if (o !== undefined) return truthy(o.value);
+    if (this._isOverridden(key)) {
+      const t = this._target(context);
+      return t !== undefined && this._engine.is_enabled(key, t[0], this._now(), t[1]);
+    }
     const i = this._index.get(key);
     if (i === undefined) return false;
     const r = this._res(i, context);
-    return r !== NO_RESOLUTION && this._truthy[this._base[i] + (r & 1023)] === 1;
+    return r !== NO_RESOLUTION && this._truthy[this._base[i] + (r & VARIANT_MASK)] === 1;
   }
 
-  /** The flag's value, or `defaultValue` for an unknown flag, a default of another type, or an unusable context. */
+  /** The flag's value, or `defaultValue` for an unknown flag, a value of another type, or an unusable context. */
   getValue(key, context, defaultValue) {
-    const o = this._override(key);
-    if (o !== undefined) return fits(defaultValue, o.value) ? o.value : defaultValue;
+    if (this._isOverridden(key)) {
+      const e = this._detail(key, context, defaultValue);
+      return e.errorCode === undefined ? e.value : defaultValue;
+    }
     const i = this._index.get(key);
-    if (i === undefined || !accepts(this._types[i], defaultValue)) return defaultValue;
+    if (i === undefined) return defaultValue;
     const r = this._res(i, context);
     if (r === NO_RESOLUTION) return defaultValue;
-    const v = this._values[this._base[i] + (r & 1023)];
-    return fits(defaultValue, v) ? v : defaultValue;
+    const j = this._base[i] + (r & VARIANT_MASK);
+    return this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 1 ? this._values[j] : defaultValue;
   }
 
   /** The name of the variant served, or null for an unknown flag or an unusable context. */
   variant(key, context) {
-    const o = this._override(key);
-    if (o !== undefined) return this._overrideVariant(key, o);
+    if (this._isOverridden(key)) return this._detail(key, context, undefined).variant;
     const i = this._index.get(key);
     if (i === undefined) return null;
     const r = this._res(i, context);
-    return r === NO_RESOLUTION ? null : this._names[this._base[i] + (r & 1023)];
+    return r === NO_RESOLUTION ? null : this._names[this._base[i] + (r & VARIANT_MASK)];
   }
 
   /** The full result: value, variant, reason, and ruleId / errorCode when there is one. */
   evaluate(key, context, defaultValue) {
-    const o = this._override(key);
-    if (o !== undefined) {
-      if (!fits(defaultValue, o.value)) return errorResult(defaultValue, 'TYPE_MISMATCH');
-      return { value: o.value, variant: this._overrideVariant(key, o), reason: 'OVERRIDE' };
-    }
-    const i = this._index.get(key);
-    if (i === undefined) return errorResult(defaultValue, 'FLAG_NOT_FOUND');
-    if (!accepts(this._types[i], defaultValue)) return errorResult(defaultValue, 'TYPE_MISMATCH');
+    const i = this._isOverridden(key) ? undefined : this._index.get(key);
+    if (i === undefined) return this._detail(key, context, defaultValue);
     const r = this._res(i, context);
-    if (r === NO_RESOLUTION) return errorResult(defaultValue, 'INVALID_CONTEXT');
-    const j = this._base[i] + (r & 1023);
-    if (!fits(defaultValue, this._values[j])) return errorResult(defaultValue, 'TYPE_MISMATCH');
-    const out = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] };
-    if (r >>> 13 !== 0) {
+    if (r === NO_RESOLUTION) return errorResult(defaultValue, INVALID_CONTEXT);
+    const j = this._base[i] + (r & VARIANT_MASK);
+    if (this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 0) return this._detail(key, context, defaultValue);
+    const out = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> REASON_SHIFT) & REASON_MASK] };
+    if (r >>> MATCHED_SHIFT !== 0) {
       const id = this._ruleId(i, r);
       if (id !== null) out.ruleId = id;
     }
     return out;
   }
 
+  // With overrides: the core's evaluate-all, [[key, evaluation, enabled]].
+  _allDetail(context) {
+    const t = this._target(context);
+    if (t === undefined) return null;
+    return this._engine.evaluate_all(t[0], this._now(), t[1]);
+  }
+
   /** Every flag for one context, in ruleset order (then overridden keys not in the ruleset); the entries are shared and frozen. */
   evaluateAll(context) {
+    if (this._overridden.size !== 0) {
+      const rows = this._allDetail(context);
+      const out = {};
+      if (rows === null) {
+        for (const key of this._keys) put(out, key, { value: null, variant: null, reason: 'ERROR', errorCode: INVALID_CONTEXT });
+        return out;
+      }
+      for (const [key, e] of rows) {
+        const entry = { value: deepFreeze(e.value), variant: e.variant, reason: e.reason };
+        if (e.errorCode !== undefined) entry.errorCode = e.errorCode;
+        put(out, key, Object.freeze(entry));
+      }
+      return out;
+    }
     const packed = this._resAll(context);
     const keys = this._keys;
     const row = this._row;
     for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      const o = this._override(key);
       let e;
-      if (o !== undefined) {
-        e = { value: o.value, variant: this._overrideVariant(key, o), reason: 'OVERRIDE' };
-      } else if (packed === undefined) {
-        e = { value: null, variant: null, reason: 'ERROR', errorCode: 'INVALID_CONTEXT' };
+      if (packed === undefined) {
+        e = { value: null, variant: null, reason: 'ERROR', errorCode: INVALID_CONTEXT };
       } else {
         const r = packed[i];
-        const j = this._base[i] + (r & 1023);
-        const slot = j * 8 + ((r >>> 10) & 7);
+        const j = this._base[i] + (r & VARIANT_MASK);
+        const reason = (r >>> REASON_SHIFT) & REASON_MASK;
+        const slot = j * 8 + reason;
         e = this._entries[slot];
         if (e === undefined) {
-          e = this._entries[slot] = Object.freeze({ value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> 10) & 7] });
+          e = this._entries[slot] = Object.freeze({ value: this._values[j], variant: this._names[j], reason: this._reasons[reason] });
         }
       }
       row[i] = e;
     }
-    let out;
-    if (this._makeRow !== null) {
-      out = this._makeRow(row);
-    } else {
-      out = {};
-      for (let i = 0; i < keys.length; i++) put(out, keys[i], row[i]);
-    }
-    for (const [key, o] of this._overrides) {
-      if (!this._index.has(key)) put(out, key, { value: o.value, variant: null, reason: 'OVERRIDE' });
-    }
+    if (this._makeRow !== null) return this._makeRow(row);
+    const out = {};
+    for (let i = 0; i < keys.length; i++) put(out, keys[i], row[i]);
     return out;
   }
 
   /** The keys of the flags serving a truthy value (the seeds' X-Active-Flags header). */
   activeFlags(context) {
-    const packed = this._resAll(context);
     const out = [];
+    if (this._overridden.size !== 0) {
+      const rows = this._allDetail(context);
+      if (rows !== null) for (const [key, , enabled] of rows) if (enabled) out.push(key);
+      return out;
+    }
+    const packed = this._resAll(context);
+    if (packed === undefined) return out;
     const keys = this._keys;
     for (let i = 0; i < keys.length; i++) {
-      const o = this._override(keys[i]);
-      if (o !== undefined) {
-        if (truthy(o.value)) out.push(keys[i]);
-      } else if (packed !== undefined && this._truthy[this._base[i] + (packed[i] & 1023)] === 1) {
-        out.push(keys[i]);
-      }
-    }
-    for (const [key, o] of this._overrides) {
-      if (!this._index.has(key) && truthy(o.value)) out.push(key);
+      if (this._truthy[this._base[i] + (packed[i] & VARIANT_MASK)] === 1) out.push(keys[i]);
     }
     return out;
   }
@@ -794,20 +836,24 @@ export class Flags {
 
   /** Test helper: the flag serves `value` (reason OVERRIDE), over every rule, across update(), until reset(). */
   override(key, value) {
-    if (typeof key !== 'string') throw new EdgeflagsError('INVALID_ARGUMENT', `a flag key must be a string, not ${typeof key}`);
-    if (value === undefined) throw new EdgeflagsError('INVALID_ARGUMENT', `override("${key}") needs a value (use reset("${key}") to remove an override)`);
-    const i = this._index.get(key);
-    if (i !== undefined && !accepts(this._types[i], value)) {
-      throw new EdgeflagsError('INVALID_ARGUMENT', `flag "${key}" serves ${this._types[i]} values, not ${typeof value}`);
+    if (typeof key !== 'string') throw new EdgeflagsError(INVALID_ARGUMENT, `a flag key must be a string, not ${typeof key}`);
+    if (value === undefined) throw new EdgeflagsError(INVALID_ARGUMENT, `override("${key}") needs a value (use reset("${key}") to remove an override)`);
+    try {
+      this._engine.set_override(key, value);
+    } catch (e) {
+      throw adopt(e);
     }
-    this._overrides.set(key, { value: deepFreeze(value) });
+    this._overridden.add(key);
+    this._invalidate();
     return this;
   }
 
   /** Removes the override of `key`, or every override when called without a key. */
   reset(key) {
-    if (key === undefined) this._overrides.clear();
-    else this._overrides.delete(key);
+    this._engine.reset(key === undefined ? undefined : String(key));
+    if (key === undefined) this._overridden.clear();
+    else this._overridden.delete(key);
+    this._invalidate();
     return this;
   }
 
@@ -815,7 +861,6 @@ export class Flags {
   free() {
     if (this._engine === FREED_ENGINE) return;
     this._engine.free();
-    this._empty.free();
     this._engine = FREED_ENGINE;
   }
 }
@@ -825,35 +870,24 @@ if (typeof Symbol.dispose === 'symbol') {
   PreparedContext.prototype[Symbol.dispose] = PreparedContext.prototype.free;
 }
 
-function errorResult(value, errorCode) {
-  return { value, variant: null, reason: 'ERROR', errorCode };
-}
-
-// Up to this many flags, evaluateAll builds its result with a function made
-// for the ruleset's keys (see rowMaker).
+// Up to this many flags, evaluateAll can build its result with a function
+// made for the ruleset's keys (see rowMaker).
 const ROW_MAKER_MAX_FLAGS = 1000;
-// Whether code can be made at run time here; tried once per page or
-// process, so a strict Content-Security-Policy reports one violation at most.
-let CODEGEN;
 
-// A function `row => ({ "key0": row[0], "key1": row[1], ... })` for these
-// keys, or null. An object literal gets its whole shape at once, where
-// adding 50 keys one by one costs about 15x more (bench/ANALYSIS.md), and
-// evaluateAll is often called once per request. Keys are written as JSON
-// string literals, which are JS string literals: no key can break out.
-// null when the caller said `codegen: false`, where code cannot be made at
-// run time (a Content-Security-Policy without 'unsafe-eval', Cloudflare
-// Workers), for very large rulesets, and when a key is "__proto__" (a
-// literal would set the prototype): the caller then adds keys one by one.
+// With `codegen: true` only: a function `row => ({ "key0": row[0], ... })`
+// for these keys, or null. An object literal gets its whole shape at once,
+// where adding 50 keys one by one costs about 15x more (bench/ANALYSIS.md).
+// Keys are written as JSON string literals, which are JS string literals:
+// no key can break out. null (keys added one by one) without the option,
+// where code cannot be made at run time (a Content-Security-Policy without
+// 'unsafe-eval', Cloudflare Workers: then the option costs one failed try
+// per ruleset), for very large rulesets, and when a key is "__proto__".
 function rowMaker(keys, allowed) {
-  if (!allowed || CODEGEN === false || keys.length > ROW_MAKER_MAX_FLAGS || keys.includes('__proto__')) return null;
+  if (!allowed || keys.length > ROW_MAKER_MAX_FLAGS || keys.includes('__proto__')) return null;
   const props = keys.map((k, i) => `${JSON.stringify(k)}:r[${i}]`).join(',');
   try {
-    const make = new Function('r', `"use strict";return{${props}};`);
-    CODEGEN = true;
-    return make;
+    return new Function('r', `"use strict";return{${props}};`);
   } catch {
-    CODEGEN = false;
     return null;
   }
 }
@@ -867,7 +901,7 @@ function put(obj, key, value) {
 /** The bucket of `unit` under `salt`, in [0, 100] (shared/spec/bucketing.md). */
 export function bucket(salt, unit) {
   if (typeof salt !== 'string' || typeof unit !== 'string') {
-    throw new EdgeflagsError('INVALID_ARGUMENT', `bucket(salt, unit) takes two strings, not ${typeof salt} and ${typeof unit}`);
+    throw new EdgeflagsError(INVALID_ARGUMENT, `bucket(salt, unit) takes two strings, not ${typeof salt} and ${typeof unit}`);
   }
   return wasmBucket(salt, unit);
 }

@@ -3,8 +3,11 @@
 // turn a `.wasm` import into a compiled WebAssembly.Module).
 // The speed build (scripts/build-pkg.sh); browsers get the size build.
 import wasmModule from './edgeflags_server.wasm';
-import { initSync } from '../dist/glue/edgeflags.js';
+import { initSync, abi_version } from '../dist/glue/edgeflags.js';
+import { checkAbi } from './abi.js';
 
 initSync({ module: wasmModule });
+// The JS and the wasm must come from one build (src/wasm/abi.rs).
+checkAbi(abi_version());
 
 export * from './index.js';

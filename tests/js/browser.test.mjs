@@ -14,6 +14,7 @@ import { join, extname, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { chromium } from 'playwright-core';
+import { evalVectorFiles } from './eval-vectors-files.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const VECTORS = join(ROOT, '../shared/vectors/bucketing.json');
@@ -23,10 +24,13 @@ const PLAIN = `<!doctype html><meta charset="utf-8"><title>plain module page</ti
 <script type="module">
   import * as api from '/pkg/dist/web.js';
   import { checkVectors } from '/tests/js/vectors-body.js';
+  import { checkEvalVectors } from '/tests/js/eval-vectors-body.js';
   const { cases } = await (await fetch('/vectors.json')).json();
+  const evalFiles = await (await fetch('/eval-vectors.json')).json();
   const f = new api.Flags({ flags: { new_search: { percentage: 20 } } });
   window.__result = {
     vectors: checkVectors(api, cases),
+    evalVectors: checkEvalVectors(api, evalFiles),
     rollout: f.evaluate('new_search', { user_id: 'user:123' }),
     bucket: api.bucket('new_search', 'user:123'),
   };
@@ -42,6 +46,7 @@ function resolvePath(urlPath) {
   if (urlPath === '/plain.html') return { body: PLAIN, type: TYPES['.html'] };
   if (urlPath === '/favicon.ico') return { body: '', type: 'image/x-icon' };
   if (urlPath === '/vectors.json') return { file: VECTORS };
+  if (urlPath === '/eval-vectors.json') return { body: JSON.stringify(EVAL_FILES), type: TYPES['.json'] };
   const roots = [
     ['/pkg/dist/', join(ROOT, 'pkg/dist/')],
     ['/tests/js/', join(ROOT, 'tests/js/')],
@@ -110,6 +115,8 @@ async function run(path) {
 }
 
 const { cases } = JSON.parse(readFileSync(VECTORS, 'utf8'));
+const EVAL_FILES = evalVectorFiles();
+const EVAL_CASES = EVAL_FILES.reduce((n, f) => n + f.doc.cases.length, 0);
 
 describe('headless Chromium', () => {
   it('a plain <script type="module"> page passes every shared vector', async () => {
@@ -117,6 +124,8 @@ describe('headless Chromium', () => {
     assert.deepEqual(errors, []);
     assert.equal(result.vectors.count, cases.length);
     assert.deepEqual(result.vectors.failures, []);
+    assert.equal(result.evalVectors.count, EVAL_CASES);
+    assert.deepEqual(result.evalVectors.failures, []);
     assert.equal(result.rollout.value, result.bucket < 20);
     assert.ok(requests.some((u) => u.endsWith('/pkg/dist/edgeflags_bg.wasm')), requests.join('\n'));
     for (const u of requests) assert.ok(u.startsWith(origin), `request left 127.0.0.1: ${u}`);
@@ -128,6 +137,8 @@ describe('headless Chromium', () => {
     assert.match(text, /New dashboard/);
     assert.equal(result.vectors.count, cases.length);
     assert.deepEqual(result.vectors.failures, []);
+    assert.equal(result.evalVectors.count, EVAL_CASES);
+    assert.deepEqual(result.evalVectors.failures, []);
     assert.deepEqual(result.invalid, { isEdgeflagsError: true, code: 'INVALID_RULESET', path: 'flags.x.percentage' });
     assert.equal(result.version, 2);
     assert.ok(requests.some((u) => /\/vite\/assets\/.*\.wasm$/.test(u)), `the wasm came from Vite's assets:\n${requests.join('\n')}`);

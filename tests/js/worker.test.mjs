@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { Flags } from '../../pkg/dist/node.mjs';
+import { evalVectorFiles } from './eval-vectors-files.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = Date.parse('2026-11-21T12:00:00Z');
@@ -51,6 +52,15 @@ describe('the package in workerd', () => {
     assert.equal(res.status, 200, await res.clone().text());
     const { count, failures } = await res.json();
     assert.equal(count, cases.length);
+    assert.deepEqual(failures, []);
+  });
+
+  it('passes every evaluation vector (prepared and plain contexts, overrides)', async () => {
+    const files = evalVectorFiles();
+    const res = await post('/eval-vectors', files);
+    assert.equal(res.status, 200, await res.clone().text());
+    const { count, failures } = await res.json();
+    assert.equal(count, files.reduce((n, f) => n + f.doc.cases.length, 0));
     assert.deepEqual(failures, []);
   });
 

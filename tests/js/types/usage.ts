@@ -34,7 +34,7 @@ flags.enable('a').disable('b').override('e', { x: [1] }).reset('a').reset();
 const v: number = flags.version;
 const keys: string[] = flags.keys();
 const bk: number = bucket('s', 'u');
-try { flags.update('{}'); } catch (e) { if (e instanceof EdgeflagsError) { const c: 'INVALID_RULESET' | 'INVALID_CONTEXT' | 'INVALID_ARGUMENT' | 'FREED' | 'SYNC_FAILED' = e.code; e.problems.forEach((p) => p.path + p.message); } }
+try { flags.update('{}'); } catch (e) { if (e instanceof EdgeflagsError) { const c: 'INVALID_RULESET' | 'INVALID_CONTEXT' | 'INVALID_ARGUMENT' | 'FREED' | 'SYNC_FAILED' | 'ABI_MISMATCH' = e.code; e.problems.forEach((p) => p.path + p.message); } }
 async function main() {
   const sync = await syncFlags('http://127.0.0.1/v1/ruleset', { interval: 1000, onChange: (f, c) => { const x: number = c.version; const p: number | null = c.previousVersion; }, onError: (e) => e.message });
   const ok: boolean = await sync.refresh();

@@ -4,6 +4,7 @@
 // shared vectors and leaves the outcome in window.__result for the test.
 import { Flags, bucket, EdgeflagsError } from 'edgeflags';
 import { checkVectors } from '../vectors-body.js';
+import { checkEvalVectors } from '../eval-vectors-body.js';
 
 const flags = new Flags({ version: 2, flags: { new_dashboard: { users: ['user:42'] }, banner: { percentage: 50 } } });
 const user = { user_id: new URLSearchParams(location.search).get('user') || 'user:42' };
@@ -18,5 +19,6 @@ try {
 
 const { cases } = await (await fetch('/vectors.json')).json();
 const vectors = checkVectors({ Flags, bucket }, cases);
+const evalVectors = checkEvalVectors({ Flags }, await (await fetch('/eval-vectors.json')).json());
 document.querySelector('#status').textContent = `${vectors.count} vectors, ${vectors.failures.length} failures`;
-window.__result = { vectors, invalid, banner: flags.evaluate('banner', user), version: flags.version };
+window.__result = { vectors, evalVectors, invalid, banner: flags.evaluate('banner', user), version: flags.version };

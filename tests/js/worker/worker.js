@@ -4,6 +4,7 @@
 // The ruleset is compiled once per isolate, at module scope.
 import { Flags, bucket, EdgeflagsError } from 'edgeflags';
 import { checkVectors } from '../vectors-body.js';
+import { checkEvalVectors } from '../eval-vectors-body.js';
 import example from '../../../examples/ruleset.json';
 
 // Workers freeze the clock at module scope; the test fixes it anyway.
@@ -16,6 +17,9 @@ export default {
     try {
       if (url.pathname === '/vectors') {
         return Response.json(checkVectors({ Flags, bucket }, await request.json()));
+      }
+      if (url.pathname === '/eval-vectors') {
+        return Response.json(checkEvalVectors({ Flags }, await request.json()));
       }
       if (url.pathname === '/evaluate') {
         const contexts = await request.json();
