@@ -83,6 +83,11 @@ mod tests {
         });
         assert_eq!(c.revalidate_ms, 0);
         assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "anon_id"));
+        let c = Config::from_vars(|k| (k == "TEST_PANIC_PATH").then(|| "/__test/panic".into()));
+        assert_eq!(c.test_panic_path.as_deref(), Some("/__test/panic"));
+        // Not a path: ignored, so no request can match it by accident.
+        let c = Config::from_vars(|k| (k == "TEST_PANIC_PATH").then(|| "".into()));
+        assert_eq!(c.test_panic_path, None);
         let c = Config::from_vars(|k| (k == "REVALIDATE_SECONDS").then(|| "nonsense".into()));
         assert_eq!(c.revalidate_ms, DEFAULT_REVALIDATE_SECONDS * 1000);
         let c = Config::from_vars(|k| (k == "REVALIDATE_SECONDS").then(|| "999999".into()));
