@@ -47,7 +47,11 @@ export function edgeflags({ prepared = false, before = false } = {}) {
     async load(text) {
       const mod = await import(before ? BEFORE : 'edgeflags');
       const Flags = mod.Flags ?? mod.default?.Flags;
-      const flags = new Flags(text);
+      // Code generation for evaluateAll's result object is opt-in since
+      // issue 9 (it was the default before); a Node server may opt in, as
+      // here, and the baseline build gets the same option (it defaulted to
+      // it). The package's README gives the cost without it.
+      const flags = new Flags(text, { codegen: true });
       const plain = (u) => ({ user_id: u.id, plan: u.plan, country: u.country, email: u.email });
       return {
         ctx: prepared ? (u) => flags.context(plain(u)) : plain,
