@@ -62,9 +62,9 @@ const rows = [
   // package's engine, reached past the API on purpose: no adapter does
   // this). What a fresh-object call costs beyond these is the JS side and
   // the attribute transfer.
-  ['core alone in wasm, one call: on/off flag', () => core.resolve_scratch(coreIndex(sink.static), 0, 0)],
-  ['core alone in wasm, one call: rule flag (two rules)', () => core.resolve_scratch(coreIndex(key.rule), 0, 0)],
-  ['core alone in wasm, one call: rollout flag (md5 of salt:unit)', () => core.resolve_scratch(coreIndex(key.rollout), 0, 0)],
+  ['core alone in wasm, one call: on/off flag', () => core.resolve(coreIndex(sink.static), 0 /* TARGET_SCRATCH */, 0, 0)],
+  ['core alone in wasm, one call: rule flag (two rules)', () => core.resolve(coreIndex(key.rule), 0 /* TARGET_SCRATCH */, 0, 0)],
+  ['core alone in wasm, one call: rollout flag (md5 of salt:unit)', () => core.resolve(coreIndex(key.rollout), 0 /* TARGET_SCRATCH */, 0, 0)],
 ];
 const out = [];
 for (const [label, fn] of rows) {
