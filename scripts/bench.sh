@@ -132,12 +132,6 @@ if want native; then
   # A target directory of its own: other jobs building release binaries in
   # target/ at the same time have left it with mismatched artifacts.
   NATIVE_TARGET="$ROOT/target/bench-native"
-  # Building the bench links the CLI too; with LTO and the lib's cdylib+rlib
-  # that link has failed here after source changes (undefined lib symbols)
-  # and succeeded once the binary was built on its own first: do that on failure.
-  if ! (cd "$ROOT" && CARGO_TARGET_DIR="$NATIVE_TARGET" cargo bench -q --bench core --no-run >/dev/null 2>&1); then
-    (cd "$ROOT" && CARGO_TARGET_DIR="$NATIVE_TARGET" cargo build -q --release --bin edgeflags >&2)
-  fi
   (cd "$ROOT" && CARGO_TARGET_DIR="$NATIVE_TARGET" cargo bench -q --bench core -- "${NATIVE[@]}" >&2)
   node native.mjs --target "$NATIVE_TARGET"
 fi
