@@ -7,27 +7,42 @@
 // object released only when the event loop turned, and the loop slowed
 // from ~1.8 to ~77 us per call).
 //
-//   node bench/contexts.mjs [--users 800000] [--slice 100000]
+//   node bench/contexts.mjs [--users 800000] [--slice 100000] [--pkg DIR] [--name NAME] [--out FILE]
 //
 // It loads the size build through the web glue so it can read the wasm
 // memory the package uses (the speed build's glue is bundled in node.mjs).
+// --pkg names another package directory (scripts/bench.sh passes the
+// baseline's, so before and after are measured in the same run); --out
+// adds this run's row to a results file (bench/results/contexts.json).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values: opt } = parseArgs({ options: { users: { type: 'string', default: '800000' }, slice: { type: 'string', default: '100000' } } });
+const { values: opt } = parseArgs({
+  options: {
+    users: { type: 'string', default: '800000' },
+    slice: { type: 'string', default: '100000' },
+    pkg: { type: 'string', default: new URL('../pkg', import.meta.url).pathname },
+    name: { type: 'string', default: 'edgeflags' },
+    out: { type: 'string' },
+  },
+});
 const USERS = Number(opt.users);
 const SLICE = Number(opt.slice);
+const PKG = resolve(opt.pkg);
 
-const glue = await import('../pkg/dist/glue/edgeflags.js');
-await glue.default({ module_or_path: readFileSync(new URL('../pkg/dist/edgeflags_bg.wasm', import.meta.url)) });
-const { Flags } = await import('../pkg/src/index.js');
+const glue = await import(pathToFileURL(`${PKG}/dist/glue/edgeflags.js`).href);
+await glue.default({ module_or_path: readFileSync(`${PKG}/dist/edgeflags_bg.wasm`) });
+const { Flags } = await import(pathToFileURL(`${PKG}/src/index.js`).href);
 
 const flags = new Flags(readFileSync(new URL('../examples/ruleset.json', import.meta.url), 'utf8'));
 const memory = () => glue.wasm_memory().buffer.byteLength;
 console.log(`users ${USERS}, wasm memory at start ${(memory() / 1024).toFixed(0)} KB`);
 console.log('users so far | us per context() + isEnabled() | wasm memory KB');
 let on = 0;
+const slices = [];
 for (let start = 0; start < USERS; start += SLICE) {
   const t0 = performance.now();
   for (let i = start; i < start + SLICE; i++) {
@@ -35,6 +50,13 @@ for (let start = 0; start < USERS; start += SLICE) {
     if (flags.isEnabled('new_checkout', ctx)) on++;
   }
   const us = ((performance.now() - t0) * 1000) / SLICE;
+  slices.push({ users: start + SLICE, usPerCall: us, wasmKB: memory() / 1024 });
   console.log(`${String(start + SLICE).padStart(12)} | ${us.toFixed(2).padStart(30)} | ${(memory() / 1024).toFixed(0).padStart(14)}`);
 }
 console.log(`(${on} enabled)`);
+if (opt.out) {
+  const prev = existsSync(opt.out) ? JSON.parse(readFileSync(opt.out, 'utf8')) : { rows: [] };
+  prev.rows = prev.rows.filter((r) => r.name !== opt.name).concat([{ name: opt.name, users: USERS, slice: SLICE, slices }]);
+  mkdirSync(dirname(opt.out), { recursive: true });
+  writeFileSync(opt.out, JSON.stringify(prev, null, 2));
+}

@@ -34,6 +34,7 @@ const worker = read('worker.json');
 const native = read('native.json');
 const meta = read('meta.json') ?? {};
 const decompose = read('decompose.json');
+const contexts = read('contexts.json');
 
 const sh = (cmd, args) => {
   try {
@@ -408,6 +409,22 @@ ${table(
     ['10,000-flag load in Node', loadBefore ? fmtMs(loadBefore.loadMs.median) : '–', loadNow ? fmtMs(loadNow.loadMs.median) : '–', '50 ms', loadNow ? (loadNow.loadMs.median < 50 ? 'pass' : '**miss**') : 'not measured'],
   ],
   'lrrrl',
+)}`);
+}
+
+// ------------------------------------------------------------ contexts
+if (contexts?.rows?.length) {
+  const rows = contexts.rows;
+  const slices = rows[0].slices.map((s) => s.users);
+  out.push(`## Prepared contexts in a batch job
+
+\`flags.context(attrs)\` then one \`isEnabled\` for each of ${rows[0].users.toLocaleString('en-US')} users in one
+synchronous loop, never freed (\`bench/contexts.mjs\`, the size build): µs per call and the
+wasm memory after each slice of ${rows[0].slice.toLocaleString('en-US')} users. Both must stay flat.
+
+${table(
+  ['users so far', ...rows.flatMap((r) => [`${r.name}: µs per call`, `${r.name}: wasm KB`])],
+  slices.map((u, i) => [u.toLocaleString('en-US'), ...rows.flatMap((r) => (r.slices[i] ? [r.slices[i].usPerCall.toFixed(2), r.slices[i].wasmKB.toFixed(0)] : ['–', '–']))]),
 )}`);
 }
 

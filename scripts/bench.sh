@@ -9,19 +9,19 @@
 #
 #   scripts/bench.sh           full run (about 10 minutes on 2 cores)
 #   scripts/bench.sh --quick   short runs, same tables (smoke test)
-#   scripts/bench.sh --only micro,sizes,scale,worker,native   a subset (report still written)
+#   scripts/bench.sh --only micro,sizes,scale,contexts,worker,native   a subset (report still written)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 QUICK=0
-ONLY="micro,sizes,scale,worker,native"
+ONLY="micro,sizes,scale,contexts,worker,native"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--only micro,sizes,scale,worker,native]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--only micro,sizes,scale,contexts,worker,native]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -126,6 +126,11 @@ if want micro; then
 fi
 if want sizes; then say "bundle sizes (sizes.mjs)"; node sizes.mjs; fi
 if want scale; then say "scale (scale.mjs)"; node scale.mjs; fi
+if want contexts; then
+  say "prepared contexts in a batch job (contexts.mjs)"
+  node contexts.mjs --out results/contexts.json
+  [ -L node_modules/edgeflags-before ] && node contexts.mjs --pkg "$(readlink -f node_modules/edgeflags-before)" --name "edgeflags before" --out results/contexts.json
+fi
 if want worker; then say "Worker load (worker-bench.mjs)"; node worker-bench.mjs "${WORKER[@]}"; fi
 if want native; then
   say "native core (cargo bench --bench core)"
