@@ -18,7 +18,6 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-[ -f "$ROOT/../shared/vectors/bucketing.json" ] || { echo "test-pkg: ../shared/ must sit beside the checkout" >&2; exit 1; }
 
 # The binding's own checks (src/wasm/, behind the `wasm` feature, which
 # the workspace-wide lint and test steps do not enable): natively, the

@@ -5,17 +5,13 @@
 # runs tests/worker/*.test.mjs under `node --test`: the built Worker in the
 # real Workers runtime (workerd via Miniflare's programmatic API), KV seeded
 # by each test, real upstream servers on 127.0.0.1 for the routing tests,
-# the shared bucketing vectors from ../shared (beside the checkout) and the
-# evaluation vectors from tests/vectors/.
+# the bucketing vectors (tests/vectors/bucketing.json, vendored from
+# ../shared) and the evaluation vectors from tests/vectors/.
 #
 # differential.test.mjs prints its seed; EDGEFLAGS_DIFF_SEED=<seed> reruns it.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
-if [ ! -f "$ROOT/../shared/vectors/bucketing.json" ]; then
-  echo "test-worker: $ROOT/../shared/vectors/bucketing.json is missing (shared/ must sit beside the checkout)" >&2
-  exit 1
-fi
 # The wasm-only runtime module is invisible to the workspace's native
 # clippy run: lint it for its real target.
 cargo clippy -q -p edgeflags-worker --target wasm32-unknown-unknown -- -D warnings

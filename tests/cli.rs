@@ -11,7 +11,7 @@ use std::process::{Command, Output, Stdio};
 
 const BIN: &str = env!("CARGO_BIN_EXE_edgeflags");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/ruleset.json");
-const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/vectors/bucketing.json");
+const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/bucketing.json");
 
 fn run(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BIN)

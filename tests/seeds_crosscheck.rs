@@ -13,7 +13,9 @@ use std::process::{Command, Stdio};
 
 use edgeflags::{Context, Reason, Ruleset, Value};
 
-const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec");
+/// The spec's reference `bucketing.py`, vendored verbatim beside the
+/// vector generator (tests/vectors/README.md; checked against ../shared).
+const SPEC_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/gen");
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/seeds/crosscheck.py");
 
 /// The script's output lines for `mode`, parsed.

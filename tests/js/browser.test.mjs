@@ -17,7 +17,7 @@ import { chromium } from 'playwright-core';
 import { evalVectorFiles } from './eval-vectors-files.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const VECTORS = join(ROOT, '../shared/vectors/bucketing.json');
+const VECTORS = join(ROOT, 'tests/vectors/bucketing.json');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 const PLAIN = `<!doctype html><meta charset="utf-8"><title>plain module page</title>

@@ -7,7 +7,7 @@ import * as api from '../../pkg/dist/node.mjs';
 import { checkVectors } from './vectors-body.js';
 
 const ROOT = new URL('../../', import.meta.url);
-const { cases } = JSON.parse(readFileSync(new URL('../shared/vectors/bucketing.json', ROOT), 'utf8'));
+const { cases } = JSON.parse(readFileSync(new URL('tests/vectors/bucketing.json', ROOT), 'utf8'));
 
 test('every shared vector: bucket bit for bit, rollout and split through flags', () => {
   assert.ok(cases.length >= 100, `expected the full vector set, got ${cases.length}`);

@@ -17,7 +17,7 @@ import { evalVectorFiles } from './eval-vectors-files.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NOW = Date.parse('2026-11-21T12:00:00Z');
-const { cases } = JSON.parse(readFileSync(join(ROOT, '../shared/vectors/bucketing.json'), 'utf8'));
+const { cases } = JSON.parse(readFileSync(join(ROOT, 'tests/vectors/bucketing.json'), 'utf8'));
 let dir;
 let mf;
 

@@ -10,7 +10,6 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 // CI clones the repository with shared/ beside it.
-export const SHARED = resolve(ROOT, "../shared");
 const BUILD = join(ROOT, "worker/build");
 export const ADMIN = "test-admin-token";
 export const BASE = "http://edge.test";

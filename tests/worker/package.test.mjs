@@ -9,13 +9,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { BASE, ROOT, SHARED, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
+import { BASE, ROOT, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
 
 const PKG = join(ROOT, "pkg/dist/node.mjs");
 if (!existsSync(PKG)) throw new Error("pkg/dist/node.mjs is missing: run scripts/build-pkg.sh");
 const { Flags, syncFlags } = await import(pathToFileURL(PKG).href);
 
-const cases = JSON.parse(readFileSync(join(SHARED, "vectors/bucketing.json"), "utf8")).cases;
+const cases = JSON.parse(readFileSync(join(ROOT, "tests/vectors/bucketing.json"), "utf8")).cases;
 
 /** The example ruleset without its schedules: the Worker reads its own
  * clock, so time-dependent flags could legitimately differ by a minute. */

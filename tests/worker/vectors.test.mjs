@@ -1,4 +1,5 @@
-// The shared bucketing vectors (../shared/vectors/bucketing.json, made by
+// The bucketing vectors (tests/vectors/bucketing.json, vendored from
+// ../shared/vectors/ and made by
 // the Python reference) evaluated through the Worker: a rollout flag and a
 // split flag per case, salted and bucketed by an attribute as users write
 // them. Rollout membership and split variant must equal the spec's numbers.
@@ -6,9 +7,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { SHARED, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
+import { ROOT, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
 
-const cases = JSON.parse(readFileSync(join(SHARED, "vectors/bucketing.json"), "utf8")).cases;
+const cases = JSON.parse(readFileSync(join(ROOT, "tests/vectors/bucketing.json"), "utf8")).cases;
 
 let w;
 before(async () => {
