@@ -13,14 +13,13 @@ const BIN: &str = env!("CARGO_BIN_EXE_edgeflags");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/ruleset.json");
 const VECTORS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/bucketing.json");
 
+/// The CLI with every stream piped.
+fn spawn(args: &[&str]) -> std::process::Child {
+    Command::new(BIN).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
 fn run(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args);
     let mut pipe = child.stdin.take().unwrap();
     let input = stdin.to_string();
     let writer = std::thread::spawn(move || pipe.write_all(input.as_bytes()));
@@ -298,13 +297,7 @@ fn stale_lists_cleanup_candidates() {
 /// does once it has its line), feeding it `stdin`. Returns its exit code
 /// and stderr.
 fn run_with_stdout_closed(args: &[&str], stdin: &str) -> (Option<i32>, String) {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args);
     drop(child.stdout.take()); // the reader goes away
     let mut pipe = child.stdin.take().unwrap();
     let input = stdin.to_string();
