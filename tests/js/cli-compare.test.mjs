@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Flags } from '../../pkg/dist/node.mjs';
+import { canon } from './eval-vectors-body.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RULESET = 'examples/ruleset.json';
@@ -69,18 +70,6 @@ function cliEval(ctxs, keys, nowIso) {
   const out = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(out.length, lines.length);
   return out;
-}
-
-// JSON with object keys sorted.
-function canon(v) {
-  if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
-  if (typeof v === 'object' && v !== null) {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canon(v[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v);
 }
 
 function compare(n, seed, nowIso) {

@@ -12,7 +12,7 @@
 // `enabled`. Cases with `overrides` run through flags.override().
 
 // JSON with object keys sorted, so equal JSON compares equal as text.
-function canon(v) {
+export function canon(v) {
   if (v === undefined) return 'undefined';
   if (Array.isArray(v)) return `[${v.map(canon).join(',')}]`;
   if (typeof v === 'object' && v !== null) {
