@@ -39,6 +39,8 @@ pub enum Endpoint {
     ListVersions,
     /// `GET /v1/versions/{n}`: one stored version's document.
     GetVersion(u64),
+    /// `GET /v1/versions/current`: the current version's full document.
+    GetCurrentVersion,
     /// `POST /v1/versions/{n}/rollback`: make version n current again (as a new version).
     Rollback(u64),
     /// `GET /v1/audit`: the change log.
@@ -119,6 +121,7 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
         }
         ["ruleset"] => vec![("GET", GetRuleset, Read), ("PUT", PutRuleset, Admin)],
         ["versions"] => vec![("GET", ListVersions, Admin)],
+        ["versions", "current"] => vec![("GET", GetCurrentVersion, Admin)],
         ["versions", n] => vec![("GET", GetVersion(version_number(n).ok_or_else(not_found)?), Admin)],
         ["versions", n, "rollback"] => vec![("POST", Rollback(version_number(n).ok_or_else(not_found)?), Admin)],
         ["audit"] => vec![("GET", ListAudit, Admin)],
@@ -189,6 +192,12 @@ mod tests {
         assert_eq!(ep("HEAD", "/v1/ruleset"), Endpoint::GetRuleset);
         assert_eq!(ep("POST", "/v1/flags/a/kill"), Endpoint::FlagAction("a".into(), Edit::Kill(true)));
         assert_eq!(ep("POST", "/v1/versions/12/rollback"), Endpoint::Rollback(12));
+        assert_eq!(ep("GET", "/v1/versions/current"), Endpoint::GetCurrentVersion);
+        assert_eq!(
+            route("GET", "/v1/versions/current").unwrap(),
+            Target::Api(Endpoint::GetCurrentVersion, Access::Admin)
+        );
+        assert_eq!(route("POST", "/v1/versions/current").unwrap_err().status, 405);
         assert_eq!(ep("OPTIONS", "/v1/ruleset"), Endpoint::Preflight);
         assert_eq!(route("PUT", "/v1/ruleset").unwrap(), Target::Api(Endpoint::PutRuleset, Access::Admin));
         assert_eq!(route("GET", "/api/orders").unwrap(), Target::Proxy);

@@ -1,18 +1,21 @@
 //! # edgeflags-worker
 //!
 //! The edgeflags Cloudflare Worker: answers flag queries at the edge from a
-//! ruleset stored in Workers KV, routes requests to upstreams by flag, and
-//! takes authenticated, versioned, audited changes. `docs/worker.md` is the
-//! user's guide (endpoints, KV layout, auth, consistency, failures).
+//! ruleset published to Workers KV, routes requests to upstreams by flag,
+//! and takes authenticated, versioned, audited changes through one writer,
+//! a Durable Object (the control object) that publishes them to KV.
+//! `docs/worker.md` is the user's guide (endpoints, storage, auth,
+//! consistency, failures).
 //!
 //! The crate is split so that everything that decides something is plain
 //! Rust, tested natively with `cargo test`: the endpoint table ([`api`]),
 //! tokens ([`auth`]), settings ([`config`]), CORS ([`cors`]), request
 //! bodies and conditional headers ([`body`]), contexts ([`requester`]),
-//! the KV layout ([`store`]), errors ([`errors`]) and the evaluate
-//! answers, the core's results in the Worker's envelope ([`answer`]). The
-//! `runtime` module, compiled for wasm32 only, is the thin I/O layer over the
-//! `worker` crate: KV, the isolate's compiled ruleset, the proxy and the
+//! the store's layout and the writer's decisions ([`store`]), errors
+//! ([`errors`]) and the evaluate answers, the core's results in the
+//! Worker's envelope ([`answer`]). The `runtime` module, compiled for
+//! wasm32 only, is the thin I/O layer over the `worker` crate: KV, the
+//! control object, the isolate's compiled ruleset, the proxy and the
 //! handlers. The Worker's own behaviour end to end is tested in the real
 //! runtime by `tests/worker/` (Miniflare).
 #![deny(missing_docs)]

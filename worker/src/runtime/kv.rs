@@ -1,7 +1,9 @@
 //! Workers KV access for the layout in [`crate::store`]: text values with
 //! JSON metadata, and prefix listing with a cursor. Every KV failure comes
-//! back as a message; callers decide whether it means "serve the last known
-//! good ruleset" (reads) or 503 (writes).
+//! back as a message naming the operation and key, for the log only (never
+//! for a response body); callers decide whether it means "serve the last
+//! known good ruleset" (the read path), "retry the publish later" (the
+//! control object) or 503.
 
 use edgeflags::Value;
 use std::cell::OnceCell;
@@ -36,7 +38,10 @@ impl Store {
     pub fn open(env: &Env) -> Result<Store, ApiError> {
         match js_sys::Reflect::get(env, &BINDING.into()) {
             Ok(b) if b.is_object() => Ok(Store { env: env.clone(), kv: OnceCell::new() }),
-            _ => Err(ApiError::store_unavailable(format!("no KV binding {BINDING}"))),
+            _ => {
+                worker::console_error!("edgeflags: the Worker has no KV binding {BINDING}");
+                Err(ApiError::store_unavailable("the store is not configured"))
+            }
         }
     }
 
@@ -62,11 +67,6 @@ impl Store {
             op = op.metadata(m).map_err(|e| fail(&e))?;
         }
         op.execute().await.map_err(|e| fail(&e))
-    }
-
-    /// Deletes `key` (best-effort clean-up after a failed change).
-    pub async fn delete(&self, key: &str) -> Result<(), String> {
-        self.kv()?.delete(key).await.map_err(|e| format!("KV delete {key}: {e}"))
     }
 
     /// One page of keys under `prefix`.

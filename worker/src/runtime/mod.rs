@@ -4,6 +4,7 @@
 //! every `/v1` response here, once.
 
 mod admin;
+mod control;
 mod evaluate;
 mod http;
 mod kv;
@@ -105,13 +106,16 @@ async fn handle(
         Endpoint::EvaluateAll => evaluate::evaluate(req, &store, cfg, None).await,
         Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, Some(&key)).await,
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
-        Endpoint::PutRuleset => admin::put_ruleset(req, &store, &label).await,
-        Endpoint::EditFlag(key) => admin::edit_flag(req, &store, &label, &key, None).await,
-        Endpoint::FlagAction(key, edit) => admin::edit_flag(req, &store, &label, &key, Some(edit)).await,
-        Endpoint::ListVersions => admin::list(req, &store, false).await,
-        Endpoint::GetVersion(n) => admin::get_version(&store, n).await,
-        Endpoint::Rollback(n) => admin::rollback(req, &store, &label, n).await,
-        Endpoint::ListAudit => admin::list(req, &store, true).await,
+        // The store's one writer, the control object, serves every change
+        // and every admin read.
+        Endpoint::PutRuleset
+        | Endpoint::EditFlag(_)
+        | Endpoint::FlagAction(..)
+        | Endpoint::Rollback(_)
+        | Endpoint::ListVersions
+        | Endpoint::GetVersion(_)
+        | Endpoint::GetCurrentVersion
+        | Endpoint::ListAudit => admin::forward(req, env, &label, &endpoint).await,
         Endpoint::Preflight => Err(ApiError::new(500, "INTERNAL", "preflight handled above")),
     }
 }

@@ -1,6 +1,6 @@
 //! The isolate's ruleset: parsed and compiled once, shared by every request
-//! the isolate serves, and revalidated against KV at most every
-//! `REVALIDATE_SECONDS`. Revalidation reads only the small pointer; the
+//! the isolate serves, and revalidated against KV (the control object's
+//! published copy) at most every `REVALIDATE_SECONDS`. Revalidation reads only the small pointer; the
 //! document is fetched and compiled only when the pointer names a new
 //! version. When KV cannot give a valid ruleset (missing, corrupt,
 //! unreachable) the last known good one is kept and marked stale; with
@@ -136,11 +136,21 @@ pub async fn current(store: &Store, cfg: &Config, now: u64) -> Snapshot {
     })
 }
 
-/// Installs a ruleset this isolate just stored, so its own next request
-/// sees the change without waiting for revalidation.
+/// Whether the isolate serves version `version` or a newer one already.
+pub fn has(version: u64) -> bool {
+    ISOLATE.with(|i| i.borrow().loaded.as_ref().is_some_and(|l| l.version >= version))
+}
+
+/// Installs a ruleset a change through this isolate just committed, so
+/// its own next request sees the change without waiting for KV (which the
+/// control object publishes to, and which can lag). An older version than
+/// the one served is ignored: concurrent changes answer in any order.
 pub fn install(loaded: Loaded, now: u64) {
     ISOLATE.with(|i| {
         let mut i = i.borrow_mut();
+        if i.loaded.as_ref().is_some_and(|l| l.version >= loaded.version) {
+            return;
+        }
         i.compiles += 1;
         i.loaded = Some(loaded);
         i.trouble = None;
@@ -157,35 +167,45 @@ pub fn stats() -> Stats {
 }
 
 async fn revalidate(store: &Store, cached: Option<u64>) -> Outcome {
+    // Details (keys, KV's own errors) go to the log; the problem text is
+    // shown in answers (`/v1/status`, 503 bodies), so it stays generic.
+    let trouble = |t: Trouble, public: &str, detail: String| {
+        worker::console_error!("edgeflags: ruleset revalidation: {detail}");
+        Outcome::Trouble(t, public.to_string())
+    };
     let pointer = match store.get(POINTER_KEY).await {
-        Err(e) => return Outcome::Trouble(Trouble::Unreachable, e),
-        Ok(None) => {
-            return Outcome::Trouble(Trouble::Missing, format!("no ruleset published (KV key {POINTER_KEY} is absent)"))
-        }
+        Err(e) => return trouble(Trouble::Unreachable, "the ruleset store is unreachable", e),
+        Ok(None) => return Outcome::Trouble(Trouble::Missing, "no ruleset has been published yet".into()),
         Ok(Some(p)) => p,
     };
+    let corrupt = "the published ruleset cannot be loaded";
     let version = match parse_pointer(&pointer) {
         Ok(v) => v,
-        Err(e) => return Outcome::Trouble(Trouble::Corrupt, format!("{POINTER_KEY}: {e}")),
+        Err(e) => return trouble(Trouble::Corrupt, corrupt, format!("{POINTER_KEY}: {e}")),
     };
-    if cached == Some(version) {
+    // Versions only grow: a pointer behind the version served is KV lagging
+    // (eventually consistent, about 60 s across locations) behind a change
+    // this isolate installed, never a change to go back to.
+    if cached.is_some_and(|c| version <= c) {
         return Outcome::Same;
     }
     let key = version_key(version);
     let doc = match store.get(&key).await {
-        Err(e) => return Outcome::Trouble(Trouble::Unreachable, e),
+        Err(e) => return trouble(Trouble::Unreachable, "the ruleset store is unreachable", e),
         Ok(None) => {
-            return Outcome::Trouble(
+            return trouble(
                 Trouble::Corrupt,
+                corrupt,
                 format!("the pointer names version {version} but {key} is absent"),
             )
         }
         Ok(Some(d)) => d,
     };
     match Ruleset::from_json(&doc) {
-        Err(e) => Outcome::Trouble(Trouble::Corrupt, format!("{key}: {e}")),
-        Ok(rs) if rs.version() != version => Outcome::Trouble(
+        Err(e) => trouble(Trouble::Corrupt, corrupt, format!("{key}: {e}")),
+        Ok(rs) if rs.version() != version => trouble(
             Trouble::Corrupt,
+            corrupt,
             format!("{key} holds a ruleset whose version is {}, not {version}", rs.version()),
         ),
         Ok(rs) => Outcome::New(Loaded::new(rs, doc.into(), version)),
