@@ -1,7 +1,8 @@
 // Shared set-up for the Worker tests: the built Worker (worker/build/, made
 // by scripts/build-worker.sh) in the real Workers runtime through
 // Miniflare's programmatic API, with an in-memory KV namespace seeded by
-// each test. No ports: requests go through mf.dispatchFetch.
+// each test and the store's control object (a Durable Object with SQLite
+// storage, in memory). No ports: requests go through mf.dispatchFetch.
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -10,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 // CI clones the repository with shared/ beside it.
-const BUILD = join(ROOT, "worker/build");
+const BUILD = process.env.EDGEFLAGS_WORKER_BUILD ? resolve(process.env.EDGEFLAGS_WORKER_BUILD) : join(ROOT, "worker/build");
 export const ADMIN = "test-admin-token";
 export const BASE = "http://edge.test";
 
@@ -27,35 +28,66 @@ export function exampleText() {
   return readFileSync(join(ROOT, "examples/ruleset.json"), "utf8");
 }
 
-/** Starts the Worker. `vars` adds to or overrides the defaults; with
- * `{ kvFault: true }` the Worker runs behind tests/worker/kv-fault.mjs. */
-export async function startWorker(vars = {}, { kvFault = false } = {}) {
+/** Whether a build exports the control object (every build since the
+ * store moved into it). Lets the store tests run against an older build
+ * (EDGEFLAGS_WORKER_BUILD=<dir>) to show what they catch there. */
+function exportsControl(dir) {
+  const js = readFileSync(join(dir, "index.js"), "utf8");
+  return /\bas Control\b|export (const|class) Control\b/.test(js);
+}
+
+/** Starts the Worker: its KV namespace FLAGS and its control object
+ * (Durable Object class Control, SQLite storage, binding CONTROL), both
+ * empty. `vars` adds to or overrides the defaults; with
+ * `{ kvFault: true }` the Worker and the object run behind
+ * tests/worker/kv-fault.mjs. `{ instances: n }` runs n copies of the
+ * Worker (named edge0, edge1, ...) in one runtime, sharing the KV
+ * namespace and the control object as deployed Workers in several
+ * locations do: `w.instances[i]` has `fetch` and `admin` for each. */
+export async function startWorker(vars = {}, { kvFault = false, instances = 1 } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
-    if (!existsSync(join(BUILD, f))) throw new Error(`worker/build/${f} is missing: run scripts/build-worker.sh`);
+    if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
   }
   const bindings = { ADMIN_TOKEN: ADMIN, REVALIDATE_SECONDS: "0", ALLOWED_ORIGINS: "", ...vars };
   for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modulesRoot: BUILD,
-      modules: [
-        // The first module is the entry point.
-        ...(kvFault ? [{ type: "ESModule", path: join(BUILD, "kv-fault.mjs"), contents: readFileSync(join(ROOT, "tests/worker/kv-fault.mjs")) }] : []),
-        { type: "ESModule", path: join(BUILD, "index.js") },
-        { type: "CompiledWasm", path: join(BUILD, "index_bg.wasm") },
-      ],
-      compatibilityDate: "2025-09-01",
-      kvNamespaces: ["FLAGS"],
-      bindings,
-      cf: false,
-    }),
-  );
+  const control = exportsControl(BUILD);
+  const worker = (i) => ({
+    ...(instances > 1 ? { name: `edge${i}` } : {}),
+    modulesRoot: BUILD,
+    modules: [
+      // The first module is the entry point.
+      ...(kvFault ? [{ type: "ESModule", path: join(BUILD, "kv-fault.mjs"), contents: readFileSync(join(ROOT, "tests/worker/kv-fault.mjs")) }] : []),
+      { type: "ESModule", path: join(BUILD, "index.js") },
+      { type: "CompiledWasm", path: join(BUILD, "index_bg.wasm") },
+    ],
+    compatibilityDate: "2025-09-01",
+    // One namespace id: every instance sees the same KV.
+    kvNamespaces: { FLAGS: "FLAGS" },
+    // The first instance defines the object's class; the others bind to it.
+    ...(control
+      ? { durableObjects: { CONTROL: i === 0 ? { className: "Control", useSQLite: true } : { className: "Control", scriptName: "edge0", useSQLite: true } } }
+      : {}),
+    bindings,
+  });
+  const options = instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf: false } : { ...worker(0), cf: false };
+  const mf = new Miniflare(convertV4MiniflareOptions(options));
   await mf.ready;
   const kv = await mf.getKVNamespace("FLAGS");
-  const fetch = (path, init = {}) => mf.dispatchFetch(BASE + path, { redirect: "manual", ...init });
-  const admin = (path, init = {}) =>
-    fetch(path, { ...init, headers: { Authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
-  return { mf, kv, fetch, admin, close: () => mf.dispose() };
+  const client = (send) => {
+    const fetch = (path, init = {}) => send(BASE + path, { redirect: "manual", ...init });
+    const admin = (path, init = {}) =>
+      fetch(path, { ...init, headers: { Authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
+    return { fetch, admin };
+  };
+  const list = [];
+  for (let i = 0; i < instances; i++) {
+    if (i === 0) list.push(client((url, init) => mf.dispatchFetch(url, init)));
+    else {
+      const fetcher = await mf.getWorker(`edge${i}`);
+      list.push(client((url, init) => fetcher.fetch(url, init)));
+    }
+  }
+  return { mf, kv, ...list[0], instances: list, control, close: () => mf.dispose() };
 }
 
 /** The documented KV layout (docs/worker.md), written directly: version n's

@@ -1,8 +1,10 @@
 // Changes that lose nothing: every accepted change is a new immutable
-// version plus a pointer move; versions can be listed, read and rolled
-// back to (itself a new version); each change has an audit entry; flag
-// edits (kill/unkill/enable/disable/percentage) work without re-sending
-// the ruleset; the Worker numbers versions itself.
+// version plus a pointer move (in the control object, then published to
+// KV); versions can be listed, read and rolled back to (itself a new
+// version); each change has an audit entry; flag edits
+// (kill/unkill/enable/disable/percentage) work without re-sending the
+// ruleset; the store numbers versions itself. control.test.mjs has the
+// concurrency, publish-retry and migration tests.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { exampleText, json, keys, putRuleset, seed, startWorker } from "./helpers.mjs";
@@ -27,7 +29,8 @@ describe("versions, rollback, audit", () => {
     assert.equal(r.headers.get("etag"), '"1"');
     const doc = await json(await w.fetch("/v1/ruleset"));
     assert.equal(doc.version, 1);
-    // Stored as documented: immutable entry + pointer.
+    // Published to KV as documented: immutable entry + pointer.
+    assert.equal(b.published, true);
     assert.equal(JSON.parse(await w.kv.get(keys.pointer)).version, 1);
     assert.equal(JSON.parse(await w.kv.get(keys.version(1))).version, 1);
   });
@@ -156,23 +159,29 @@ describe("versions, rollback, audit", () => {
 });
 
 describe("the store's own safety nets", () => {
-  test("a version number already taken (a change from elsewhere not seen yet) is 409, nothing overwritten", async () => {
+  // The store written by the KV-only Worker is imported by the control
+  // object on first use (control.test.mjs has the full migration tests).
+  test("a version KV holds above its pointer (a change that never became current) is kept: numbers go on after it, nothing overwritten", async () => {
     const w = await startWorker();
     try {
       await seed(w.kv, small(), 1);
-      // Another location already wrote version 2, but its pointer move has not reached us.
+      // Version 2 was written, but the pointer never moved to it.
       await w.kv.put(keys.version(2), JSON.stringify({ ...small({ theirs: true }), version: 2 }));
       const r = await putRuleset(w, small({ ours: true }));
-      assert.equal(r.status, 409);
-      assert.equal((await json(r)).error.code, "VERSION_CONFLICT");
+      assert.equal(r.status, 200);
+      const b = await json(r);
+      assert.deepEqual([b.version, b.previous], [3, 1]);
       assert.equal(JSON.parse(await w.kv.get(keys.version(2))).flags.theirs, true);
-      assert.equal(JSON.parse(await w.kv.get(keys.pointer)).version, 1);
+      assert.equal((await json(await w.admin("/v1/versions/2"))).flags.theirs, true);
+      assert.deepEqual((await json(await w.admin("/v1/versions"))).versions.map((v) => v.version), [1, 2, 3]);
+      assert.equal(JSON.parse(await w.kv.get(keys.pointer)).version, 3);
+      assert.equal(JSON.parse(await w.kv.get(keys.version(3))).flags.ours, true);
     } finally {
       await w.close();
     }
   });
 
-  test("a lost pointer is recovered by listing versions: numbers are never reused", async () => {
+  test("a lost pointer is recovered from the versions KV holds: numbers are never reused", async () => {
     const w = await startWorker();
     try {
       await seed(w.kv, small(), 1);
@@ -180,8 +189,10 @@ describe("the store's own safety nets", () => {
       await w.kv.delete(keys.pointer);
       const r = await putRuleset(w, exampleText());
       assert.equal(r.status, 200);
-      assert.equal((await json(r)).version, 3);
+      const b = await json(r);
+      assert.deepEqual([b.version, b.previous], [3, 2]);
       assert.equal(JSON.parse(await w.kv.get(keys.version(2))).flags.c, true);
+      assert.equal(JSON.parse(await w.kv.get(keys.pointer)).version, 3);
     } finally {
       await w.close();
     }
