@@ -2,9 +2,12 @@
 # Seeds the LOCAL KV namespace FLAGS (.wrangler/state/, used by
 # `wrangler dev --local`) with a ruleset file, in the Worker's versioned
 # layout (docs/worker.md): ruleset/v/<version>, its audit entry, then the
-# pointer ruleset/current. Idempotent: when a ruleset is already published
+# pointer ruleset/current. The store's control object (a Durable Object)
+# imports it on first use, or, when it already holds versions, adopts the
+# newer one when it next starts: run this with the Worker stopped (as
+# scripts/run.sh does). Idempotent: when a ruleset is already published
 # locally it is left alone (changes made through the API survive a
-# re-run); FORCE=1 replaces it with the file as the next version.
+# re-run); FORCE=1 adds the file as the next version.
 #   usage: scripts/seed-kv.sh [FILE]   (default examples/ruleset.json)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"

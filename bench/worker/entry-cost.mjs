@@ -78,6 +78,10 @@ async function start(dir) {
         { type: 'CompiledWasm', path: join(dir, 'index_bg.wasm') },
       ],
       kvNamespaces: ['FLAGS'],
+      // Builds since issue 10 write through their control object (a Durable Object).
+      ...(/\bas Control\b/.test(readFileSync(join(dir, 'index.js'), 'utf8'))
+        ? { durableObjects: { CONTROL: { className: 'Control', useSQLite: true } } }
+        : {}),
       bindings: { ADMIN_TOKEN: TOKEN, REVALIDATE_SECONDS: '5', ALLOWED_ORIGINS: '*' },
     }),
   );

@@ -3,7 +3,7 @@
 // the 50-flag ruleset in its own format:
 //   - growthbook: growthbook-worker.mjs bundled by esbuild;
 //   - edgeflags: the Rust Worker as built by scripts/build-worker.sh,
-//     configured from wrangler.toml, seeded through its own management API
+//     configured from wrangler.toml (vars, KV, its control object), seeded through its own management API
 //     (PUT /v1/ruleset) so the KV layout stays the Worker's business;
 //   - floor: floor-worker.mjs, a fixed answer (the harness's ceiling).
 
@@ -92,6 +92,10 @@ export async function startEdgeflags(flags = logicalFlags(50)) {
     modules,
     modulesRoot: dir,
     kvNamespaces: (config.kv_namespaces ?? []).map((k) => k.binding),
+    // The store's control object (a Durable Object, SQLite storage).
+    durableObjects: Object.fromEntries(
+      (config.durable_objects?.bindings ?? []).map((b) => [b.name, { className: b.class_name, useSQLite: true }]),
+    ),
     bindings: { ...(config.vars ?? {}), ADMIN_TOKEN },
   });
   const res = await fetch(`${w.url}/v1/ruleset`, {
