@@ -28,8 +28,10 @@ export function exampleText() {
 }
 
 /** Starts the Worker. `vars` adds to or overrides the defaults; with
- * `{ kvFault: true }` the Worker runs behind tests/worker/kv-fault.mjs. */
-export async function startWorker(vars = {}, { kvFault = false } = {}) {
+ * `{ kvFault: true }` the Worker runs behind tests/worker/kv-fault.mjs;
+ * with `{ listen: true }` it also listens on a free port of 127.0.0.1 for
+ * clients outside this process (the CLI): `url` is its origin. */
+export async function startWorker(vars = {}, { kvFault = false, listen = false } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`worker/build/${f} is missing: run scripts/build-worker.sh`);
   }
@@ -48,14 +50,15 @@ export async function startWorker(vars = {}, { kvFault = false } = {}) {
       kvNamespaces: ["FLAGS"],
       bindings,
       cf: false,
+      ...(listen ? { host: "127.0.0.1", port: 0 } : {}),
     }),
   );
-  await mf.ready;
+  const url = (await mf.ready).origin;
   const kv = await mf.getKVNamespace("FLAGS");
   const fetch = (path, init = {}) => mf.dispatchFetch(BASE + path, { redirect: "manual", ...init });
   const admin = (path, init = {}) =>
     fetch(path, { ...init, headers: { Authorization: `Bearer ${ADMIN}`, ...(init.headers ?? {}) } });
-  return { mf, kv, fetch, admin, close: () => mf.dispose() };
+  return { mf, kv, url, fetch, admin, close: () => mf.dispose() };
 }
 
 /** The documented KV layout (docs/worker.md), written directly: version n's
