@@ -33,6 +33,7 @@
 
 mod bucket;
 mod context;
+pub mod diff;
 pub mod edit;
 mod error;
 mod glob;

@@ -337,3 +337,237 @@ fn a_closed_stdout_ends_every_command_quietly() {
     assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{stderr}");
     assert!(stderr.contains("invalid ruleset (2000 problems)"), "{stderr}");
 }
+
+// ------------------------------------------- the operator's commands, offline
+// (push, pull, diff, history, rollback against a Worker: tests/worker/cli-ops.test.mjs)
+
+/// The CLI without EDGEFLAGS_TOKEN / EDGEFLAGS_URL from the environment.
+fn run_ops(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env_remove("EDGEFLAGS_TOKEN")
+        .env_remove("EDGEFLAGS_URL")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn one_json(o: &Output) -> serde_json::Value {
+    let text = stdout(o);
+    assert_eq!(text.lines().count(), 1, "one JSON line: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// An address nothing listens on: a port just released.
+fn closed_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    drop(l);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The example with a few changes of each kind, flags kept in their order
+/// (through the core's `Value`, which keeps document order).
+fn edited_example() -> String {
+    use edgeflags::Value;
+    let mut doc = Value::parse(&std::fs::read_to_string(EXAMPLE).unwrap()).unwrap();
+    let Value::Object(top) = &mut doc else { panic!() };
+    let Value::Object(flags) = &mut top.iter_mut().find(|(k, _)| k == "flags").unwrap().1 else { panic!() };
+    let set = |flags: &mut Vec<(String, Value)>, k: &str, v: &str| {
+        let v = Value::parse(v).unwrap();
+        match flags.iter_mut().find(|(fk, _)| fk == k) {
+            Some(slot) => slot.1 = v,
+            None => flags.push((k.to_string(), v)),
+        }
+    };
+    set(flags, "new_search", r#"{"percentage": 50}"#);
+    set(flags, "maintenance", "true");
+    flags.retain(|(k, _)| k != "legacy_rollout");
+    set(flags, "brand_new", r#"["user:1"]"#);
+    temp_file("edited.json", &doc.to_json())
+}
+
+#[test]
+fn push_validates_locally_and_sends_nothing() {
+    let bad = temp_file(
+        "push-bad.json",
+        r#"{"flags": {"b": {"percentage": 150}, "c": {"variants": {"x": 1}, "default_variant": "y"}}}"#,
+    );
+    // The address is closed: reaching it would be exit 3, not 1.
+    let url = closed_url();
+    let o = run_ops(&["push", &bad, "--url", &url, "--yes"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("invalid ruleset (2 problems)"), "{err}");
+    assert!(err.contains("  flags.b.percentage: percentage 150 is outside 0..100"), "{err}");
+    assert!(err.contains(r#"  flags.c.default_variant: unknown variant "y""#), "{err}");
+    let o = run_ops(&["push", &bad, "--url", &url, "--yes", "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let j = one_json(&o);
+    assert_eq!(j["command"], "push");
+    assert_eq!(j["error"]["code"], "INVALID_RULESET");
+    assert_eq!(j["error"]["exit"], 1);
+    assert_eq!(
+        j["error"]["problems"][0],
+        serde_json::json!({"path": "flags.b.percentage", "message": "percentage 150 is outside 0..100"})
+    );
+    // Not JSON at all: one problem, still exit 1.
+    let o = run_ops(&["push", &temp_file("push-syntax.json", "{"), "--url", &url]);
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn a_closed_address_is_exit_3_and_named() {
+    let url = closed_url();
+    for args in [
+        vec!["push", EXAMPLE, "--yes"],
+        vec!["pull"],
+        vec!["history"],
+        vec!["rollback", "1", "--yes"],
+        vec!["diff", EXAMPLE, "current"],
+    ] {
+        let mut a = args.clone();
+        a.extend(["--url", &url]);
+        let o = run_ops(&a);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&format!("cannot reach {url}: connection refused")), "{}", stderr(&o));
+    }
+    let o = run_ops(&["pull", "--url", &url, "--json"]);
+    let j = one_json(&o);
+    assert_eq!((j["error"]["code"].as_str(), j["error"]["exit"].as_u64()), (Some("NETWORK_ERROR"), Some(3)));
+}
+
+#[test]
+fn diff_of_two_files_text_and_json() {
+    let edited = edited_example();
+    let o = run_ops(&["diff", EXAMPLE, &edited, "--now", "2026-11-01T00:00:00Z"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    for want in [
+        "Changes: flags 1 added, 1 removed, 2 changed; segments 0; routes 0",
+        "  ~ flag maintenance\n      enabled: false -> true\n",
+        "  ~ flag new_search\n      percentage: 20 -> 50\n",
+        "  + flag brand_new  {\"users\":[\"user:1\"]}\n",
+        "  - flag legacy_rollout  ",
+        "Blast radius: ",
+        " contexts (evaluation vectors), evaluated at 2026-11-01T00:00:00Z",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let o = run_ops(&["diff", EXAMPLE, &edited, "--now", "2026-11-01T00:00:00Z", "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let j = one_json(&o);
+    // (serde_json's map sorts the names; the CLI writes them in this order.)
+    let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["after", "before", "blastRadius", "command", "diff", "summary"]);
+    assert!(stdout(&o).starts_with(r#"{"command":"diff","before":{"label":"#), "{}", stdout(&o));
+    assert_eq!(j["summary"]["flags"], serde_json::json!({"added": 1, "removed": 1, "changed": 2}));
+    assert_eq!(
+        j["diff"]["flags"][1],
+        serde_json::json!({"key": "new_search", "status": "changed", "changes": [{"field": "percentage", "change": "changed", "before": 20, "after": 50}]})
+    );
+    let br = &j["blastRadius"];
+    assert_eq!(br["source"], "evaluation vectors");
+    assert_eq!(br["now"], "2026-11-01T00:00:00Z");
+    let n = br["contexts"].as_u64().unwrap();
+    assert!(n > 400, "the vectors' distinct contexts: {n}");
+    let flag = |k: &str| br["flags"].as_array().unwrap().iter().find(|f| f["key"] == k).unwrap().clone();
+    assert_eq!(flag("maintenance")["changed"].as_u64(), Some(n));
+    assert_eq!(flag("brand_new")["transitions"][0]["from"], serde_json::Value::Null);
+    assert_eq!(flag("dark_mode")["changed"], 0);
+    // The same file twice: no changes.
+    let o = run_ops(&["diff", EXAMPLE, EXAMPLE]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("No changes."));
+}
+
+#[test]
+fn blast_radius_over_a_contexts_file() {
+    let edited = edited_example();
+    let lines: String = (0..300).map(|i| format!("{{\"user_id\": \"u{i}\"}}\n")).collect();
+    // Duplicates and blank lines count once / not at all.
+    let file = temp_file("contexts.jsonl", &format!("{lines}\n{{\"user_id\": \"u0\"}}\n"));
+    let o = run_ops(&["diff", EXAMPLE, &edited, "--contexts", &file, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j = one_json(&o);
+    assert_eq!(j["blastRadius"]["contexts"], 300);
+    assert_eq!(j["blastRadius"]["source"], file.as_str());
+    let want = (0..300).filter(|i| (20.0..50.0).contains(&edgeflags::bucket("new_search", &format!("u{i}")))).count();
+    let ns = j["blastRadius"]["flags"].as_array().unwrap().iter().find(|f| f["key"] == "new_search").unwrap().clone();
+    assert_eq!(ns["changed"].as_u64(), Some(want as u64));
+    // A bad line is an input error with its line number.
+    for (text, says) in
+        [("{\"a\": 1}\n[1]\n", ":2: a context must be a JSON object"), ("{\"a\": \n", ":1: invalid JSON")]
+    {
+        let bad = temp_file("contexts-bad.jsonl", text);
+        let o = run_ops(&["diff", EXAMPLE, EXAMPLE, "--contexts", &bad]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(&format!("{bad}{says}")), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn operator_usage_errors_exit_2() {
+    let url = closed_url();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["push"], "expected 1 argument"),
+        (vec!["push", EXAMPLE], "needs the Worker's address: --url URL (or EDGEFLAGS_URL)"),
+        (vec!["push", EXAMPLE, "--url", "ftp://x"], "--url must be an http:// or https:// address"),
+        (vec!["push", EXAMPLE, "--url"], "--url needs a value"),
+        (vec!["push", EXAMPLE, "--url", &url, "--force"], "unknown option \"--force\""),
+        (vec!["push", "/nonexistent/ruleset.json", "--url", &url], "/nonexistent/ruleset.json"),
+        (vec!["push", EXAMPLE, "--url", &url, "--now", "soon"], "--now"),
+        (vec!["pull", "seven", "--url", &url], "is not a version"),
+        (vec!["diff", EXAMPLE], "expected 2 arguments"),
+        (vec!["diff", EXAMPLE, "3"], "needs the Worker's address"),
+        (vec!["history", "x", "--url", &url], "expected 0 arguments"),
+        (vec!["history", "--url", &url, "--limit", "0"], "--limit must be a whole number"),
+        (vec!["rollback", "current", "--url", &url], "rollback takes a version number"),
+        (vec!["rollback", "v0", "--url", &url], "rollback takes a version number"),
+    ];
+    for (args, says) in cases {
+        let o = run_ops(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    // --json: the usage error as the one JSON object.
+    let j = one_json(&run_ops(&["rollback", "--json"]));
+    assert_eq!((j["error"]["code"].as_str(), j["error"]["exit"].as_u64()), (Some("USAGE"), Some(2)));
+    // --help lists the operator's commands.
+    let help = stdout(&run_ops(&["--help"]));
+    for cmd in [
+        "edgeflags push FILE --url URL",
+        "edgeflags pull",
+        "edgeflags diff A B",
+        "edgeflags history",
+        "edgeflags rollback VERSION",
+        "EDGEFLAGS_TOKEN",
+    ] {
+        assert!(help.contains(cmd), "{cmd} in {help}");
+    }
+}
+
+/// The blast radius's default sample is embedded at build time
+/// (src/bin/edgeflags/sample.rs): every evaluation vector file must be in it.
+#[test]
+fn every_vector_file_is_embedded() {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/bin/edgeflags/sample.rs")).unwrap();
+    let mut embedded: Vec<String> = src
+        .split("include_str!(\"../../../tests/vectors/evaluation/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    embedded.sort();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/evaluation");
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert_eq!(embedded, files, "add the new vector files to VECTOR_FILES in src/bin/edgeflags/sample.rs");
+}

@@ -5,10 +5,31 @@
 //! edgeflags eval FILE [--now RFC3339]  JSON lines {"flag","context","default"} -> results
 //! edgeflags bucket                     JSON lines {"salt","unit"} -> {"bucket": f64}
 //! edgeflags stale FILE [--now RFC3339] flags that are candidates for cleanup
+//!
+//! edgeflags push FILE --url URL        validate, diff and blast radius against the live version, publish
+//! edgeflags pull [VERSION] --url URL   the live (or a stored) document
+//! edgeflags diff A B                   semantic diff and blast radius of files or versions
+//! edgeflags history --url URL          versions and who changed what
+//! edgeflags rollback VERSION --url URL
 //! ```
 //!
 //! Malformed input lines never stop `eval` or `bucket`: each gets an error
-//! object on its own output line, and processing goes on.
+//! object on its own output line, and processing goes on. The commands
+//! that talk to a Worker live in `edgeflags/ops.rs` (exit codes in
+//! `edgeflags/fail.rs`, docs/worker.md "The operator's CLI").
+
+// Beside this file, not in src/bin/ itself, where Cargo would take each
+// file for a binary of its own.
+#[path = "edgeflags/client.rs"]
+mod client;
+#[path = "edgeflags/fail.rs"]
+mod fail;
+#[path = "edgeflags/ops.rs"]
+mod ops;
+#[path = "edgeflags/render.rs"]
+mod render;
+#[path = "edgeflags/sample.rs"]
+mod sample;
 
 use std::io::{self, BufRead, BufWriter, ErrorKind, StdoutLock, Write};
 use std::process::ExitCode;
@@ -21,7 +42,8 @@ const USAGE: &str = "usage:
   edgeflags validate FILE
   edgeflags eval FILE [--now RFC3339]     (JSON lines on stdin: {\"flag\", \"context\", \"default\"})
   edgeflags bucket                        (JSON lines on stdin: {\"salt\", \"unit\"})
-  edgeflags stale FILE [--now RFC3339]";
+  edgeflags stale FILE [--now RFC3339]
+";
 
 /// Why a command stopped before its end.
 enum Stop {
@@ -50,6 +72,9 @@ impl From<io::Error> for Stop {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(cmd) = args.first().filter(|c| ops::COMMANDS.contains(&c.as_str())) {
+        return ops::run(cmd, &args[1..]);
+    }
     match run(&args) {
         Ok(code) => code,
         Err(Stop::StdoutClosed) => ExitCode::SUCCESS,
@@ -142,10 +167,11 @@ fn run(args: &[String]) -> Result<ExitCode, Stop> {
         }
         Some("-h" | "--help" | "help") => {
             out.text(USAGE)?;
+            out.text(ops::USAGE)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(format!("unknown command\n{USAGE}").into()),
+        _ => Err(format!("unknown command\n{USAGE}{}", ops::USAGE).into()),
     }
 }
 

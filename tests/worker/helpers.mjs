@@ -43,8 +43,10 @@ function exportsControl(dir) {
  * tests/worker/kv-fault.mjs. `{ instances: n }` runs n copies of the
  * Worker (named edge0, edge1, ...) in one runtime, sharing the KV
  * namespace and the control object as deployed Workers in several
- * locations do: `w.instances[i]` has `fetch` and `admin` for each. */
-export async function startWorker(vars = {}, { kvFault = false, instances = 1 } = {}) {
+ * locations do: `w.instances[i]` has `fetch` and `admin` for each. With
+ * `{ listen: true }` it also listens on a free port of 127.0.0.1 for
+ * clients outside this process (the CLI): `url` is its origin. */
+export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
   }
@@ -69,9 +71,11 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1 } 
       : {}),
     bindings,
   });
-  const options = instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf: false } : { ...worker(0), cf: false };
+  const net = listen ? { host: "127.0.0.1", port: 0 } : {};
+  const options =
+    instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf: false, ...net } : { ...worker(0), cf: false, ...net };
   const mf = new Miniflare(convertV4MiniflareOptions(options));
-  await mf.ready;
+  const url = (await mf.ready).origin;
   const kv = await mf.getKVNamespace("FLAGS");
   const client = (send) => {
     const fetch = (path, init = {}) => send(BASE + path, { redirect: "manual", ...init });
@@ -87,7 +91,7 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1 } 
       list.push(client((url, init) => fetcher.fetch(url, init)));
     }
   }
-  return { mf, kv, ...list[0], instances: list, control, close: () => mf.dispose() };
+  return { mf, kv, url, ...list[0], instances: list, control, close: () => mf.dispose() };
 }
 
 /** The documented KV layout (docs/worker.md), written directly: version n's
