@@ -186,7 +186,7 @@ describe("GET /v1/ruleset", () => {
 describe("GET /v1/status", () => {
   test("reports the loaded version and compiles once per isolate", async () => {
     for (let i = 0; i < 20; i++) await (await w.fetch(`/v1/flags/new_search?user_id=u${i}`)).arrayBuffer();
-    const s = await json(await w.fetch("/v1/status"));
+    const s = await json(await w.admin("/v1/status"));
     assert.equal(s.ready, true);
     assert.equal(s.version, 1);
     assert.equal(s.stale, null);
@@ -195,6 +195,12 @@ describe("GET /v1/status", () => {
     // REVALIDATE_SECONDS=0) never parsed it again.
     assert.equal(s.compiles, 1);
     assert.equal(s.revalidateSeconds, 0);
+  });
+
+  test("a stranger sees whether it is ready and which version, nothing else", async () => {
+    const s = await json(await w.fetch("/v1/status"));
+    assert.deepEqual(Object.keys(s).sort(), ["ready", "stale", "version"]);
+    assert.deepEqual([s.ready, s.version, s.stale], [true, 1, null]);
   });
 });
 

@@ -14,6 +14,10 @@ pub const MAX_REVALIDATE_SECONDS: u64 = 3600;
 pub const DEFAULT_USER_COOKIE: &str = "ef_uid";
 /// Default name of the sticky anonymous-id cookie.
 pub const DEFAULT_ANON_COOKIE: &str = "ef_anon";
+/// Default for `UPSTREAM_TIMEOUT_SECONDS`.
+pub const DEFAULT_UPSTREAM_TIMEOUT_SECONDS: u64 = 30;
+/// Longest accepted `UPSTREAM_TIMEOUT_SECONDS`.
+pub const MAX_UPSTREAM_TIMEOUT_SECONDS: u64 = 600;
 
 /// Settings for one request.
 #[derive(Debug, Clone)]
@@ -27,6 +31,15 @@ pub struct Config {
     pub admin: Tokens,
     /// Read key (`READ_KEY`); empty = read endpoints are public.
     pub read: Tokens,
+    /// Server key (`SERVER_KEY`): read access that also evaluates
+    /// server-only flags (`"client": false`). Admin tokens can too.
+    pub server: Tokens,
+    /// Salt secret for the client view's hashes (`CLIENT_VIEW_SALT`);
+    /// the salt of version n is derived from it and n.
+    pub client_salt: String,
+    /// How long the proxy waits for an upstream's response headers
+    /// (`UPSTREAM_TIMEOUT_SECONDS`) before answering 504.
+    pub upstream_timeout_ms: u64,
     /// Cookie holding a user id (`USER_COOKIE`).
     pub user_cookie: String,
     /// Cookie holding the anonymous id (`ANON_COOKIE`).
@@ -52,6 +65,14 @@ impl Config {
             origins: Origins::parse(var("ALLOWED_ORIGINS").as_deref().unwrap_or("")),
             admin: Tokens::parse(var("ADMIN_TOKEN").as_deref(), var("ADMIN_TOKENS").as_deref()),
             read: Tokens::single("read", var("READ_KEY").as_deref()),
+            server: Tokens::single("server", var("SERVER_KEY").as_deref()),
+            client_salt: var("CLIENT_VIEW_SALT").unwrap_or_default(),
+            upstream_timeout_ms: var("UPSTREAM_TIMEOUT_SECONDS")
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .filter(|&n| n >= 1)
+                .unwrap_or(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)
+                .min(MAX_UPSTREAM_TIMEOUT_SECONDS)
+                * 1000,
             user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
             anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
             test_panic_path: var("TEST_PANIC_PATH").filter(|p| p.starts_with('/')),
@@ -75,6 +96,12 @@ mod tests {
         assert!(c.admin.is_empty() && c.read.is_empty());
         assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "ef_anon"));
         assert_eq!(c.test_panic_path, None);
+        assert_eq!(c.upstream_timeout_ms, DEFAULT_UPSTREAM_TIMEOUT_SECONDS * 1000);
+        assert!(c.server.is_empty());
+        let c = Config::from_vars(|k| (k == "UPSTREAM_TIMEOUT_SECONDS").then(|| "0".into()));
+        assert_eq!(c.upstream_timeout_ms, DEFAULT_UPSTREAM_TIMEOUT_SECONDS * 1000);
+        let c = Config::from_vars(|k| (k == "UPSTREAM_TIMEOUT_SECONDS").then(|| "2".into()));
+        assert_eq!(c.upstream_timeout_ms, 2000);
         let c = Config::from_vars(|k| match k {
             "REVALIDATE_SECONDS" => Some("0".into()),
             "USER_COOKIE" => Some("bad name;".into()),

@@ -9,6 +9,7 @@ use super::http::{self, Incoming, Reply};
 use super::kv::Store;
 use super::state::{self, Snapshot};
 use crate::answer;
+use crate::auth::{Caller, Privilege};
 use crate::body::{self, EvalBody, MAX_REQUEST_BYTES};
 use crate::config::Config;
 use crate::errors::ApiError;
@@ -19,7 +20,13 @@ use crate::requester::{self, Facts};
 pub const MAX_ACTIVE_FLAGS_HEADER: usize = 8 * 1024;
 
 /// `GET|POST /v1/flags[/{key}]`.
-pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&str>) -> Result<Reply, ApiError> {
+pub async fn evaluate(
+    req: &Incoming,
+    store: &Store,
+    cfg: &Config,
+    caller: &Caller,
+    key: Option<&str>,
+) -> Result<Reply, ApiError> {
     let now = http::now_ms();
     let mut input = if req.method == "POST" {
         let text = body::utf8(http::read_body(req, MAX_REQUEST_BYTES).await?)?;
@@ -138,11 +145,7 @@ fn num(n: u64) -> Value {
 /// 503 `PROVIDER_NOT_READY`, carrying the callers' defaults as
 /// evaluations so a client can use the body as is.
 fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
-    let (kind, why) = snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
-    let mut e =
-        ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("no ruleset to evaluate ({kind}): {why}"))
-            .header("Retry-After", "5")
-            .with("status", Value::String(kind.into()));
+    let mut e = no_ruleset(snap, "no ruleset to evaluate");
     match key {
         Some(k) => {
             e = e.with("key", Value::String(k.into()));
@@ -158,17 +161,22 @@ fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
     e
 }
 
+/// 503 `PROVIDER_NOT_READY`: the kind of trouble (`missing`, `corrupt`,
+/// `unreachable`) is public, its detail (KV keys, parser messages) is
+/// logged.
+fn no_ruleset(snap: &Snapshot, what: &str) -> ApiError {
+    let (kind, why) = snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
+    ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("{what} ({kind}); retry later"))
+        .header("Retry-After", "5")
+        .with("status", Value::String(kind.into()))
+        .log(why)
+}
+
 /// `GET /v1/ruleset`: the current document, `ETag: "<version>"`, 304 on a
 /// matching `If-None-Match`.
 pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
-    let Some(loaded) = &snap.loaded else {
-        let (kind, why) =
-            snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
-        return Err(ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("no ruleset ({kind}): {why}"))
-            .header("Retry-After", "5")
-            .with("status", Value::String(kind.into())));
-    };
+    let Some(loaded) = &snap.loaded else { return Err(no_ruleset(&snap, "no ruleset")) };
     let etag = body::etag(loaded.version);
     let r = if body::none_match(req.header("If-None-Match").as_deref(), loaded.version) {
         Reply::empty(304)
@@ -183,23 +191,33 @@ pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<
     Ok(r)
 }
 
-/// `GET /v1/status`: is a ruleset loaded, which version, is it stale, how
-/// many times this isolate compiled one. 503 when nothing is loaded.
-pub async fn status(store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
+/// `GET /v1/status`: is a ruleset loaded, which version, is it stale. 503
+/// when nothing is loaded. An admin token also gets the isolate's details
+/// (flag and route counts, the last problem's text, compiles, when KV was
+/// checked); nobody else sees them.
+pub async fn status(store: &Store, cfg: &Config, caller: &Caller) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
-    let stats = state::stats();
     let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
     let l = snap.loaded.as_ref();
-    let body = Value::Object(vec![
+    let mut body = vec![
         ("ready".into(), Value::Bool(l.is_some())),
         ("version".into(), opt(l.map(|l| num(l.version)))),
-        ("flags".into(), opt(l.map(|l| num(l.rs.len() as u64)))),
-        ("routes".into(), opt(l.map(|l| num(l.rs.routes().len() as u64)))),
         ("stale".into(), opt(snap.stale().map(|s| Value::String(s.into())))),
-        ("problem".into(), opt(snap.trouble.as_ref().map(|(_, m)| Value::String(m.clone())))),
-        ("compiles".into(), num(stats.compiles)),
-        ("checkedAt".into(), opt(stats.checked_at.map(|t| Value::String(edgeflags::time::format_rfc3339(t as i64))))),
-        ("revalidateSeconds".into(), num(cfg.revalidate_ms / 1000)),
-    ]);
+    ];
+    if caller.privilege == Privilege::Admin {
+        let stats = state::stats();
+        body.extend([
+            ("flags".into(), opt(l.map(|l| num(l.rs.len() as u64)))),
+            ("routes".into(), opt(l.map(|l| num(l.rs.routes().len() as u64)))),
+            ("problem".into(), opt(snap.trouble.as_ref().map(|(_, m)| Value::String(m.clone())))),
+            ("compiles".into(), num(stats.compiles)),
+            (
+                "checkedAt".into(),
+                opt(stats.checked_at.map(|t| Value::String(edgeflags::time::format_rfc3339(t as i64)))),
+            ),
+            ("revalidateSeconds".into(), num(cfg.revalidate_ms / 1000)),
+        ]);
+    }
+    let body = Value::Object(body);
     Ok(Reply::json(if l.is_some() { 200 } else { 503 }, body.to_json()).with("Cache-Control", "no-store"))
 }
