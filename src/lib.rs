@@ -32,13 +32,16 @@
 #![deny(missing_docs)]
 
 mod bucket;
+pub mod client;
 mod context;
 pub mod edit;
 mod error;
 mod glob;
+mod hash;
 mod kind;
 pub mod limits;
 mod overrides;
+pub mod path;
 mod ruleset;
 pub mod semver;
 pub mod time;
