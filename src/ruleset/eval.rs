@@ -101,6 +101,13 @@ pub struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
+    /// The caller's `default` served because of `code` (reason `ERROR`, no
+    /// variant): what every runtime answers for an unknown flag, and what
+    /// the Worker answers for a server-only flag asked by a client.
+    pub fn error(default: &Value, code: ErrorCode) -> Evaluation<'_> {
+        error(default, code)
+    }
+
     /// Whether the value is truthy ([`Value::is_truthy`]): `true`, a
     /// non-zero number, a non-empty string, or any array or object (the
     /// seeds' X-Active-Flags test).

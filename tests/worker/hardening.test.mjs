@@ -137,3 +137,92 @@ describe("no internals in error bodies", () => {
     }
   });
 });
+
+describe("routes match decoded, normalized paths", () => {
+  test("a pattern's prefix ends at a segment boundary", async () => {
+    const r = await w.fetch("/appXYZ", { headers: { "X-User-Id": "u" } });
+    assert.equal(r.status, 404);
+    assert.equal((await json(r)).error.code, "NOT_FOUND");
+    for (const path of ["/app", "/app/", "/app/deep/er"]) {
+      const ok = await w.fetch(path, { headers: { "X-User-Id": "u" } });
+      assert.equal(ok.status, 200, path);
+      await ok.arrayBuffer();
+    }
+  });
+
+  test("%2F and .. never escape a prefix; the upstream gets the normalized path", async () => {
+    for (const path of ["/app%2F..%2F..%2Fadmin", "/app/%2e%2e%2F%2e%2e%2Fadmin", "/app%5C..%5Cadmin"]) {
+      const r = await w.fetch(path, { headers: { "X-User-Id": "u" } });
+      assert.equal(r.status, 400, path);
+      assert.equal((await json(r)).error.code, "BAD_REQUEST");
+    }
+    const r = await w.fetch("/app/./a//b/%7Euser?q=1", { headers: { "X-User-Id": "u" } });
+    assert.equal(r.status, 200);
+    assert.equal((await json(r)).url, "/app/a/b/~user?q=1");
+    const up = await w.fetch("/app/%2e%2e/%2e%2e/admin", { headers: { "X-User-Id": "u" } });
+    assert.equal(up.status, 404, "resolved to /admin, which no route matches");
+    await up.arrayBuffer();
+  });
+});
+
+describe("routes that would break the proxy are refused at PUT", () => {
+  const base = { flags: { canary: { percentage: 50 } } };
+  const cases = [
+    ["an upstream with a space", { id: "r", path: "/x*", flag: "canary", upstreams: { on: "http://exa mple", off: "http://127.0.0.1:1" } }, "routes[0].upstreams.on"],
+    ["an upstream with userinfo", { id: "r", path: "/x*", flag: "canary", upstreams: { on: "http://u:p@example.com", off: "http://127.0.0.1:1" } }, "routes[0].upstreams.on"],
+    ["an upstream with a bad port", { id: "r", path: "/x*", flag: "canary", upstreams: { on: "http://example.com:99999", off: "http://127.0.0.1:1" } }, "routes[0].upstreams.on"],
+    ["a route id with a newline", { id: "r\nX-Injected: 1", path: "/x*", flag: "canary", upstreams: { on: "http://127.0.0.1:1", off: "http://127.0.0.1:1" } }, "routes[0].id"],
+    ["a star inside a segment", { id: "r", path: "/x*/y", flag: "canary", upstreams: { on: "http://127.0.0.1:1", off: "http://127.0.0.1:1" } }, "routes[0].path"],
+  ];
+  for (const [name, route, path] of cases) {
+    test(name, async () => {
+      const before = await w.admin("/v1/versions?limit=1");
+      const current = (await json(before)).current;
+      const r = await putRuleset(w, { ...base, routes: [route] });
+      assert.equal(r.status, 422);
+      const b = await json(r);
+      assert.equal(b.error.code, "INVALID_RULESET");
+      assert.ok(b.error.problems.some((p) => p.path === path), JSON.stringify(b.error.problems));
+      assert.equal((await json(await w.admin("/v1/versions?limit=1"))).current, current, "nothing stored");
+    });
+  }
+});
+
+describe("server-only flags", () => {
+  test("never evaluated for public callers; the server key and admin tokens see them", async () => {
+    const s = await startWorker({ SERVER_KEY: "srv-key" });
+    try {
+      const put = await putRuleset(s, { flags: { ops_kill: { client: false, enabled: true }, beta: true } });
+      assert.equal(put.status, 200, await put.text());
+      const pub = await s.fetch("/v1/flags/ops_kill?default=false");
+      assert.equal(pub.status, 404);
+      const pb = await json(pub);
+      assert.deepEqual([pb.value, pb.variant, pb.reason, pb.errorCode], [false, null, "ERROR", "FLAG_NOT_FOUND"]);
+      // Word for word what a flag the ruleset lacks gets: nothing tells a
+      // stranger that a server-only flag of that name exists.
+      const missing = await json(await s.fetch("/v1/flags/no_such_flag?default=false"));
+      assert.equal(pb.error.message.replace("ops_kill", "X"), missing.error.message.replace("no_such_flag", "X"));
+      const all = await s.fetch("/v1/flags");
+      assert.equal(all.headers.get("x-active-flags"), "beta");
+      assert.deepEqual(Object.keys((await json(all)).flags), ["beta"]);
+      const named = await json(await s.fetch("/v1/flags", { method: "POST", body: JSON.stringify({ defaults: { ops_kill: false } }) }));
+      assert.equal(named.flags.ops_kill.errorCode, "FLAG_NOT_FOUND");
+      for (const token of ["srv-key", "test-admin-token"]) {
+        const r = await s.fetch("/v1/flags/ops_kill", { headers: { Authorization: `Bearer ${token}` } });
+        assert.equal(r.status, 200, token);
+        assert.deepEqual([(await json(r)).value, r.headers.get("x-active-flags")], [true, "ops_kill"]);
+        const a = await s.fetch("/v1/flags", { headers: { Authorization: `Bearer ${token}` } });
+        assert.deepEqual(Object.keys((await json(a)).flags), ["ops_kill", "beta"]);
+      }
+      // A mistyped server key is refused, not silently downgraded.
+      const wrong = await s.fetch("/v1/flags/ops_kill", { headers: { Authorization: "Bearer srv-kee" } });
+      assert.equal(wrong.status, 403);
+      await wrong.arrayBuffer();
+      // The client view never carries it.
+      const view = await json(await s.fetch("/v1/ruleset"));
+      assert.deepEqual(Object.keys(view.flags), ["beta"]);
+    } finally {
+      await s.close();
+    }
+  });
+});

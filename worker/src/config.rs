@@ -80,6 +80,20 @@ impl Config {
     }
 }
 
+impl Config {
+    /// The salt of version `version`'s client view: the first 32 hex digits
+    /// of SHA-256(`CLIENT_VIEW_SALT` + ":" + version). The view carries its
+    /// salt (the browser hashes with it), so the secret itself never leaves;
+    /// with the secret set, nobody can precompute hashes of guessed ids or
+    /// emails before a version is published, and each version's hashes
+    /// differ, so a list cannot be tracked across versions by its hashes.
+    pub fn client_view_salt(&self, version: u64) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new().chain_update(self.client_salt.as_bytes()).chain_update(format!(":{version}")).finalize();
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 /// A cookie name we can safely put in `Set-Cookie` (RFC 6265 token subset).
 fn valid_cookie_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
@@ -88,6 +102,17 @@ fn valid_cookie_name(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn client_view_salts() {
+        let open = Config::from_vars(|_| None);
+        let secret = Config::from_vars(|k| (k == "CLIENT_VIEW_SALT").then(|| "s3cret".into()));
+        assert_eq!(open.client_view_salt(1).len(), 32);
+        assert_ne!(open.client_view_salt(1), open.client_view_salt(2));
+        assert_ne!(open.client_view_salt(1), secret.client_view_salt(1));
+        assert_eq!(secret.client_view_salt(7), secret.client_view_salt(7));
+        assert!(!secret.client_view_salt(7).contains("s3cret"));
+    }
 
     #[test]
     fn defaults_and_overrides() {

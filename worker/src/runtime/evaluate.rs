@@ -43,16 +43,25 @@ pub async fn evaluate(
     // The clock, unless the caller asked for another time (`at`): only the
     // evaluation moves, revalidation above still runs on the clock.
     let (rs, ctx, t) = (&*loaded.rs, &input.context, input.at.unwrap_or(now as i64));
+    // Server-only flags (`"client": false`) exist only for callers with a
+    // server key or an admin token; everyone else gets FLAG_NOT_FOUND, as
+    // for a flag the ruleset lacks.
+    let hidden = |k: &str| !caller.sees_server_flags() && rs.flag(k).is_some_and(|f| !f.client());
     let (status, body, active) = match key {
         Some(key) => {
-            let e = rs.evaluate(key, ctx, t, input.default.as_ref().unwrap_or(&Value::Null));
+            let default = input.default.as_ref().unwrap_or(&Value::Null);
+            let e = if hidden(key) {
+                Evaluation::error(default, ErrorCode::FlagNotFound)
+            } else {
+                rs.evaluate(key, ctx, t, default)
+            };
             let status = if e.error_code == Some(ErrorCode::FlagNotFound) { 404 } else { 200 };
             let on = [key];
-            let on = if rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
+            let on = if !hidden(key) && rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
             (status, answer::one(key, loaded.version, &e), active_header(on))
         }
         None => {
-            let (results, active) = evaluate_all(rs, ctx, t, &input.defaults);
+            let (results, active) = evaluate_all(rs, ctx, t, &input.defaults, &hidden);
             (200, answer::all(loaded.version, &results), active)
         }
     };
@@ -98,8 +107,10 @@ fn evaluate_all<'a>(
     ctx: &Context,
     now: i64,
     defaults: &'a [(String, Value)],
+    hidden: &dyn Fn(&str) -> bool,
 ) -> (Vec<(&'a str, Evaluation<'a>)>, (String, bool)) {
     let mut results = rs.evaluate_all(ctx, now);
+    results.retain(|(k, _)| !hidden(k));
     let mut active = Vec::new();
     for (key, e) in results.iter_mut() {
         if e.is_truthy() {
@@ -110,8 +121,8 @@ fn evaluate_all<'a>(
         }
     }
     for (k, d) in defaults {
-        if rs.flag_id(k).is_none() {
-            results.push((k, rs.evaluate(k, ctx, now, d)));
+        if rs.flag_id(k).is_none() || hidden(k) {
+            results.push((k, Evaluation::error(d, ErrorCode::FlagNotFound)));
         }
     }
     let active = active_header(&active);
@@ -172,8 +183,11 @@ fn no_ruleset(snap: &Snapshot, what: &str) -> ApiError {
         .log(why)
 }
 
-/// `GET /v1/ruleset`: the current document, `ETag: "<version>"`, 304 on a
-/// matching `If-None-Match`.
+/// `GET /v1/ruleset`: the client view of the current version
+/// ([`edgeflags::client::client_view`]: server-only flags, routes and
+/// metadata removed, user lists and sensitive values hashed), `ETag:
+/// "<version>"`, 304 on a matching `If-None-Match`. The full document is
+/// the management API's (`GET /v1/versions/current`).
 pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
     let Some(loaded) = &snap.loaded else { return Err(no_ruleset(&snap, "no ruleset")) };
@@ -181,7 +195,7 @@ pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<
     let r = if body::none_match(req.header("If-None-Match").as_deref(), loaded.version) {
         Reply::empty(304)
     } else {
-        Reply::json(200, loaded.doc.to_string())
+        Reply::json(200, client_view(loaded, cfg)?.to_string())
     };
     let mut r =
         r.with("ETag", etag).with("Cache-Control", "no-cache").with("X-Edgeflags-Version", loaded.version.to_string());
@@ -189,6 +203,25 @@ pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<
         r.set("X-Edgeflags-Stale", s);
     }
     Ok(r)
+}
+
+thread_local! {
+    // The client view of the isolate's current version, made once per
+    // version (a browser poll with a stale ETag would otherwise redo it).
+    static CLIENT_VIEW: std::cell::RefCell<Option<(u64, std::rc::Rc<str>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The client view's JSON text for `loaded`, cached per version.
+fn client_view(loaded: &state::Loaded, cfg: &Config) -> Result<std::rc::Rc<str>, ApiError> {
+    if let Some(text) = CLIENT_VIEW.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == loaded.version).map(|(_, t)| t.clone())) {
+        return Ok(text);
+    }
+    let doc = Value::parse(&loaded.doc).map_err(|e| ApiError::internal(format!("stored version {}: {e}", loaded.version)))?;
+    let view = edgeflags::client::client_view(&doc, &cfg.client_view_salt(loaded.version))
+        .map_err(|e| ApiError::internal(format!("client view of version {}: {e}", loaded.version)))?;
+    let text: std::rc::Rc<str> = view.to_json().into();
+    CLIENT_VIEW.with(|c| *c.borrow_mut() = Some((loaded.version, text.clone())));
+    Ok(text)
 }
 
 /// `GET /v1/status`: is a ruleset loaded, which version, is it stale. 503

@@ -24,7 +24,12 @@ use crate::requester::{self, Facts, Identity};
 
 /// Proxies `req` if a route matches its path; 404 JSON otherwise.
 pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::Response, ApiError> {
-    let path = req.path();
+    // Routes match the decoded, normalized path, and that path (re-encoded)
+    // is what the upstream gets: a %2F or .. cannot reach past a route's
+    // prefix on either side.
+    let normalized = edgeflags::path::normalize(req.path())
+        .map_err(|e| ApiError::bad_request(format!("this path cannot be routed: {e}")))?;
+    let path = normalized.as_encoded();
     let now = http::now_ms();
     let store = Store::open(env)?;
     let snap = state::current(&store, cfg, now).await;
@@ -34,7 +39,7 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::R
         );
     };
     let rs = &*loaded.rs;
-    let Some(route) = rs.route_for(path) else { return Err(ApiError::not_found(path)) };
+    let Some(route) = rs.route_for_path(&normalized) else { return Err(ApiError::not_found(req.path())) };
 
     let mut ctx = Context::new();
     let (user_header, cookies) = (req.header("X-User-Id"), req.header("Cookie"));
