@@ -170,9 +170,8 @@ impl LoadError {
     /// The stable code clients match on.
     pub const CODE: &'static str = "INVALID_RULESET";
 
-    /// One problem (JSON text that does not parse, a size limit): only
-    /// the text paths use it, which a build without `json` lacks.
-    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    /// One problem (JSON text that does not parse, a size limit, a salt
+    /// too long for the client view).
     pub(crate) fn single(path: &str, message: impl Into<String>) -> LoadError {
         LoadError { problems: vec![Problem { path: path.to_string(), message: message.into() }] }
     }

@@ -32,14 +32,17 @@
 #![deny(missing_docs)]
 
 mod bucket;
+pub mod client;
 mod context;
 pub mod diff;
 pub mod edit;
 mod error;
 mod glob;
+mod hash;
 mod kind;
 pub mod limits;
 mod overrides;
+pub mod path;
 mod ruleset;
 pub mod semver;
 pub mod time;

@@ -26,3 +26,7 @@ pub const MAX_STRING_LEN: usize = 64 * 1024;
 pub const MAX_PREREQUISITE_DEPTH: usize = 16;
 /// Most attributes in one evaluation context.
 pub const MAX_CONTEXT_ATTRIBUTES: usize = 1_000;
+/// Longest request path [`crate::path::normalize`] accepts, in bytes (8 KiB).
+pub const MAX_PATH_LEN: usize = 8 * 1024;
+/// Longest upstream URL of a route, in bytes.
+pub const MAX_UPSTREAM_LEN: usize = 2048;

@@ -799,6 +799,16 @@ fn routes_pick_the_upstream_of_the_served_variant() {
     assert!(rs.route_for("/health").is_none());
     assert!(rs.route_for("/api").is_none());
     assert_eq!(rs.routes().len(), 2);
+    // Patterns match normalized segments: `*` is one segment, and the
+    // glued `orders*` is the segment `orders` and below, never `ordersXYZ`.
+    assert!(rs.route_for("/api/users/1").is_none());
+    assert_eq!(rs.route_for("/api/ordersXYZ").map(|r| r.id()), Some("routes[1]"));
+    assert_eq!(rs.route_for("/api/orders").map(|r| r.id()), Some("orders"));
+    assert_eq!(rs.route_for("//api/./orders/../orders/9").map(|r| r.id()), Some("orders"));
+    assert!(rs.route_for("/api/orders%2F..%2F..%2Fadmin").is_none(), "refused, not matched");
+    let p = edgeflags::path::normalize("/api/x/../orders/%7e1").unwrap();
+    assert_eq!(rs.route_for_path(&p).map(|r| r.id()), Some("orders"));
+    assert_eq!(p.as_encoded(), "/api/orders/~1");
 }
 
 // ------------------------------------------------------- resolve and values

@@ -179,12 +179,178 @@ fn shapes_and_types() {
         r#"flags.f.users: users serve the variant "on", which this flag does not have; use targets"#
     );
     assert_eq!(
-        // (followed by "no upstream for variant \"on\"")
-        problems(
+        one_problem(
             r#"{"flags": {"f": true}, "routes": [{"path": "/x", "flag": "f", "upstreams": {"on": "ftp://a", "off": "http://b"}}]}"#
-        )[0],
-        r#"routes[0].upstreams.on: upstream "ftp://a" must be an http:// or https:// URL without query or fragment"#
+        ),
+        r#"routes[0].upstreams.on: upstream "ftp://a" is not a valid http(s) origin: it must start with http:// or https://"#
     );
+}
+
+/// A ruleset with flag `f` (on/off) and one route with `route` merged in.
+fn route(fields: &str) -> String {
+    format!(
+        r#"{{"flags": {{"f": true}}, "routes": [{{"path": "/api/*", "flag": "f",
+            "upstreams": {{"on": "http://a.internal", "off": "http://b.internal"}}, {fields}}}]}}"#
+    )
+}
+
+#[test]
+fn routes_that_would_break_a_request_are_refused() {
+    // The issue's two examples: a space in an upstream, a newline in an id.
+    assert_eq!(
+        one_problem(
+            r#"{"flags": {"f": true}, "routes": [{"path": "/a", "flag": "f", "upstreams": {"on": "http://exa mple", "off": "http://b"}}]}"#
+        ),
+        r#"routes[0].upstreams.on: upstream "http://exa mple" is not a valid http(s) origin: it contains a space, a control or a non-ASCII character (write international host names in their xn-- form, percent-encode the path)"#
+    );
+    assert_eq!(
+        one_problem(&route(r#""id": "orders\ncanary""#)),
+        "routes[0].id: a route id is sent as a header value: printable ASCII, not starting or ending with a space"
+    );
+    for (id, ok) in
+        [("orders canary", true), ("orders-v2:canary/1", true), (" orders", false), ("é", false), ("a\u{0}", false)]
+    {
+        let doc = route(&format!(r#""id": {}"#, Value::String(id.into()).to_json()));
+        assert_eq!(Ruleset::from_json(&doc).is_ok(), ok, "{id:?}");
+    }
+    let upstream = |url: &str| {
+        let doc = format!(
+            r#"{{"flags": {{"f": true}}, "routes": [{{"path": "/a", "flag": "f", "upstreams": {{"on": {}, "off": "http://b"}}}}]}}"#,
+            Value::String(url.into()).to_json()
+        );
+        Ruleset::from_json(&doc)
+            .map(|rs| rs.routes()[0].upstream(0).unwrap().to_string())
+            .map_err(|e| e.problems[0].message.clone())
+    };
+    assert_eq!(upstream("HTTP://Orders.Internal:8080/v2/"), Ok("http://orders.internal:8080/v2".to_string()));
+    assert_eq!(upstream("http://[::1]:9002"), Ok("http://[::1]:9002".to_string()));
+    for (url, why) in [
+        ("http://user:pw@a", "must not contain user information"),
+        ("http://a:99999", "invalid port"),
+        ("http://a/x?y=1", "query or fragment"),
+        ("http://a/../admin", ". or .. segment"),
+        ("http://a_b..c", "invalid host name"),
+        ("http://300.1.1.1", "invalid IPv4"),
+        ("http://a\r\nX-Evil: 1", "control"),
+    ] {
+        let got = upstream(url).unwrap_err();
+        assert!(got.contains(why), "{url:?}: {got}");
+    }
+    // A variant name of a routed flag goes into X-Edgeflags-Variant.
+    let doc = r#"{"flags": {"f": {"variants": {"on": 1, "bad\nname": 2}, "default_variant": "on"}},
+        "routes": [{"path": "/a", "flag": "f", "upstreams": {"on": "http://a", "bad\nname": "http://b"}}]}"#;
+    assert_eq!(
+        one_problem(doc),
+        r#"routes[0].flag: flag "f" has a variant name that cannot be a header value ("bad\nname"): a routed variant's name is sent as one, so it must be printable ASCII, not starting or ending with a space"#
+    );
+    // The same names are fine on a flag no route uses.
+    loads(r#"{"flags": {"f": {"variants": {"on": 1, "bad\nname": 2}, "default_variant": "on"}}}"#);
+}
+
+#[test]
+fn route_patterns_are_segments() {
+    for (pattern, why) in [
+        ("api/*", "must start with /"),
+        ("/api/or*ders", "a * inside a segment"),
+        ("/api/*x", "a * inside a segment"),
+        ("/api/**/x", "must be the last segment"),
+        ("/api//x", "no empty segments"),
+        ("/api/", "no empty segments"),
+        ("/api/../admin", "no . or .. segments"),
+        ("/api%2Fadmin", "%2F"),
+        ("/api?x", "? or #"),
+    ] {
+        let doc = route(r#""id": "r""#).replace("/api/*", pattern);
+        let p = one_problem(&doc);
+        assert!(p.starts_with("routes[0].path: ") && p.contains(why), "{pattern}: {p}");
+    }
+    let rs = loads(&route(r#""id": "r""#).replace("/api/*", "/api/orders*"));
+    assert!(rs.route_for("/api/orders/7").is_some());
+    assert!(rs.route_for("/api/ordersXYZ").is_none());
+    assert!(rs.route_for("/api/orders%2F..%2F..%2Fadmin").is_none());
+}
+
+#[test]
+fn client_flags_need_what_the_client_view_can_hold() {
+    // A client flag cannot depend on a server-only one.
+    assert_eq!(
+        one_problem(
+            r#"{"flags": {"ops": {"client": false}, "f": {"prerequisites": [{"flag": "ops", "variant": "off"}]}}}"#
+        ),
+        r#"flags.f.prerequisites[0].flag: flag "ops" is server-only ("client": false), so a client flag cannot depend on it: mark this flag "client": false too"#
+    );
+    loads(r#"{"flags": {"ops": {"client": false}, "f": {"client": false, "prerequisites": [{"flag": "ops"}]}}}"#);
+    loads(r#"{"flags": {"ops": true, "f": {"client": false, "prerequisites": [{"flag": "ops"}]}}}"#);
+    assert_eq!(one_problem(&flag(r#"{"client": "no"}"#)), "flags.f.client: expected true or false, not string");
+    // A sensitive attribute: in/eq/not_in/neq are hashed in the view, the others cannot be.
+    let sensitive = |cond: &str| {
+        format!(
+            r#"{{"sensitive": ["email"], "flags": {{"f": {{"rules": [{{"conditions": [{cond}], "variant": "on"}}]}}}}}}"#
+        )
+    };
+    for op in [r#""op": "eq", "value": "a@b.c""#, r#""op": "in", "values": ["a@b.c"]"#, r#""op": "neq", "value": 1"#] {
+        loads(&sensitive(&format!(r#"{{"attribute": "email", {op}}}"#)));
+    }
+    assert_eq!(
+        one_problem(&sensitive(r#"{"attribute": "email", "op": "ends_with", "value": "@company.com"}"#)),
+        r#"flags.f.rules[0].conditions[0]: "email" is sensitive and the client view hashes only in, not_in, eq and neq values, so a client flag cannot test it with ends_with (mark the flag "client": false)"#
+    );
+    loads(
+        &sensitive(r#"{"attribute": "email", "op": "ends_with", "value": "@company.com"}"#)
+            .replace(r#""rules""#, r#""client": false, "rules""#),
+    );
+    loads(&sensitive(r#"{"attribute": "plan", "op": "starts_with", "value": "ent"}"#));
+    // Through a segment.
+    let doc = r#"{"sensitive": ["email"],
+        "segments": {"staff": {"conditions": [{"attribute": "email", "op": "glob", "value": "*@company.com"}]}},
+        "flags": {"f": {"rules": [{"conditions": [{"op": "in_segment", "value": "staff"}], "variant": "on"}]}}}"#;
+    assert_eq!(
+        one_problem(doc),
+        r#"flags.f.rules[0].conditions[0]: the segment tests a sensitive attribute with an operator the client view cannot hash (segments.staff.conditions[0]: glob on "email"), so a client flag cannot use it (mark the flag "client": false)"#
+    );
+    loads(&doc.replace(r#""f": {"rules""#, r#""f": {"client": false, "rules""#));
+    assert_eq!(
+        one_problem(r#"{"sensitive": ["email", ""], "flags": {}}"#),
+        "sensitive[1]: an attribute name must not be empty"
+    );
+    assert_eq!(one_problem(r#"{"sensitive": "email", "flags": {}}"#), "sensitive: expected a list, not string");
+}
+
+#[test]
+fn hashed_lists_need_a_salt_and_digests() {
+    let d = "ab".repeat(32);
+    loads(&format!(r#"{{"hash_salt": "s", "flags": {{"f": {{"users": {{"sha256": ["{d}"]}}}}}}}}"#));
+    assert_eq!(
+        one_problem(&format!(r#"{{"flags": {{"f": {{"users": {{"sha256": ["{d}"]}}}}}}}}"#)),
+        "flags.f.users: a hashed list needs the ruleset's hash_salt"
+    );
+    assert_eq!(
+        one_problem(&format!(
+            r#"{{"hash_salt": "s", "flags": {{"f": {{"users": {{"sha256": ["{}"]}}}}}}}}"#,
+            d.to_uppercase()
+        )),
+        "flags.f.users.sha256[0]: a digest is 64 lowercase hex digits (SHA-256)"
+    );
+    assert_eq!(
+        problems(r#"{"hash_salt": "s", "flags": {"f": {"users": {"md5": []}}}}"#),
+        [
+            r#"flags.f.users.md5: unknown field "md5" in a hashed list"#,
+            r#"flags.f.users: a hashed list is {"sha256": [digests]}"#
+        ]
+    );
+    let cond = |c: &str| {
+        format!(r#"{{"hash_salt": "s", "flags": {{"f": {{"rules": [{{"conditions": [{c}], "variant": "on"}}]}}}}}}"#)
+    };
+    loads(&cond(&format!(r#"{{"attribute": "a", "op": "not_in", "values": {{"sha256": ["{d}"]}}}}"#)));
+    assert_eq!(
+        one_problem(&cond(&format!(r#"{{"attribute": "a", "op": "eq", "value": {{"sha256": ["{d}"]}}}}"#))),
+        "flags.f.rules[0].conditions[0].value: expected a string, number or boolean, not object"
+    );
+    assert_eq!(
+        one_problem(&cond(r#"{"attribute": "a", "op": "in", "values": {"sha256": "x"}}"#)),
+        "flags.f.rules[0].conditions[0].values.sha256: expected a list, not string"
+    );
+    assert_eq!(one_problem(r#"{"hash_salt": 1, "flags": {}}"#), "hash_salt: expected a string, not number");
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! Properties of the core, checked with proptest: determinism, monotonic
 //! rollouts (in the percentage and over time for rising schedules), the
 //! share of users in a rollout and in each split variant within statistical
-//! tolerance, JSON write/parse round trips, buckets in [0, 100], and loading
-//! that never panics on mutated or generated rulesets.
+//! tolerance, JSON write/parse round trips, buckets in [0, 100], loading
+//! that never panics on mutated or generated rulesets, and request paths
+//! that never escape a route's prefix.
 //!
 //! The statistical properties run with a fixed RNG seed: they are checked
 //! at 4.5 sigma over thousands of users, and a fixed seed keeps a 1-in-10^5
@@ -664,6 +665,81 @@ proptest! {
             prop_assert_eq!(&a, &again.evaluate(f.key(), &laid, now, &NULL));
             prop_assert_eq!(&a, &adopted.evaluate(f.key(), &laid, now, &NULL));
         }
+    }
+}
+
+// ------------------------------------------------------- request paths
+
+/// Raw paths built from segments that try to escape a prefix: dot
+/// segments plain and encoded, encoded separators, empty segments, bad
+/// escapes, control characters, `;` tricks and non-ASCII.
+fn raw_path() -> impl Strategy<Value = String> {
+    let segment = prop_oneof![
+        Just("api"),
+        Just("orders"),
+        Just("ordersXYZ"),
+        Just("admin"),
+        Just(".."),
+        Just("."),
+        Just(""),
+        Just("%2e%2e"),
+        Just("%2E"),
+        Just(".%2e"),
+        Just("%2F"),
+        Just("orders%2F..%2F..%2Fadmin"),
+        Just("%5C"),
+        Just("..;"),
+        Just("a;b"),
+        Just("%3B"),
+        Just("%00"),
+        Just("%0d%0a"),
+        Just("%"),
+        Just("%zz"),
+        Just("%C3%A9"),
+        Just("é"),
+        Just("%FF"),
+        Just("a%20b"),
+        Just("*"),
+        Just("~"),
+    ];
+    prop::collection::vec(segment, 0..8).prop_map(|s| "/".to_string() + &s.join("/"))
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 2_000, ..Config::default() })]
+
+    /// A normalized path has no dot, empty or separator-hiding segment,
+    /// is only RFC 3986 path characters, and normalizes to itself.
+    #[test]
+    fn normalized_paths_are_canonical(raw in raw_path()) {
+        let Ok(p) = edgeflags::path::normalize(&raw) else { return Ok(()) };
+        let enc = p.as_encoded();
+        prop_assert!(enc.starts_with('/'));
+        prop_assert!(!enc.contains("//"), "{}", enc);
+        for seg in p.segments() {
+            prop_assert!(!matches!(seg, "" | "." | "..") && !seg.contains(['/', '\\']), "{:?}", seg);
+            prop_assert!(!seg.chars().any(char::is_control));
+        }
+        prop_assert!(enc.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,=:@%".contains(&b)), "{}", enc);
+        let again = edgeflags::path::normalize(enc).unwrap();
+        prop_assert_eq!(&again, &p);
+    }
+
+    /// What `/api/orders*` matches is forwarded under `/api/orders`, at a
+    /// segment boundary: no input reaches a sibling or a parent.
+    #[test]
+    fn a_prefix_route_never_forwards_outside_its_prefix(raw in raw_path()) {
+        let rs = load(r#"{"flags": {"f": true}, "routes": [
+            {"path": "/api/orders*", "flag": "f", "upstreams": {"on": "http://a", "off": "http://b"}}]}"#);
+        let Ok(p) = edgeflags::path::normalize(&raw) else {
+            prop_assert!(rs.route_for(&raw).is_none());
+            return Ok(());
+        };
+        if rs.route_for_path(&p).is_some() {
+            let enc = p.as_encoded();
+            prop_assert!(enc == "/api/orders" || enc.starts_with("/api/orders/"), "{} from {}", enc, raw);
+        }
+        prop_assert_eq!(rs.route_for_path(&p).is_some(), rs.route_for(&raw).is_some());
     }
 }
 

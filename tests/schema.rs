@@ -65,6 +65,22 @@ const ENGINE_ONLY: &[&str] = &[
     "prerequisite chain of depth",
     "a flag cannot be its own prerequisite",
     "no upstream for variant",
+    // The client view: which flags are server-only, which attributes are
+    // sensitive, whether the document has a hash_salt.
+    "so a client flag cannot depend on it",
+    "is sensitive and the client view hashes only",
+    "the segment tests a sensitive attribute",
+    "a hashed list needs the ruleset's hash_salt",
+    // A routed flag's variant names (the schema cannot follow `flag`).
+    "cannot be a header value",
+    // What percent-escapes decode to, address ranges, name lengths in total.
+    "percent-encode",
+    "percent-decode",
+    "invalid IPv6",
+    "invalid IPv4",
+    "invalid host name",
+    "invalid port",
+    ". or .. segment in its path",
 ];
 
 fn engine_only(problem: &str) -> bool {
@@ -119,6 +135,22 @@ fn the_example_and_the_seed_shapes_are_valid_for_both() {
 
 fn flag(body: &str) -> String {
     format!(r#"{{"flags": {{"f": {body}}}}}"#)
+}
+
+/// A digest (64 lowercase hex digits).
+const HEX: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+/// A ruleset with a valid route, `fields` replacing or adding its members.
+fn route_with(fields: &str) -> String {
+    let base = [
+        ("id", r#""id": "r""#),
+        ("path", r#""path": "/api/*""#),
+        ("upstreams", r#""upstreams": {"on": "http://a", "off": "http://b"}"#),
+    ];
+    let key = fields.split('"').nth(1).unwrap();
+    let mut members: Vec<&str> = base.iter().filter(|(k, _)| *k != key).map(|(_, v)| *v).collect();
+    members.push(fields);
+    format!(r#"{{"flags": {{"f": true}}, "routes": [{{"flag": "f", {}}}]}}"#, members.join(", "))
 }
 
 fn rule(condition: &str) -> String {
@@ -246,6 +278,46 @@ fn hand_written_cases_agree() {
         ("route without flag", Invalid, r#"{"flags": {"f": true}, "routes": [{"path": "/a", "upstreams": {}}]}"#.into()),
         ("route missing upstream", EngineOnly, r#"{"flags": {"f": true}, "routes": [{"path": "/a", "flag": "f", "upstreams": {"on": "http://a"}}]}"#.into()),
         ("route of unknown flag", EngineOnly, r#"{"flags": {}, "routes": [{"path": "/a", "flag": "f", "upstreams": {}}]}"#.into()),
+        ("route patterns", Valid, route_with(r#""path": "/api/*/items/**""#)),
+        ("route glued star", Valid, route_with(r#""path": "/api/orders*""#)),
+        ("route root", Valid, route_with(r#""path": "/""#)),
+        ("route star in a segment", Invalid, route_with(r#""path": "/api/or*ders""#)),
+        ("route double star inside", Invalid, route_with(r#""path": "/**/x""#)),
+        ("route empty segment", Invalid, route_with(r#""path": "/api//x""#)),
+        ("route trailing slash", Invalid, route_with(r#""path": "/api/""#)),
+        ("route dot segment", Invalid, route_with(r#""path": "/api/../x""#)),
+        ("route bad escape", Invalid, route_with(r#""path": "/a%zz""#)),
+        ("route encoded slash", EngineOnly, route_with(r#""path": "/a%2Fb""#)),
+        ("route encoded dots", EngineOnly, route_with(r#""path": "/a/%2e%2E""#)),
+        ("route id with a space", Valid, route_with(r#""id": "orders canary""#)),
+        ("route id with a newline", Invalid, route_with(r#""id": "orders\ncanary""#)),
+        ("route id with a leading space", Invalid, route_with(r#""id": " orders""#)),
+        ("route id non-ASCII", Invalid, route_with(r#""id": "caf\u00e9""#)),
+        ("upstream with a space", Invalid, route_with(r#""upstreams": {"on": "http://exa mple", "off": "http://b"}"#)),
+        ("upstream with userinfo", Invalid, route_with(r#""upstreams": {"on": "http://u:p@a", "off": "http://b"}"#)),
+        ("upstream with a bad port", Invalid, route_with(r#""upstreams": {"on": "http://a:0", "off": "http://b"}"#)),
+        ("upstream with a port too high", EngineOnly, route_with(r#""upstreams": {"on": "http://a:65536", "off": "http://b"}"#)),
+        ("upstream ipv6", Valid, route_with(r#""upstreams": {"on": "http://[::1]:8080/x/", "off": "HTTPS://B.example"}"#)),
+        ("upstream bad ipv6", EngineOnly, route_with(r#""upstreams": {"on": "http://[1::2::3]", "off": "http://b"}"#)),
+        ("upstream bad ipv4", EngineOnly, route_with(r#""upstreams": {"on": "http://300.1.1.1", "off": "http://b"}"#)),
+        ("upstream dot segment", Invalid, route_with(r#""upstreams": {"on": "http://a/x/../y", "off": "http://b"}"#)),
+        ("routed variant name", EngineOnly, r#"{"flags": {"f": {"variants": {"a b ": 1}, "default_variant": "a b "}}, "routes": [{"path": "/a", "flag": "f", "upstreams": {"a b ": "http://a"}}]}"#.into()),
+        // The client view.
+        ("server-only flag", Valid, flag(r#"{"client": false, "owner": "sre"}"#)),
+        ("client not a boolean", Invalid, flag(r#"{"client": "no"}"#)),
+        ("client flag needs client prerequisites", EngineOnly, r#"{"flags": {"a": {"client": false}, "b": {"prerequisites": [{"flag": "a"}]}}}"#.into()),
+        ("sensitive", Valid, r#"{"sensitive": ["email", "ip"], "flags": {"f": {"rules": [{"conditions": [{"attribute": "email", "op": "in", "values": ["a@b.c"]}], "variant": "on"}]}}}"#.into()),
+        ("sensitive not names", Invalid, r#"{"sensitive": ["email", ""], "flags": {}}"#.into()),
+        ("sensitive with ends_with", EngineOnly, r#"{"sensitive": ["email"], "flags": {"f": {"rules": [{"conditions": [{"attribute": "email", "op": "ends_with", "value": "@b.c"}], "variant": "on"}]}}}"#.into()),
+        ("hashed users", Valid, format!(r#"{{"hash_salt": "s", "flags": {{"f": {{"users": {{"sha256": ["{HEX}"]}}, "targets": [{{"variant": "off", "users": {{"sha256": []}}}}]}}}}}}"#)),
+        ("hashed segment users", Valid, format!(r#"{{"hash_salt": "s", "segments": {{"s": {{"users": {{"sha256": ["{HEX}"]}}}}}}, "flags": {{}}}}"#)),
+        ("hashed in", Valid, format!(r#"{{"hash_salt": "", "flags": {{"f": {{"rules": [{{"conditions": [{{"attribute": "a", "op": "not_in", "values": {{"sha256": ["{HEX}"]}}}}], "variant": "on"}}]}}}}}}"#)),
+        ("hashed eq", Invalid, format!(r#"{{"hash_salt": "s", "flags": {{"f": {{"rules": [{{"conditions": [{{"attribute": "a", "op": "eq", "value": {{"sha256": ["{HEX}"]}}}}], "variant": "on"}}]}}}}}}"#)),
+        ("hashed upper case", Invalid, format!(r#"{{"hash_salt": "s", "flags": {{"f": {{"users": {{"sha256": ["{}"]}}}}}}}}"#, HEX.to_uppercase())),
+        ("hashed short", Invalid, r#"{"hash_salt": "s", "flags": {"f": {"users": {"sha256": ["abc"]}}}}"#.into()),
+        ("hashed other field", Invalid, r#"{"hash_salt": "s", "flags": {"f": {"users": {"sha256": [], "md5": []}}}}"#.into()),
+        ("hashed without salt", EngineOnly, format!(r#"{{"flags": {{"f": {{"users": {{"sha256": ["{HEX}"]}}}}}}}}"#)),
+        ("salt not a string", Invalid, r#"{"hash_salt": 1, "flags": {}}"#.into()),
     ];
     check_cases(&cases);
 }

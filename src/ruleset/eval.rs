@@ -101,6 +101,13 @@ pub struct Evaluation<'a> {
 }
 
 impl Evaluation<'_> {
+    /// The caller's `default` served because of `code` (reason `ERROR`, no
+    /// variant): what every runtime answers for an unknown flag, and what
+    /// the Worker answers for a server-only flag asked by a client.
+    pub fn error(default: &Value, code: ErrorCode) -> Evaluation<'_> {
+        error(default, code)
+    }
+
     /// Whether the value is truthy ([`Value::is_truthy`]): `true`, a
     /// non-zero number, a non-empty string, or any array or object (the
     /// seeds' X-Active-Flags test).
@@ -161,7 +168,7 @@ impl Ruleset {
         if !f.targets.is_empty() {
             if let Some(user) = ctx.unit_at(self.layout, self.user_slot, "user_id") {
                 for (i, t) in f.targets.iter().enumerate() {
-                    if t.users.contains(&user) {
+                    if t.users.contains(&user, &self.hash_salt) {
                         return res(t.variant, Reason::TargetingMatch, Matched::Target(i as u32));
                     }
                 }
@@ -194,21 +201,22 @@ impl Ruleset {
                 // A list attribute (groups, roles) matches when any element
                 // does; for the negated operator, when no element is in the set.
                 Some(Value::Array(items)) => match op {
-                    Op::NotIn(set) => {
-                        !items.iter().any(|v| in_set(set, v)) && items.iter().all(|v| !matches!(v, Value::Object(_)))
+                    Op::NotIn(_) | Op::NotInHashed(_) => {
+                        let positive = |v: &Value| !scalar_matches(op, v, &self.hash_salt);
+                        !items.iter().any(positive) && items.iter().all(|v| !matches!(v, Value::Object(_)))
                     }
-                    _ => items.iter().any(|v| scalar_matches(op, v)),
+                    _ => items.iter().any(|v| scalar_matches(op, v, &self.hash_salt)),
                 },
-                Some(v) => scalar_matches(op, v),
+                Some(v) => scalar_matches(op, v, &self.hash_salt),
             },
         }
     }
 
     fn in_segment(&self, id: u32, ctx: &Context, now: Millis) -> bool {
         let seg = &self.segments[id as usize];
-        if !seg.users.0.is_empty() {
+        if !seg.users.is_empty() {
             if let Some(user) = ctx.unit_at(self.layout, self.user_slot, "user_id") {
-                if seg.users.contains(&user) {
+                if seg.users.contains(&user, &self.hash_salt) {
                     return true;
                 }
             }
@@ -432,10 +440,13 @@ fn ord_matches(op: NumOp, o: Ordering) -> bool {
     }
 }
 
-fn scalar_matches(op: &Op, v: &Value) -> bool {
+/// Whether the scalar `v` satisfies `op` (`salt`: the ruleset's `hash_salt`).
+fn scalar_matches(op: &Op, v: &Value, salt: &str) -> bool {
     match op {
         Op::In(set) => in_set(set, v),
         Op::NotIn(set) => !in_set(set, v),
+        Op::InHashed(h) => crate::hash::equality(salt, v).is_some_and(|d| h.contains(&d)),
+        Op::NotInHashed(h) => !crate::hash::equality(salt, v).is_some_and(|d| h.contains(&d)),
         Op::Contains(s) => v.as_str().is_some_and(|x| x.contains(&**s)),
         Op::StartsWith(s) => v.as_str().is_some_and(|x| x.starts_with(&**s)),
         Op::EndsWith(s) => v.as_str().is_some_and(|x| x.ends_with(&**s)),

@@ -5,16 +5,18 @@
 pub(crate) mod compile;
 mod eval;
 pub(crate) mod model;
+mod route;
 
 pub use compile::SCHEMA_VERSION;
 pub use eval::{Evaluation, Resolution};
 pub use model::{Flag, FlagId, FlagType, Metadata, Variant};
+pub use route::Route;
 
 use crate::context::Context;
 use crate::error::LoadError;
-use crate::glob::glob_match;
 #[cfg(feature = "json")]
 use crate::limits::MAX_RULESET_BYTES;
+use crate::path::NormalizedPath;
 use crate::time::Millis;
 use crate::value::Value;
 use model::{Percentage, Segment, Serve, NO_SLOT};
@@ -38,41 +40,15 @@ pub struct Ruleset {
     pub(crate) layout: u64,
     /// The slot of `user_id` (user lists read it).
     pub(crate) user_slot: u32,
+    /// The salt of hashed lists (`hash_salt`; empty when unset).
+    pub(crate) hash_salt: Box<str>,
+    /// The attributes marked `sensitive`, sorted.
+    pub(crate) sensitive: Vec<Box<str>>,
 }
 
 /// Layout ids, unique for the life of the process (never 0, which means
 /// "no layout").
 static NEXT_LAYOUT: AtomicU64 = AtomicU64::new(1);
-
-/// A request route: requests whose path matches `pattern` are sent to the
-/// upstream of the variant that `flag` serves the requester.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Route {
-    pub(crate) id: Box<str>,
-    pub(crate) pattern: Box<str>,
-    pub(crate) flag: FlagId,
-    /// One origin per variant of the flag, in variant order.
-    pub(crate) upstreams: Vec<Box<str>>,
-}
-
-impl Route {
-    /// The route's id (`routes[i]` unless set).
-    pub fn id(&self) -> &str {
-        &self.id
-    }
-    /// Its path pattern (a glob: `/api/orders/*`).
-    pub fn pattern(&self) -> &str {
-        &self.pattern
-    }
-    /// The flag that picks the upstream.
-    pub fn flag(&self) -> FlagId {
-        self.flag
-    }
-    /// The origin for a variant index of the flag.
-    pub fn upstream(&self, variant: u32) -> Option<&str> {
-        self.upstreams.get(variant as usize).map(|s| &**s)
-    }
-}
 
 /// Why a flag is a cleanup candidate (the seeds' "stale flags").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,14 +147,31 @@ impl Ruleset {
         self.flag_id(key).map(|id| &self.flags[id.index()])
     }
 
+    /// The attributes the ruleset marks `sensitive` (top-level
+    /// `"sensitive"`), sorted: the client view hashes their `in`/`eq`
+    /// values. A binding may also keep them out of logs.
+    pub fn sensitive(&self) -> &[Box<str>] {
+        &self.sensitive
+    }
+
     /// The routes, in order.
     pub fn routes(&self) -> &[Route] {
         &self.routes
     }
 
-    /// The first route whose pattern matches `path`.
+    /// The first route whose pattern matches `path` (see
+    /// [`Route::matches`]). A proxy forwards [`NormalizedPath::as_encoded`],
+    /// the path that matched, never the raw one.
+    pub fn route_for_path(&self, path: &NormalizedPath) -> Option<&Route> {
+        self.routes.iter().find(|r| r.matcher.matches(path))
+    }
+
+    /// [`Ruleset::route_for_path`] of a raw, percent-encoded path: `None`
+    /// also when it does not normalize ([`crate::path::normalize`]). A
+    /// proxy should normalize itself, to answer a refused path with 400
+    /// and to forward the normalized path.
     pub fn route_for(&self, path: &str) -> Option<&Route> {
-        self.routes.iter().find(|r| glob_match(&r.pattern, path))
+        self.route_for_path(&crate::path::normalize(path).ok()?)
     }
 
     /// Every attribute name the ruleset reads (conditions, segments,
@@ -264,7 +257,7 @@ impl Ruleset {
             match &c.op {
                 model::Op::InSegment(ids) | model::Op::NotInSegment(ids) => {
                     for seg in ids.iter().filter_map(|&s| self.segments.get(s as usize)) {
-                        if !seg.users.0.is_empty() {
+                        if !seg.users.is_empty() {
                             out.push("user_id");
                         }
                         out.extend(seg.conditions.iter().map(|c| &*c.attribute).filter(|a| !a.is_empty()));

@@ -3,6 +3,7 @@
 //! (sorted sets, numbers, semvers, timestamps, indices), so evaluation does
 //! no parsing and, for string attributes, no allocation.
 
+use crate::hash::{self, Hashes};
 use crate::semver::Semver;
 use crate::time::Millis;
 use crate::value::Value;
@@ -100,6 +101,8 @@ pub struct Flag {
     pub(crate) rules: Vec<Rule>,
     pub(crate) fallthrough: Option<Serve>,
     pub(crate) metadata: Metadata,
+    /// `false` for a server-only flag (`"client": false`).
+    pub(crate) client: bool,
 }
 
 impl Flag {
@@ -143,6 +146,12 @@ impl Flag {
     pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
         self.rules.iter().map(|r| &*r.id)
     }
+    /// Whether browsers may see and evaluate it: `false` for a
+    /// server-only flag (`"client": false`), which the client view
+    /// ([`crate::client::client_view`]) leaves out.
+    pub fn client(&self) -> bool {
+        self.client
+    }
     /// True when the flag serves one value to everyone (no targeting).
     pub fn is_static(&self) -> bool {
         self.prerequisites.is_empty() && self.targets.is_empty() && self.rules.is_empty() && self.fallthrough.is_none()
@@ -159,7 +168,7 @@ pub(crate) struct Prerequisite {
 /// A user list serving one variant.
 #[derive(Debug, Clone)]
 pub(crate) struct Target {
-    pub users: StrSet,
+    pub users: Users,
     pub variant: u32,
     pub id: Box<str>,
 }
@@ -236,6 +245,9 @@ pub(crate) enum Op {
     Semver(NumOp, Semver),
     Before(Millis),
     After(Millis),
+    /// `in` / `not_in` of a hashed list ([`crate::hash`]).
+    InHashed(Hashes),
+    NotInHashed(Hashes),
     InSegment(Vec<u32>),
     NotInSegment(Vec<u32>),
 }
@@ -272,8 +284,38 @@ impl StrSet {
     }
 }
 
+/// A user list: the ids, or their salted digests ([`crate::hash`]).
+#[derive(Debug, Clone)]
+pub(crate) enum Users {
+    Plain(StrSet),
+    Hashed(Hashes),
+}
+
+impl Default for Users {
+    fn default() -> Users {
+        Users::Plain(StrSet::default())
+    }
+}
+
+impl Users {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Users::Plain(s) => s.0.is_empty(),
+            Users::Hashed(h) => h.is_empty(),
+        }
+    }
+    /// Whether `user` (a unit's string form) is listed; `salt` is the
+    /// ruleset's `hash_salt`.
+    pub fn contains(&self, user: &str, salt: &str) -> bool {
+        match self {
+            Users::Plain(s) => s.contains(user),
+            Users::Hashed(h) => h.contains(&hash::user(salt, user)),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Segment {
-    pub users: StrSet,
+    pub users: Users,
     pub conditions: Vec<Condition>,
 }

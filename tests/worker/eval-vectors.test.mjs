@@ -10,6 +10,12 @@
 // Worker has no test overrides. A key no URL path can carry (the empty key)
 // goes through the bulk endpoint instead, as a default naming it.
 //
+// The vectors' answers are the server's, so these requests carry the
+// Worker's SERVER_KEY (server-only flags included). A second test checks
+// the client view: what `GET /v1/ruleset` serves a browser, loaded into the
+// npm package, gives every case on a client flag the same answer, and the
+// public endpoint answers FLAG_NOT_FOUND for the server-only ones.
+//
 // Requests carry a `request.cf` without attributes (NO_CF): the Worker
 // fills attributes a context lacks from it (country, ...), which the
 // vectors' contexts mean to be absent.
@@ -17,7 +23,14 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { pathToFileURL } from "node:url";
 import { NO_CF, ROOT, json, seed, startWorker } from "./helpers.mjs";
+
+const PKG = join(ROOT, "pkg/dist/node.mjs");
+if (!existsSync(PKG)) throw new Error("pkg/dist/node.mjs is missing: run scripts/build-pkg.sh");
+const { Flags } = await import(pathToFileURL(PKG).href);
+const SERVER_KEY = "test-server-key";
+const SERVER = { Authorization: `Bearer ${SERVER_KEY}` };
 
 const DIR = join(ROOT, "tests/vectors/evaluation");
 if (!existsSync(DIR)) throw new Error(`${DIR} is missing (the evaluation vectors, tests/vectors/README.md)`);
@@ -52,7 +65,7 @@ async function pool(items, n, f) {
 
 let w;
 before(async () => {
-  w = await startWorker();
+  w = await startWorker({ SERVER_KEY });
 });
 after(() => w?.close());
 
@@ -74,13 +87,13 @@ test("every evaluation vector through the Worker", async () => {
       let got;
       if (c.flag === "") {
         body.defaults = { "": c.default ?? null };
-        res = await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify(body), cf: NO_CF });
+        res = await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify(body), cf: NO_CF, headers: SERVER });
         const all = await json(res);
         got = { key: "", version: all.version, ...all.flags?.[""] };
         if (res.status !== 200) failures.push(`${where}: status ${res.status}: ${JSON.stringify(all)}`);
       } else {
         if ("default" in c) body.default = c.default;
-        res = await w.fetch(`/v1/flags/${encodeURIComponent(c.flag)}`, { method: "POST", body: JSON.stringify(body), cf: NO_CF });
+        res = await w.fetch(`/v1/flags/${encodeURIComponent(c.flag)}`, { method: "POST", body: JSON.stringify(body), cf: NO_CF, headers: SERVER });
         got = await json(res);
         const wantStatus = c.expect.errorCode === "FLAG_NOT_FOUND" ? 404 : 200;
         if (res.status !== wantStatus) failures.push(`${where}: status ${res.status}, want ${wantStatus}: ${JSON.stringify(got)}`);
@@ -101,4 +114,48 @@ test("every evaluation vector through the Worker", async () => {
   console.log(`evaluation vectors through the Worker: ${run} run, ${skipped} skipped (overrides), from ${suites.length} file(s)`);
   assert.ok(run >= 500, `only ${run} cases were run`);
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${run} cases failed`);
+});
+
+test("the client view: a browser's package gives the server's answers, and server-only flags stay on the server", async () => {
+  const failures = [];
+  let onClient = 0;
+  let serverOnly = 0;
+  let version = 100;
+  for (const suite of suites) {
+    const file = suite.path.slice(ROOT.length + 1);
+    await seed(w.kv, suite.ruleset, ++version);
+    const res = await w.fetch("/v1/ruleset");
+    assert.equal(res.status, 200, file);
+    assert.equal(res.headers.get("etag"), `"${version}"`);
+    const view = await json(res);
+    assert.equal(view.routes, undefined, `${file}: routes in the client view`);
+    const clientKeys = new Set(Object.keys(view.flags));
+    const cases = suite.cases.filter((c) => c.overrides === undefined && c.flag !== "");
+    for (const c of cases) {
+      const where = `${file}: ${c.name}`;
+      const full = suite.ruleset.flags?.[c.flag];
+      const isServerOnly = full !== undefined && full !== null && typeof full === "object" && !Array.isArray(full) && full.client === false;
+      if (isServerOnly) {
+        serverOnly++;
+        if (clientKeys.has(c.flag)) failures.push(`${where}: server-only flag in the client view`);
+        const pub = await w.fetch(`/v1/flags/${encodeURIComponent(c.flag)}`, { method: "POST", body: JSON.stringify({ context: c.context ?? {}, at: c.now ?? 0 }), cf: NO_CF });
+        const b = await json(pub);
+        if (pub.status !== 404 || b.errorCode !== "FLAG_NOT_FOUND") failures.push(`${where}: public answer ${pub.status} ${JSON.stringify(b)}`);
+        continue;
+      }
+      onClient++;
+      const pkg = new Flags(view, { now: () => c.now ?? 0 });
+      try {
+        const got = pkg.evaluate(c.flag, c.context ?? {}, "default" in c ? c.default : null);
+        assert.deepStrictEqual(resultOf(got), c.expect);
+      } catch (e) {
+        failures.push(`${where}: ${e.message.split("\n").slice(0, 6).join(" ")}`);
+      } finally {
+        pkg.free();
+      }
+    }
+  }
+  console.log(`client view: ${onClient} cases on client flags, ${serverOnly} on server-only flags`);
+  assert.ok(onClient >= 500 && serverOnly >= 1, `${onClient} / ${serverOnly}`);
+  assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failed`);
 });

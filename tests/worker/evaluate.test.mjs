@@ -164,13 +164,33 @@ describe("POST /v1/flags[/{key}]", () => {
 });
 
 describe("GET /v1/ruleset", () => {
-  test("serves the current document with a strong ETag and 304 on If-None-Match", async () => {
+  test("serves the client view with a strong ETag and 304 on If-None-Match", async () => {
     const r = await w.fetch("/v1/ruleset");
     assert.equal(r.status, 200);
     assert.equal(r.headers.get("etag"), '"1"');
-    const doc = await json(r);
+    const text = await r.text();
+    const doc = JSON.parse(text);
     const example = JSON.parse(exampleText());
-    assert.deepEqual(doc, { ...example, version: 1 });
+    assert.equal(doc.version, 1);
+    // Server-only flags, routes and metadata stay on the server ...
+    const serverOnly = Object.entries(example.flags).filter(([, f]) => f?.client === false).map(([k]) => k);
+    assert.ok(serverOnly.length >= 1);
+    assert.deepEqual(Object.keys(doc.flags), Object.keys(example.flags).filter((k) => !serverOnly.includes(k)));
+    assert.equal(doc.routes, undefined);
+    // ... and no raw user id, sensitive value, upstream or owner is in the text.
+    const secrets = new Set();
+    const walk = (v, key) => {
+      if (Array.isArray(v)) v.forEach((x) => walk(x, key));
+      else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, k);
+      else if (typeof v === "string" && (["users", "owner"].includes(key) || v.startsWith("http"))) secrets.add(v);
+    };
+    walk(example.flags);
+    walk(example.routes);
+    for (const s of secrets) assert.ok(!text.includes(JSON.stringify(s)), `${s} is in the client view`);
+    assert.ok(secrets.size >= 3, [...secrets].join(","));
+    // The full document is the management API's.
+    const full = await w.admin("/v1/versions/1");
+    assert.deepEqual(await json(full), { ...example, version: 1 });
     for (const inm of ['"1"', 'W/"1"', '"0", "1"', "*"]) {
       const c = await w.fetch("/v1/ruleset", { headers: { "If-None-Match": inm } });
       assert.equal(c.status, 304, inm);
@@ -186,7 +206,7 @@ describe("GET /v1/ruleset", () => {
 describe("GET /v1/status", () => {
   test("reports the loaded version and compiles once per isolate", async () => {
     for (let i = 0; i < 20; i++) await (await w.fetch(`/v1/flags/new_search?user_id=u${i}`)).arrayBuffer();
-    const s = await json(await w.fetch("/v1/status"));
+    const s = await json(await w.admin("/v1/status"));
     assert.equal(s.ready, true);
     assert.equal(s.version, 1);
     assert.equal(s.stale, null);
@@ -195,6 +215,12 @@ describe("GET /v1/status", () => {
     // REVALIDATE_SECONDS=0) never parsed it again.
     assert.equal(s.compiles, 1);
     assert.equal(s.revalidateSeconds, 0);
+  });
+
+  test("a stranger sees whether it is ready and which version, nothing else", async () => {
+    const s = await json(await w.fetch("/v1/status"));
+    assert.deepEqual(Object.keys(s).sort(), ["ready", "stale", "version"]);
+    assert.deepEqual([s.ready, s.version, s.stale], [true, 1, null]);
   });
 });
 

@@ -15,10 +15,10 @@ before(async () => {
 after(() => w?.close());
 
 test("after a panic the next request gets a fresh instance, and it serves", async () => {
-  assert.equal((await json(await w.fetch("/v1/status"))).compiles, 1);
+  assert.equal((await json(await w.admin("/v1/status"))).compiles, 1);
   const put = await putRuleset(w, { flags: { a: true, b: { enabled: true } } });
   assert.equal(put.status, 200, await put.text());
-  const warm = await json(await w.fetch("/v1/status"));
+  const warm = await json(await w.admin("/v1/status"));
   assert.deepEqual([warm.version, warm.compiles], [2, 2]);
 
   for (let round = 0; round < 2; round++) {
@@ -33,7 +33,7 @@ test("after a panic the next request gets a fresh instance, and it serves", asyn
     }
     assert.notEqual(status, 200, "the panic path answered normally");
 
-    const fresh = await json(await w.fetch("/v1/status"));
+    const fresh = await json(await w.admin("/v1/status"));
     assert.deepEqual([fresh.ready, fresh.version, fresh.compiles], [true, 2, 1], JSON.stringify(fresh));
     const b = await json(await w.fetch("/v1/flags/b"));
     assert.deepEqual([b.value, b.reason], [true, "STATIC"]);

@@ -182,7 +182,7 @@ describe("routing failures", () => {
   });
 
   test("routes never shadow the /v1 API", async () => {
-    const r = await w.fetch("/v1/status");
+    const r = await w.admin("/v1/status");
     assert.equal((await json(r)).routes, 3);
   });
 });

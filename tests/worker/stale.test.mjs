@@ -99,7 +99,7 @@ describe("KV value corrupt", () => {
         assert.equal(rs.headers.get("etag"), '"1"');
         assert.ok(rs.headers.get("x-edgeflags-stale"));
         await rs.arrayBuffer();
-        const st = await json(await w.fetch("/v1/status"));
+        const st = await json(await w.admin("/v1/status"));
         assert.equal(st.version, 1);
         assert.ok(st.stale && st.problem, JSON.stringify(st));
       }
@@ -130,7 +130,7 @@ describe("revalidation", () => {
       const r = await w.fetch("/v1/flags/probe");
       assert.equal(r.headers.get("x-edgeflags-version"), "3");
       assert.equal((await json(r)).value, false);
-      const st = await json(await w.fetch("/v1/status"));
+      const st = await json(await w.admin("/v1/status"));
       assert.equal(st.compiles, 2); // version 1 from KV, version 3 from the PUT
     }));
 
@@ -144,7 +144,7 @@ describe("revalidation", () => {
         assert.equal(r.headers.get("x-edgeflags-version"), "2");
         assert.equal((await json(r)).value, false);
       }
-      assert.equal((await json(await w.fetch("/v1/status"))).compiles, 2);
+      assert.equal((await json(await w.admin("/v1/status"))).compiles, 2);
     }));
 });
 
@@ -174,7 +174,7 @@ describe("KV unreachable", () => {
       assert.equal(r.headers.get("x-edgeflags-stale"), "unreachable");
       assert.equal(r.headers.get("x-edgeflags-version"), "1");
       assert.equal((await json(r)).value, true);
-      b = await json(await w.fetch("/v1/status"));
+      b = await json(await w.admin("/v1/status"));
       assert.equal(b.stale, "unreachable");
       assert.match(b.problem, /unreachable/i);
 

@@ -82,6 +82,85 @@ impl Tokens {
     }
 }
 
+/// Who a request is, for what it may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The token's label for the audit log (`""` for anonymous callers).
+    pub label: String,
+    /// How much it may see.
+    pub privilege: Privilege,
+}
+
+/// What a caller may see, in increasing order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Privilege {
+    /// No token (read endpoints without a `READ_KEY`): client flags only.
+    Public,
+    /// The `READ_KEY`: client flags only.
+    Read,
+    /// The `SERVER_KEY`: every flag, server-only ones too.
+    Server,
+    /// An admin token: everything, including the management API.
+    Admin,
+}
+
+impl Caller {
+    /// Whether server-only flags (`"client": false`) are evaluated for it.
+    pub fn sees_server_flags(&self) -> bool {
+        self.privilege >= Privilege::Server
+    }
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Denied {
+    /// No bearer token where one is needed (401).
+    Missing,
+    /// A token that matches nothing usable here (403).
+    Wrong,
+    /// The management API is off: no admin token configured (403).
+    AdminDisabled,
+}
+
+/// Checks `authorization` for an endpoint. `admin_only` endpoints need an
+/// admin token. Read endpoints take any configured token (admin, server or
+/// read key); they are public when no `READ_KEY` is set, except that a
+/// token that matches nothing is refused when any read-side key exists, so
+/// a server with a mistyped `SERVER_KEY` hears about it instead of silently
+/// losing its server-only flags.
+pub fn authorize(
+    admin_only: bool,
+    admin: &Tokens,
+    server: &Tokens,
+    read: &Tokens,
+    authorization: Option<&str>,
+) -> Result<Caller, Denied> {
+    let caller = |label: &str, privilege| Caller { label: label.to_string(), privilege };
+    let (a, s, r) = (admin.check(authorization), server.check(authorization), read.check(authorization));
+    if admin_only {
+        return match a {
+            Outcome::Granted(l) => Ok(caller(l, Privilege::Admin)),
+            Outcome::Missing => Err(Denied::Missing),
+            Outcome::Wrong => Err(Denied::Wrong),
+            Outcome::NotConfigured => Err(Denied::AdminDisabled),
+        };
+    }
+    match (a, s, r) {
+        (Outcome::Granted(l), _, _) => Ok(caller(l, Privilege::Admin)),
+        (_, Outcome::Granted(l), _) => Ok(caller(l, Privilege::Server)),
+        (_, _, Outcome::Granted(l)) => Ok(caller(l, Privilege::Read)),
+        _ if authorization.and_then(bearer).is_none() => {
+            if read.is_empty() {
+                Ok(caller("", Privilege::Public))
+            } else {
+                Err(Denied::Missing)
+            }
+        }
+        _ if read.is_empty() && server.is_empty() => Ok(caller("", Privilege::Public)),
+        _ => Err(Denied::Wrong),
+    }
+}
+
 /// The token of a `Bearer <token>` header (scheme case-insensitive).
 pub fn bearer(header: &str) -> Option<&str> {
     let header = header.trim();
@@ -136,6 +215,34 @@ mod tests {
         assert_eq!(t.check(Some("bearer s3cret")), Outcome::Granted("admin"));
         assert_eq!(t.check(Some("Bearer tok-ci")), Outcome::Granted("ci"));
         assert_eq!(Tokens::default().check(Some("Bearer x")), Outcome::NotConfigured);
+    }
+
+    #[test]
+    fn callers() {
+        let admin = Tokens::parse(Some("adm"), None);
+        let server = Tokens::single("server", Some("srv"));
+        let read = Tokens::single("read", Some("rd"));
+        let none = Tokens::default();
+        let p = |r: Result<Caller, Denied>| r.map(|c| c.privilege);
+        // Management: admin tokens only.
+        assert_eq!(p(authorize(true, &admin, &server, &read, Some("Bearer adm"))), Ok(Privilege::Admin));
+        assert_eq!(p(authorize(true, &admin, &server, &read, Some("Bearer srv"))), Err(Denied::Wrong));
+        assert_eq!(p(authorize(true, &admin, &server, &read, None)), Err(Denied::Missing));
+        assert_eq!(p(authorize(true, &none, &server, &read, Some("Bearer adm"))), Err(Denied::AdminDisabled));
+        // Reads with a READ_KEY: every key works, with its own privilege.
+        assert_eq!(p(authorize(false, &admin, &server, &read, Some("Bearer adm"))), Ok(Privilege::Admin));
+        assert_eq!(p(authorize(false, &admin, &server, &read, Some("Bearer srv"))), Ok(Privilege::Server));
+        assert_eq!(p(authorize(false, &admin, &server, &read, Some("Bearer rd"))), Ok(Privilege::Read));
+        assert_eq!(p(authorize(false, &admin, &server, &read, None)), Err(Denied::Missing));
+        assert_eq!(p(authorize(false, &admin, &server, &read, Some("Bearer nope"))), Err(Denied::Wrong));
+        // Public reads: no token is fine; a wrong token is refused only
+        // when a server or read key exists to have been mistyped.
+        assert_eq!(p(authorize(false, &admin, &server, &none, None)), Ok(Privilege::Public));
+        assert_eq!(p(authorize(false, &admin, &server, &none, Some("Bearer nope"))), Err(Denied::Wrong));
+        assert_eq!(p(authorize(false, &admin, &none, &none, Some("Bearer nope"))), Ok(Privilege::Public));
+        assert!(authorize(false, &admin, &server, &none, Some("Bearer srv")).unwrap().sees_server_flags());
+        assert!(!authorize(false, &admin, &server, &none, None).unwrap().sees_server_flags());
+        assert_eq!(authorize(false, &admin, &server, &none, Some("Bearer adm")).unwrap().label, "admin");
     }
 
     #[test]

@@ -14,6 +14,10 @@ pub const MAX_REVALIDATE_SECONDS: u64 = 3600;
 pub const DEFAULT_USER_COOKIE: &str = "ef_uid";
 /// Default name of the sticky anonymous-id cookie.
 pub const DEFAULT_ANON_COOKIE: &str = "ef_anon";
+/// Default for `UPSTREAM_TIMEOUT_SECONDS`.
+pub const DEFAULT_UPSTREAM_TIMEOUT_SECONDS: u64 = 30;
+/// Longest accepted `UPSTREAM_TIMEOUT_SECONDS`.
+pub const MAX_UPSTREAM_TIMEOUT_SECONDS: u64 = 600;
 
 /// Settings for one request.
 #[derive(Debug, Clone)]
@@ -27,6 +31,15 @@ pub struct Config {
     pub admin: Tokens,
     /// Read key (`READ_KEY`); empty = read endpoints are public.
     pub read: Tokens,
+    /// Server key (`SERVER_KEY`): read access that also evaluates
+    /// server-only flags (`"client": false`). Admin tokens can too.
+    pub server: Tokens,
+    /// Salt secret for the client view's hashes (`CLIENT_VIEW_SALT`);
+    /// the salt of version n is derived from it and n.
+    pub client_salt: String,
+    /// How long the proxy waits for an upstream's response headers
+    /// (`UPSTREAM_TIMEOUT_SECONDS`) before answering 504.
+    pub upstream_timeout_ms: u64,
     /// Cookie holding a user id (`USER_COOKIE`).
     pub user_cookie: String,
     /// Cookie holding the anonymous id (`ANON_COOKIE`).
@@ -52,10 +65,32 @@ impl Config {
             origins: Origins::parse(var("ALLOWED_ORIGINS").as_deref().unwrap_or("")),
             admin: Tokens::parse(var("ADMIN_TOKEN").as_deref(), var("ADMIN_TOKENS").as_deref()),
             read: Tokens::single("read", var("READ_KEY").as_deref()),
+            server: Tokens::single("server", var("SERVER_KEY").as_deref()),
+            client_salt: var("CLIENT_VIEW_SALT").unwrap_or_default(),
+            upstream_timeout_ms: var("UPSTREAM_TIMEOUT_SECONDS")
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .filter(|&n| n >= 1)
+                .unwrap_or(DEFAULT_UPSTREAM_TIMEOUT_SECONDS)
+                .min(MAX_UPSTREAM_TIMEOUT_SECONDS)
+                * 1000,
             user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
             anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
             test_panic_path: var("TEST_PANIC_PATH").filter(|p| p.starts_with('/')),
         }
+    }
+}
+
+impl Config {
+    /// The salt of version `version`'s client view: the first 32 hex digits
+    /// of SHA-256(`CLIENT_VIEW_SALT` + ":" + version). The view carries its
+    /// salt (the browser hashes with it), so the secret itself never leaves;
+    /// with the secret set, nobody can precompute hashes of guessed ids or
+    /// emails before a version is published, and each version's hashes
+    /// differ, so a list cannot be tracked across versions by its hashes.
+    pub fn client_view_salt(&self, version: u64) -> String {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::new().chain_update(self.client_salt.as_bytes()).chain_update(format!(":{version}")).finalize();
+        digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
     }
 }
 
@@ -69,12 +104,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn client_view_salts() {
+        let open = Config::from_vars(|_| None);
+        let secret = Config::from_vars(|k| (k == "CLIENT_VIEW_SALT").then(|| "s3cret".into()));
+        assert_eq!(open.client_view_salt(1).len(), 32);
+        assert_ne!(open.client_view_salt(1), open.client_view_salt(2));
+        assert_ne!(open.client_view_salt(1), secret.client_view_salt(1));
+        assert_eq!(secret.client_view_salt(7), secret.client_view_salt(7));
+        assert!(!secret.client_view_salt(7).contains("s3cret"));
+    }
+
+    #[test]
     fn defaults_and_overrides() {
         let c = Config::from_vars(|_| None);
         assert_eq!(c.revalidate_ms, DEFAULT_REVALIDATE_SECONDS * 1000);
         assert!(c.admin.is_empty() && c.read.is_empty());
         assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "ef_anon"));
         assert_eq!(c.test_panic_path, None);
+        assert_eq!(c.upstream_timeout_ms, DEFAULT_UPSTREAM_TIMEOUT_SECONDS * 1000);
+        assert!(c.server.is_empty());
+        let c = Config::from_vars(|k| (k == "UPSTREAM_TIMEOUT_SECONDS").then(|| "0".into()));
+        assert_eq!(c.upstream_timeout_ms, DEFAULT_UPSTREAM_TIMEOUT_SECONDS * 1000);
+        let c = Config::from_vars(|k| (k == "UPSTREAM_TIMEOUT_SECONDS").then(|| "2".into()));
+        assert_eq!(c.upstream_timeout_ms, 2000);
         let c = Config::from_vars(|k| match k {
             "REVALIDATE_SECONDS" => Some("0".into()),
             "USER_COOKIE" => Some("bad name;".into()),

@@ -28,12 +28,35 @@ pub struct ApiError {
     pub extra: Vec<(String, Value)>,
     /// Extra response headers (`Allow` on a 405, `Retry-After` on a 503).
     pub headers: Vec<(&'static str, String)>,
+    /// What went wrong inside (a KV key, a JS error, a parser message about
+    /// stored data): written to the Worker's log, never into a body.
+    pub internal: Option<String>,
 }
 
 impl ApiError {
     /// An error with a status, a code and a message.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code, message: message.into(), problems: Vec::new(), extra: Vec::new(), headers: Vec::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            problems: Vec::new(),
+            extra: Vec::new(),
+            headers: Vec::new(),
+            internal: None,
+        }
+    }
+
+    /// 500 `INTERNAL`: a bug or a runtime failure. The body says only that;
+    /// `detail` goes to the log.
+    pub fn internal(detail: impl std::fmt::Display) -> ApiError {
+        ApiError::new(500, "INTERNAL", "internal error; the details are in the Worker's log").log(detail)
+    }
+
+    /// Attaches a detail for the log (never sent to the client).
+    pub fn log(mut self, detail: impl std::fmt::Display) -> ApiError {
+        self.internal = Some(detail.to_string());
+        self
     }
 
     /// Adds a top-level member to the body.
@@ -87,10 +110,12 @@ impl ApiError {
         err
     }
 
-    /// 503: the store (KV) failed; the message says which operation.
+    /// 503: the store failed. `what` (which operation, which key, the
+    /// binding's error) is logged; the body says only that it failed.
     pub fn store_unavailable(what: impl std::fmt::Display) -> ApiError {
-        ApiError::new(503, "STORE_UNAVAILABLE", format!("the flag store is unavailable: {what}"))
+        ApiError::new(503, "STORE_UNAVAILABLE", "the flag store is unavailable; retry later")
             .header("Retry-After", "5")
+            .log(what)
     }
 
     /// The JSON body.
@@ -140,5 +165,17 @@ mod tests {
         let e = ApiError::method_not_allowed("DELETE", "GET, PUT").with("x", Value::Bool(true));
         assert_eq!(e.headers, vec![("Allow", "GET, PUT".to_string())]);
         assert_eq!(Value::parse(&e.to_json()).unwrap().get("x"), Some(&Value::Bool(true)));
+    }
+
+    #[test]
+    fn internals_stay_out_of_bodies() {
+        let secret = "ruleset/v/0000000007: JsValue(Error: Network connection lost at index.js:12:3)";
+        for e in [ApiError::store_unavailable(secret), ApiError::internal(secret)] {
+            let body = e.to_json();
+            assert!(!body.contains("ruleset/v"), "{body}");
+            assert!(!body.contains("JsValue"), "{body}");
+            assert!(!body.contains("index.js"), "{body}");
+            assert_eq!(e.internal.as_deref(), Some(secret));
+        }
     }
 }

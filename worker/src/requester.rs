@@ -97,6 +97,16 @@ pub fn complete(
     anon_cookie: &str,
     mint: Option<&dyn Fn() -> String>,
 ) -> Result<Identity, ApiError> {
+    // The limit counts what the caller sent: the attributes derived below
+    // (at most `user_id`, `anonymous` and the `request.cf` fields) never
+    // push a valid request over it.
+    if ctx.iter().count() > MAX_CONTEXT_ATTRIBUTES {
+        return Err(ApiError::new(
+            400,
+            "INVALID_CONTEXT",
+            format!("context has more than {MAX_CONTEXT_ATTRIBUTES} attributes"),
+        ));
+    }
     let identity = if ctx.unit("user_id").is_some() {
         Identity::Known
     } else if let Some(id) = facts.user_header.map(str::trim).filter(|s| !s.is_empty()) {
@@ -124,13 +134,6 @@ pub fn complete(
         if ctx.get(name).is_none() {
             ctx.set(name, v.clone());
         }
-    }
-    if ctx.iter().count() > MAX_CONTEXT_ATTRIBUTES {
-        return Err(ApiError::new(
-            400,
-            "INVALID_CONTEXT",
-            format!("context has more than {MAX_CONTEXT_ATTRIBUTES} attributes"),
-        ));
     }
     Ok(identity)
 }
@@ -223,6 +226,27 @@ mod tests {
         let forged = Facts { cookies: Some("a=<script>"), ..Facts::default() };
         let mut c = Context::new();
         assert_eq!(complete(&mut c, &forged, "u", "a", Some(&mint)).unwrap(), Identity::Minted(mint()));
+    }
+
+    #[test]
+    fn derived_attributes_do_not_count_toward_the_limit() {
+        let full = || {
+            let attrs = (0..MAX_CONTEXT_ATTRIBUTES).map(|i| (format!("a{i}"), Value::Number(i as f64))).collect();
+            Context::from_value(Value::Object(attrs)).unwrap()
+        };
+        let facts = Facts {
+            user_header: Some("u1"),
+            cookies: None,
+            cf: vec![("country", s("CA")), ("asn", Value::Number(13335.0))],
+        };
+        let mut c = full();
+        complete(&mut c, &facts, "ef_uid", "ef_anon", None).unwrap();
+        assert_eq!(c.iter().count(), MAX_CONTEXT_ATTRIBUTES + 3);
+        assert_eq!(c.get("country"), Some(&s("CA")));
+        let mut over = full();
+        over.set("one_more", Value::Bool(true));
+        let e = complete(&mut over, &facts, "ef_uid", "ef_anon", None).unwrap_err();
+        assert_eq!((e.status, e.code), (400, "INVALID_CONTEXT"));
     }
 
     #[test]

@@ -147,23 +147,37 @@ impl Operator {
     }
 }
 
-/// Compiles a `conditions` list. `segments_allowed` is false inside a
-/// segment (segments cannot refer to other segments).
+/// Where a `conditions` list is, for the checks that depend on it.
+pub(super) enum Scope<'a> {
+    /// A segment's: segments cannot refer to other segments; the first
+    /// condition the client view could not hash (on a sensitive attribute,
+    /// with an operator other than `in`, `not_in`, `eq`, `neq`) is
+    /// described in `leak`, for the client flags that use the segment.
+    Segment { leak: &'a mut Option<String> },
+    /// A rule of a server-only flag (`"client": false`).
+    ServerFlag,
+    /// A rule of a client flag: a condition the client view could not
+    /// hash, itself or through a segment (`leaks`, by segment id), is a
+    /// problem: the browser could not evaluate the flag without it.
+    ClientFlag { leaks: &'a [Option<String>] },
+}
+
+/// Compiles a `conditions` list.
 pub(super) fn conditions(
     c: &mut Checker,
     path: &Path<'_>,
     v: &Value,
     names: &Names,
-    segments_allowed: bool,
+    scope: &mut Scope<'_>,
 ) -> Vec<Condition> {
     let Some(items) = c.array(path, v, MAX_CONDITIONS) else { return Vec::new() };
-    items.iter().enumerate().filter_map(|(i, item)| condition(c, &path.idx(i), item, names, segments_allowed)).collect()
+    items.iter().enumerate().filter_map(|(i, item)| condition(c, &path.idx(i), item, names, scope)).collect()
 }
 
 /// One condition. Its operator's group says whether it reads an attribute;
 /// each operator then reads its value and becomes its [`Op`] in one
 /// exhaustive match.
-fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segments_allowed: bool) -> Option<Condition> {
+fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, scope: &mut Scope<'_>) -> Option<Condition> {
     let mut cv = [None; CONDITION_FIELDS.len()];
     c.fields(path, v, CONDITION_FIELDS, "a condition", &mut cv)?;
     let Some(op_v) = field!(cv, CONDITION_FIELDS, "op") else {
@@ -188,6 +202,26 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
             return None;
         }
     };
+    let hashable = matches!(operator.group(), Group::Equality | Group::Segment);
+    if !hashable && names.is_sensitive(&attribute) {
+        match scope {
+            Scope::Segment { leak } if leak.is_none() => {
+                **leak = Some(msg![path.render(), ": ", name, " on \"", attribute, "\""]);
+            }
+            Scope::ClientFlag { .. } => c.err(
+                path,
+                msg![
+                    "\"",
+                    attribute,
+                    "\" is sensitive and the client view hashes only in, not_in, eq and neq values, so a client flag \
+                     cannot test it with ",
+                    name,
+                    " (mark the flag \"client\": false)"
+                ],
+            ),
+            _ => {}
+        }
+    }
     let operand = Operand {
         path,
         op: name,
@@ -196,10 +230,14 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
     };
     use Operator as O;
     let op = match operator {
-        O::In => Op::In(operand.value_set(c, true)?),
-        O::Eq => Op::In(operand.value_set(c, false)?),
-        O::NotIn => Op::NotIn(operand.value_set(c, true)?),
-        O::Neq => Op::NotIn(operand.value_set(c, false)?),
+        O::In | O::Eq => match operand.value_set(c, operator == O::In)? {
+            Equality::Plain(set) => Op::In(set),
+            Equality::Hashed(h) => Op::InHashed(h),
+        },
+        O::NotIn | O::Neq => match operand.value_set(c, operator == O::NotIn)? {
+            Equality::Plain(set) => Op::NotIn(set),
+            Equality::Hashed(h) => Op::NotInHashed(h),
+        },
         O::Contains => Op::Contains(operand.text(c)?),
         O::StartsWith => Op::StartsWith(operand.text(c)?),
         O::EndsWith => Op::EndsWith(operand.text(c)?),
@@ -215,13 +253,25 @@ fn condition(c: &mut Checker, path: &Path<'_>, v: &Value, names: &Names, segment
         O::SemverGte => Op::Semver(NumOp::Gte, operand.version(c)?),
         O::Before => Op::Before(operand.time(c)?),
         O::After => Op::After(operand.time(c)?),
-        O::InSegment | O::NotInSegment if !segments_allowed => {
+        O::InSegment | O::NotInSegment if matches!(scope, Scope::Segment { .. }) => {
             c.err(&path.key("op"), "segments cannot refer to other segments");
             return None;
         }
         O::InSegment => Op::InSegment(operand.segments(c, names)?),
         O::NotInSegment => Op::NotInSegment(operand.segments(c, names)?),
     };
+    if let (Scope::ClientFlag { leaks }, Op::InSegment(ids) | Op::NotInSegment(ids)) = (&*scope, &op) {
+        for leak in ids.iter().filter_map(|&s| leaks.get(s as usize)?.as_deref()) {
+            c.err(
+                path,
+                msg![
+                    "the segment tests a sensitive attribute with an operator the client view cannot hash (",
+                    leak,
+                    "), so a client flag cannot use it (mark the flag \"client\": false)"
+                ],
+            );
+        }
+    }
     Some(Condition { attribute, op, slot: NO_SLOT })
 }
 
@@ -233,6 +283,13 @@ fn glob(pattern: Box<str>) -> Op {
         (GlobKind::Contains, lit) => Op::Contains(lit.into()),
         (GlobKind::Exact | GlobKind::General, _) => Op::Glob(pattern),
     }
+}
+
+/// The values of an equality operator.
+enum Equality {
+    Plain(ValueSet),
+    /// A hashed list ([`crate::hash`]).
+    Hashed(crate::hash::Hashes),
 }
 
 /// A condition's `value` and `values`, read as its operator's group says.
@@ -258,8 +315,16 @@ impl<'v> Operand<'_, 'v> {
     }
 
     /// A list in `values` (`list`: `in`, `not_in`) or one `value` (`eq`,
-    /// `neq`), as a set of string forms and numeric values.
-    fn value_set(&self, c: &mut Checker, list: bool) -> Option<ValueSet> {
+    /// `neq`), as a set of string forms and numeric values; or, for a
+    /// list, a hashed one (`{"sha256": [...]}`).
+    fn value_set(&self, c: &mut Checker, list: bool) -> Option<Equality> {
+        if let (true, None, Some(hashed @ Value::Object(_))) = (list, self.value, self.values) {
+            return Some(Equality::Hashed(c.hashes(&self.path.key("values"), hashed)));
+        }
+        self.plain_set(c, list).map(Equality::Plain)
+    }
+
+    fn plain_set(&self, c: &mut Checker, list: bool) -> Option<ValueSet> {
         let values_path = self.path.key("values");
         // List entries carry their index in `values` (None: the single `value`).
         let items: Vec<(Option<usize>, &Value)> = if list {

@@ -1,17 +1,19 @@
 //! The top level of a ruleset document: its fields, `schema` and
 //! `version`, the `flags` and `segments` objects (their kinds, sizes and
-//! key syntax). What each flag, segment and route compiles to is read by
+//! key syntax), the `sensitive` attributes and the `hash_salt` of hashed
+//! lists. What each flag, segment and route compiles to is read by
 //! the files beside this one.
 
 use super::{field, Checker, Path, FLAGS, SEGMENTS};
 use crate::error::{msg, uint};
-use crate::limits::{MAX_FLAGS, MAX_NAME_LEN, MAX_SEGMENTS, MAX_STRING_LEN};
+use crate::limits::{MAX_FLAGS, MAX_LIST, MAX_NAME_LEN, MAX_SEGMENTS, MAX_STRING_LEN};
 use crate::value::Value;
 
 /// The only `schema` this engine reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
-const TOP_FIELDS: &[&str] = &["$schema", "schema", "version", "description", "flags", "segments", "routes"];
+const TOP_FIELDS: &[&str] =
+    &["$schema", "schema", "version", "description", "flags", "segments", "routes", "sensitive", "hash_salt"];
 
 /// The top level, checked; flags, segments and routes still to compile.
 pub(super) struct Document<'v> {
@@ -22,6 +24,9 @@ pub(super) struct Document<'v> {
     /// Segment name to segment, in document order.
     pub(super) segments: &'v [(String, Value)],
     pub(super) routes: Option<&'v Value>,
+    /// The `sensitive` attribute names, sorted and deduplicated.
+    pub(super) sensitive: Vec<Box<str>>,
+    pub(super) hash_salt: Option<&'v str>,
 }
 
 /// Reads the top level. `None` when nothing more can be checked: the
@@ -44,7 +49,20 @@ pub(super) fn read<'v>(c: &mut Checker, doc: &'v Value) -> Option<Document<'v>> 
             c.err(&SEGMENTS.key(k), msg!["a segment name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]);
         }
     }
-    Some(Document { schema, version, flags, segments, routes: field!(top, TOP_FIELDS, "routes") })
+    let mut sensitive = Vec::new();
+    if let Some(v) = field!(top, TOP_FIELDS, "sensitive") {
+        let sp = Path::top("sensitive");
+        for (i, a) in c.array(&sp, v, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
+            if let Some(name) = c.name(&sp.idx(i), a, "an attribute name") {
+                sensitive.push(Box::from(name));
+            }
+        }
+    }
+    sensitive.sort_unstable();
+    sensitive.dedup();
+    let hash_salt =
+        field!(top, TOP_FIELDS, "hash_salt").and_then(|v| c.string(&Path::top("hash_salt"), v, MAX_NAME_LEN));
+    Some(Document { schema, version, flags, segments, routes: field!(top, TOP_FIELDS, "routes"), sensitive, hash_salt })
 }
 
 fn schema(c: &mut Checker, v: Option<&Value>) -> u32 {

@@ -1,6 +1,7 @@
 //! A flag: its type and variants, the design notes' shorthands, the
 //! default and off variants, the kill switch and bucketing, user lists and
-//! targets, rules, the flag-level rollout or split, and cleanup metadata.
+//! targets, rules, the flag-level rollout or split, whether browsers may
+//! see it (`client`), and cleanup metadata.
 //! Prerequisites, which name other flags, are read in `prerequisite.rs`.
 //!
 //! The seeds' shorthands are read here and expanded into the full form, so
@@ -9,7 +10,7 @@
 //! `percentage`, `enabled` (plus the `DatabaseFeatureFlags` column names
 //! `rollout_percentage` and `allowed_users`).
 
-use super::condition::conditions;
+use super::condition::{conditions, Scope};
 use super::prerequisite::{self, Pending};
 use super::schedule::schedule;
 use super::{field, Checker, Names, Path, FLAGS};
@@ -17,7 +18,7 @@ use crate::context::number_str;
 use crate::error::{join, msg, uint};
 use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_STRING_LEN, MAX_VARIANTS};
 use crate::ruleset::model::{
-    Flag, FlagId, FlagType, Metadata, Percentage, Rule, Serve, StrSet, Target, Variant, NO_SLOT,
+    Flag, FlagId, FlagType, Metadata, Percentage, Rule, Serve, Target, Users, Variant, NO_SLOT,
 };
 use crate::value::Value;
 
@@ -45,6 +46,7 @@ const FLAG_FIELDS: &[&str] = &[
     "created",
     "expires",
     "tags",
+    "client",
 ];
 const TARGET_FIELDS: &[&str] = &["variant", "users"];
 const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "percentage", "schedule", "split"];
@@ -55,12 +57,19 @@ type FlagFields<'v> = [Option<&'v Value>; FLAG_FIELDS.len()];
 
 /// Compiles the `flags` object's members, in document order (a flag's
 /// position is its [`FlagId`]), then resolves their prerequisites.
-pub(super) fn flags(c: &mut Checker, members: &[(String, Value)], names: &Names) -> Vec<Flag> {
+/// `leaks` are the segments' conditions the client view could not hash
+/// (by segment id), which client flags may not use.
+pub(super) fn flags(
+    c: &mut Checker,
+    members: &[(String, Value)],
+    names: &Names,
+    leaks: &[Option<String>],
+) -> Vec<Flag> {
     let mut flags = Vec::with_capacity(members.len());
     let mut pending = Vec::new();
     for (i, (key, v)) in members.iter().enumerate() {
         let path = FLAGS.key(key);
-        flags.push(flag(c, &path, key, FlagId(i as u32), v, names, &mut pending));
+        flags.push(flag(c, &path, key, FlagId(i as u32), v, names, leaks, &mut pending));
     }
     prerequisite::resolve(c, &mut flags, pending, members);
     flags
@@ -78,6 +87,7 @@ pub(crate) fn expand_shorthand(v: &Value) -> Option<Value> {
 
 /// Compiles one flag; its prerequisites go to `pending`. The parts are
 /// read in this order, which is the order their problems are reported in.
+#[allow(clippy::too_many_arguments)]
 fn flag(
     c: &mut Checker,
     path: &Path<'_>,
@@ -85,6 +95,7 @@ fn flag(
     id: FlagId,
     v: &Value,
     names: &Names,
+    leaks: &[Option<String>],
     pending: &mut Vec<Pending>,
 ) -> Flag {
     let expanded = expand_shorthand(v);
@@ -120,12 +131,20 @@ fn flag(
         Some(b) => c.name(&path.key("bucket_by"), b, "bucket_by").unwrap_or("user_id"),
         None => "user_id",
     };
+    // Read first: what a client flag may contain depends on it.
+    let client = match field!(fv, FLAG_FIELDS, "client") {
+        Some(v) => c.bool(&path.key("client"), v).unwrap_or(true),
+        None => true,
+    };
     let targets = targets(c, path, &fv, vs);
     if let Some(ps) = field!(fv, FLAG_FIELDS, "prerequisites") {
         prerequisite::read(c, &path.key("prerequisites"), ps, id, names, pending);
     }
     let rules = match field!(fv, FLAG_FIELDS, "rules") {
-        Some(rs) => rules(c, &path.key("rules"), rs, names, vs),
+        Some(rs) => {
+            let mut scope = if client { Scope::ClientFlag { leaks } } else { Scope::ServerFlag };
+            rules(c, &path.key("rules"), rs, names, &mut scope, vs)
+        }
         None => Vec::new(),
     };
     let fallthrough = fallthrough(c, path, &fv, vs);
@@ -141,6 +160,7 @@ fn flag(
         rules,
         fallthrough,
         metadata,
+        client,
         ..new_flag(key, variants)
     }
 }
@@ -162,6 +182,7 @@ fn new_flag(key: &str, variants: Vec<Variant>) -> Flag {
         rules: Vec::new(),
         fallthrough: None,
         metadata: Metadata::default(),
+        client: true,
     }
 }
 
@@ -338,7 +359,7 @@ fn targets(c: &mut Checker, path: &Path<'_>, fv: &FlagFields<'_>, vs: Variants<'
             Some(u) => c.id_set(&tpi.key("users"), u),
             None => {
                 c.err(&tpi, "a target needs users");
-                StrSet::default()
+                Users::default()
             }
         };
         if let Some(variant) = variant {
@@ -349,7 +370,14 @@ fn targets(c: &mut Checker, path: &Path<'_>, fv: &FlagFields<'_>, vs: Variants<'
 }
 
 /// The `rules` list: conditions and what a match serves, with unique ids.
-fn rules(c: &mut Checker, rp: &Path<'_>, rs: &Value, names: &Names, vs: Variants<'_>) -> Vec<Rule> {
+fn rules(
+    c: &mut Checker,
+    rp: &Path<'_>,
+    rs: &Value,
+    names: &Names,
+    scope: &mut Scope<'_>,
+    vs: Variants<'_>,
+) -> Vec<Rule> {
     let mut out = Vec::new();
     let mut seen_ids: Vec<(String, usize)> = Vec::new();
     for (i, r) in c.array(rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
@@ -373,7 +401,7 @@ fn rules(c: &mut Checker, rp: &Path<'_>, rs: &Value, names: &Names, vs: Variants
             c.string(&rpi.key("description"), d, MAX_STRING_LEN);
         }
         let conds = match field!(rv, RULE_FIELDS, "conditions") {
-            Some(cs) => conditions(c, &rpi.key("conditions"), cs, names, true),
+            Some(cs) => conditions(c, &rpi.key("conditions"), cs, names, scope),
             None => Vec::new(),
         };
         let fields = ServeFields {

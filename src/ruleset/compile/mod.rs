@@ -8,7 +8,7 @@
 //! ([`Path`]). What each part of a document compiles to lives beside it:
 //! `document` (the top level), `segment`, `flag` (its variants, the design
 //! notes' shorthands, user lists, rules and rollouts), `prerequisite`,
-//! `condition` (operators), `schedule` and `routes`.
+//! `condition` (operators), `schedule`, `routes` and `upstream`.
 
 mod condition;
 mod document;
@@ -17,14 +17,16 @@ mod prerequisite;
 mod routes;
 mod schedule;
 mod segment;
+mod upstream;
 
 pub use document::SCHEMA_VERSION;
 pub(crate) use flag::expand_shorthand;
 
-use super::model::{StrSet, NO_SLOT};
+use super::model::{StrSet, Users, NO_SLOT};
 use super::Ruleset;
 use crate::context::number_str;
 use crate::error::{msg, uint, LoadError, Problem};
+use crate::hash::{parse_hex, Hashes};
 use crate::limits::{MAX_LIST, MAX_NAME_LEN, MAX_STRING_LEN};
 use crate::time::{parse_rfc3339, Millis};
 use crate::value::Value;
@@ -33,13 +35,19 @@ use std::collections::HashMap;
 /// Loads a ruleset document. Problems are reported in document order,
 /// section by section, as the steps below run.
 pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
-    let mut c = Checker { problems: Vec::new() };
+    let mut c = Checker { problems: Vec::new(), hash_salt: false };
     let Some(doc) = document::read(&mut c, doc) else {
         return Err(LoadError { problems: c.problems });
     };
-    let names = Names { flags: name_index(doc.flags), segments: name_index(doc.segments) };
-    let segments = segment::segments(&mut c, doc.segments, &names);
-    let flags = flag::flags(&mut c, doc.flags, &names);
+    c.hash_salt = doc.hash_salt.is_some();
+    let names = Names {
+        flags: name_index(doc.flags),
+        segments: name_index(doc.segments),
+        server_only: doc.flags.iter().map(|(_, f)| f.get("client") == Some(&Value::Bool(false))).collect(),
+        sensitive: doc.sensitive,
+    };
+    let (segments, leaks) = segment::segments(&mut c, doc.segments, &names);
+    let flags = flag::flags(&mut c, doc.flags, &names, &leaks);
     let routes = match doc.routes {
         None => Vec::new(),
         Some(v) => routes::routes(&mut c, v, &names, &flags),
@@ -48,15 +56,37 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         return Err(LoadError { problems: c.problems });
     }
     let (schema, version, index) = (doc.schema, doc.version, names.flags);
-    Ok(Ruleset { schema, version, flags, index, segments, routes, attrs: Vec::new(), layout: 0, user_slot: NO_SLOT }
-        .with_slots())
+    Ok(Ruleset {
+        schema,
+        version,
+        flags,
+        index,
+        segments,
+        routes,
+        attrs: Vec::new(),
+        layout: 0,
+        user_slot: NO_SLOT,
+        hash_salt: doc.hash_salt.unwrap_or("").into(),
+        sensitive: names.sensitive,
+    }
+    .with_slots())
 }
 
 /// What loading needs to know across flags before compiling them: the
-/// index of every flag key and segment name, in document order.
+/// index of every flag key and segment name, in document order, which
+/// flags are server-only (`"client": false`, by flag index) and the
+/// sensitive attributes (sorted).
 struct Names {
     flags: HashMap<Box<str>, u32>,
     segments: HashMap<Box<str>, u32>,
+    server_only: Vec<bool>,
+    sensitive: Vec<Box<str>>,
+}
+
+impl Names {
+    fn is_sensitive(&self, attribute: &str) -> bool {
+        self.sensitive.binary_search_by(|a| (**a).cmp(attribute)).is_ok()
+    }
 }
 
 /// Member names to their positions (for a repeated name, the last wins).
@@ -166,6 +196,8 @@ const ROUTES: Path<'static> = Path::top("routes");
 /// loading goes on to find the next problem.
 struct Checker {
     problems: Vec<Problem>,
+    /// Whether the document has a `hash_salt` (hashed lists need one).
+    hash_salt: bool,
 }
 
 impl Checker {
@@ -290,8 +322,12 @@ impl Checker {
         }
     }
 
-    /// A list of ids (strings or numbers) as a set of their string forms.
-    fn id_set(&mut self, path: &Path<'_>, v: &Value) -> StrSet {
+    /// A user list: ids (strings or numbers) as a set of their string
+    /// forms, or a hashed list (`{"sha256": [...]}`).
+    fn id_set(&mut self, path: &Path<'_>, v: &Value) -> Users {
+        if let Value::Object(_) = v {
+            return Users::Hashed(self.hashes(path, v));
+        }
         let mut out = Vec::new();
         for (i, item) in self.array(path, v, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
             match item {
@@ -304,6 +340,31 @@ impl Checker {
                 _ => self.err(&path.idx(i), msg!["a user id must be a string or a number, not ", item.type_name()]),
             }
         }
-        StrSet::new(out)
+        Users::Plain(StrSet::new(out))
+    }
+
+    /// A hashed list, `{"sha256": ["<64 lowercase hex digits>", ...]}`,
+    /// which needs the document's `hash_salt`.
+    fn hashes(&mut self, path: &Path<'_>, v: &Value) -> Hashes {
+        let mut hv = [None; 1];
+        if self.fields(path, v, &["sha256"], "a hashed list", &mut hv).is_none() {
+            return Hashes::default();
+        }
+        let Some(list) = hv[0] else {
+            self.err(path, "a hashed list is {\"sha256\": [digests]}");
+            return Hashes::default();
+        };
+        if !self.hash_salt {
+            self.err(path, "a hashed list needs the ruleset's hash_salt");
+        }
+        let lp = path.key("sha256");
+        let mut out = Vec::new();
+        for (i, item) in self.array(&lp, list, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
+            match item.as_str().and_then(parse_hex) {
+                Some(h) => out.push(h),
+                None => self.err(&lp.idx(i), "a digest is 64 lowercase hex digits (SHA-256)"),
+            }
+        }
+        Hashes::new(out)
     }
 }

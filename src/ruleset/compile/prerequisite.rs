@@ -2,7 +2,9 @@
 //! variants. Read with each flag (the flags they name must exist), then,
 //! once every flag's variants are known, resolved to variant indices and
 //! checked as a graph: no cycles, no chain deeper than
-//! [`MAX_PREREQUISITE_DEPTH`].
+//! [`MAX_PREREQUISITE_DEPTH`]. A client flag's prerequisites are client
+//! flags (so, transitively, are theirs): the client view must hold every
+//! flag a client flag reads.
 
 use super::{field, Checker, Names, Path, FLAGS};
 use crate::error::{join, msg, uint};
@@ -43,6 +45,18 @@ pub(super) fn read(c: &mut Checker, pp: &Path<'_>, ps: &Value, id: FlagId, names
         if of == id {
             c.err(&ppi.key("flag"), "a flag cannot be its own prerequisite");
             continue;
+        }
+        // A browser could not evaluate the flag without its prerequisite.
+        if !names.server_only[id.index()] && names.server_only[of.index()] {
+            c.err(
+                &ppi.key("flag"),
+                msg![
+                    "flag \"",
+                    of_key,
+                    "\" is server-only (\"client\": false), so a client flag cannot depend on it: ",
+                    "mark this flag \"client\": false too"
+                ],
+            );
         }
         let mut wanted = Vec::new();
         match (field!(pv, PREREQUISITE_FIELDS, "variant"), field!(pv, PREREQUISITE_FIELDS, "variants")) {

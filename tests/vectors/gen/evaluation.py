@@ -19,6 +19,7 @@ import tempfile
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import client  # noqa: E402
 import common  # noqa: E402
 import flags  # noqa: E402
 import operators  # noqa: E402
@@ -36,6 +37,7 @@ BUILDERS = [
     results.typed_defaults,
     results.overrides,
     results.edge_cases,
+    client.build,
 ]
 
 

@@ -9,6 +9,7 @@ use super::http::{self, Incoming, Reply};
 use super::kv::Store;
 use super::state::{self, Snapshot};
 use crate::answer;
+use crate::auth::{Caller, Privilege};
 use crate::body::{self, EvalBody, MAX_REQUEST_BYTES};
 use crate::config::Config;
 use crate::errors::ApiError;
@@ -19,7 +20,13 @@ use crate::requester::{self, Facts};
 pub const MAX_ACTIVE_FLAGS_HEADER: usize = 8 * 1024;
 
 /// `GET|POST /v1/flags[/{key}]`.
-pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&str>) -> Result<Reply, ApiError> {
+pub async fn evaluate(
+    req: &Incoming,
+    store: &Store,
+    cfg: &Config,
+    caller: &Caller,
+    key: Option<&str>,
+) -> Result<Reply, ApiError> {
     let now = http::now_ms();
     let mut input = if req.method == "POST" {
         let text = body::utf8(http::read_body(req, MAX_REQUEST_BYTES).await?)?;
@@ -36,16 +43,25 @@ pub async fn evaluate(req: &Incoming, store: &Store, cfg: &Config, key: Option<&
     // The clock, unless the caller asked for another time (`at`): only the
     // evaluation moves, revalidation above still runs on the clock.
     let (rs, ctx, t) = (&*loaded.rs, &input.context, input.at.unwrap_or(now as i64));
+    // Server-only flags (`"client": false`) exist only for callers with a
+    // server key or an admin token; everyone else gets FLAG_NOT_FOUND, as
+    // for a flag the ruleset lacks.
+    let hidden = |k: &str| !caller.sees_server_flags() && rs.flag(k).is_some_and(|f| !f.client());
     let (status, body, active) = match key {
         Some(key) => {
-            let e = rs.evaluate(key, ctx, t, input.default.as_ref().unwrap_or(&Value::Null));
+            let default = input.default.as_ref().unwrap_or(&Value::Null);
+            let e = if hidden(key) {
+                Evaluation::error(default, ErrorCode::FlagNotFound)
+            } else {
+                rs.evaluate(key, ctx, t, default)
+            };
             let status = if e.error_code == Some(ErrorCode::FlagNotFound) { 404 } else { 200 };
             let on = [key];
-            let on = if rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
+            let on = if !hidden(key) && rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
             (status, answer::one(key, loaded.version, &e), active_header(on))
         }
         None => {
-            let (results, active) = evaluate_all(rs, ctx, t, &input.defaults);
+            let (results, active) = evaluate_all(rs, ctx, t, &input.defaults, &hidden);
             (200, answer::all(loaded.version, &results), active)
         }
     };
@@ -91,8 +107,10 @@ fn evaluate_all<'a>(
     ctx: &Context,
     now: i64,
     defaults: &'a [(String, Value)],
+    hidden: &dyn Fn(&str) -> bool,
 ) -> (Vec<(&'a str, Evaluation<'a>)>, (String, bool)) {
     let mut results = rs.evaluate_all(ctx, now);
+    results.retain(|(k, _)| !hidden(k));
     let mut active = Vec::new();
     for (key, e) in results.iter_mut() {
         if e.is_truthy() {
@@ -103,8 +121,8 @@ fn evaluate_all<'a>(
         }
     }
     for (k, d) in defaults {
-        if rs.flag_id(k).is_none() {
-            results.push((k, rs.evaluate(k, ctx, now, d)));
+        if rs.flag_id(k).is_none() || hidden(k) {
+            results.push((k, Evaluation::error(d, ErrorCode::FlagNotFound)));
         }
     }
     let active = active_header(&active);
@@ -138,11 +156,7 @@ fn num(n: u64) -> Value {
 /// 503 `PROVIDER_NOT_READY`, carrying the callers' defaults as
 /// evaluations so a client can use the body as is.
 fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
-    let (kind, why) = snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
-    let mut e =
-        ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("no ruleset to evaluate ({kind}): {why}"))
-            .header("Retry-After", "5")
-            .with("status", Value::String(kind.into()));
+    let mut e = no_ruleset(snap, "no ruleset to evaluate");
     match key {
         Some(k) => {
             e = e.with("key", Value::String(k.into()));
@@ -158,22 +172,30 @@ fn not_ready(snap: &Snapshot, key: Option<&str>, input: &EvalBody) -> ApiError {
     e
 }
 
-/// `GET /v1/ruleset`: the current document, `ETag: "<version>"`, 304 on a
-/// matching `If-None-Match`.
+/// 503 `PROVIDER_NOT_READY`: the kind of trouble (`missing`, `corrupt`,
+/// `unreachable`) is public, its detail (KV keys, parser messages) is
+/// logged.
+fn no_ruleset(snap: &Snapshot, what: &str) -> ApiError {
+    let (kind, why) = snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
+    ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("{what} ({kind}); retry later"))
+        .header("Retry-After", "5")
+        .with("status", Value::String(kind.into()))
+        .log(why)
+}
+
+/// `GET /v1/ruleset`: the client view of the current version
+/// ([`edgeflags::client::client_view`]: server-only flags, routes and
+/// metadata removed, user lists and sensitive values hashed), `ETag:
+/// "<version>"`, 304 on a matching `If-None-Match`. The full document is
+/// the management API's (`GET /v1/versions/current`).
 pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
-    let Some(loaded) = &snap.loaded else {
-        let (kind, why) =
-            snap.trouble.as_ref().map_or(("missing", "no ruleset loaded"), |(t, m)| (t.as_str(), m.as_str()));
-        return Err(ApiError::new(503, ErrorCode::ProviderNotReady.as_str(), format!("no ruleset ({kind}): {why}"))
-            .header("Retry-After", "5")
-            .with("status", Value::String(kind.into())));
-    };
+    let Some(loaded) = &snap.loaded else { return Err(no_ruleset(&snap, "no ruleset")) };
     let etag = body::etag(loaded.version);
     let r = if body::none_match(req.header("If-None-Match").as_deref(), loaded.version) {
         Reply::empty(304)
     } else {
-        Reply::json(200, loaded.doc.to_string())
+        Reply::json(200, client_view(loaded, cfg)?.to_string())
     };
     let mut r =
         r.with("ETag", etag).with("Cache-Control", "no-cache").with("X-Edgeflags-Version", loaded.version.to_string());
@@ -183,23 +205,52 @@ pub async fn get_ruleset(req: &Incoming, store: &Store, cfg: &Config) -> Result<
     Ok(r)
 }
 
-/// `GET /v1/status`: is a ruleset loaded, which version, is it stale, how
-/// many times this isolate compiled one. 503 when nothing is loaded.
-pub async fn status(store: &Store, cfg: &Config) -> Result<Reply, ApiError> {
+thread_local! {
+    // The client view of the isolate's current version, made once per
+    // version (a browser poll with a stale ETag would otherwise redo it).
+    static CLIENT_VIEW: std::cell::RefCell<Option<(u64, std::rc::Rc<str>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The client view's JSON text for `loaded`, cached per version.
+fn client_view(loaded: &state::Loaded, cfg: &Config) -> Result<std::rc::Rc<str>, ApiError> {
+    if let Some(text) = CLIENT_VIEW.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == loaded.version).map(|(_, t)| t.clone())) {
+        return Ok(text);
+    }
+    let doc = Value::parse(&loaded.doc).map_err(|e| ApiError::internal(format!("stored version {}: {e}", loaded.version)))?;
+    let view = edgeflags::client::client_view(&doc, &cfg.client_view_salt(loaded.version))
+        .map_err(|e| ApiError::internal(format!("client view of version {}: {e}", loaded.version)))?;
+    let text: std::rc::Rc<str> = view.to_json().into();
+    CLIENT_VIEW.with(|c| *c.borrow_mut() = Some((loaded.version, text.clone())));
+    Ok(text)
+}
+
+/// `GET /v1/status`: is a ruleset loaded, which version, is it stale. 503
+/// when nothing is loaded. An admin token also gets the isolate's details
+/// (flag and route counts, the last problem's text, compiles, when KV was
+/// checked); nobody else sees them.
+pub async fn status(store: &Store, cfg: &Config, caller: &Caller) -> Result<Reply, ApiError> {
     let snap = state::current(store, cfg, http::now_ms()).await;
-    let stats = state::stats();
     let opt = |v: Option<Value>| v.unwrap_or(Value::Null);
     let l = snap.loaded.as_ref();
-    let body = Value::Object(vec![
+    let mut body = vec![
         ("ready".into(), Value::Bool(l.is_some())),
         ("version".into(), opt(l.map(|l| num(l.version)))),
-        ("flags".into(), opt(l.map(|l| num(l.rs.len() as u64)))),
-        ("routes".into(), opt(l.map(|l| num(l.rs.routes().len() as u64)))),
         ("stale".into(), opt(snap.stale().map(|s| Value::String(s.into())))),
-        ("problem".into(), opt(snap.trouble.as_ref().map(|(_, m)| Value::String(m.clone())))),
-        ("compiles".into(), num(stats.compiles)),
-        ("checkedAt".into(), opt(stats.checked_at.map(|t| Value::String(edgeflags::time::format_rfc3339(t as i64))))),
-        ("revalidateSeconds".into(), num(cfg.revalidate_ms / 1000)),
-    ]);
+    ];
+    if caller.privilege == Privilege::Admin {
+        let stats = state::stats();
+        body.extend([
+            ("flags".into(), opt(l.map(|l| num(l.rs.len() as u64)))),
+            ("routes".into(), opt(l.map(|l| num(l.rs.routes().len() as u64)))),
+            ("problem".into(), opt(snap.trouble.as_ref().map(|(_, m)| Value::String(m.clone())))),
+            ("compiles".into(), num(stats.compiles)),
+            (
+                "checkedAt".into(),
+                opt(stats.checked_at.map(|t| Value::String(edgeflags::time::format_rfc3339(t as i64)))),
+            ),
+            ("revalidateSeconds".into(), num(cfg.revalidate_ms / 1000)),
+        ]);
+    }
+    let body = Value::Object(body);
     Ok(Reply::json(if l.is_some() { 200 } else { 503 }, body.to_json()).with("Cache-Control", "no-store"))
 }

@@ -20,12 +20,13 @@ use crate::errors::ApiError;
 
 impl From<worker::Error> for ApiError {
     fn from(e: worker::Error) -> ApiError {
-        ApiError::new(500, "INTERNAL", format!("internal error: {e}"))
+        ApiError::internal(e)
     }
 }
 
-fn js_error(e: JsValue) -> ApiError {
-    ApiError::new(500, "INTERNAL", format!("internal error: {e:?}"))
+/// A JS exception as a 500 whose text goes to the log only.
+pub fn js_error(e: JsValue) -> ApiError {
+    ApiError::internal(format!("{e:?}"))
 }
 
 /// A request as the handlers see it: the JS request, its method and URL
@@ -144,8 +145,13 @@ impl Reply {
     }
 }
 
-/// The response for an error (its JSON body, status and headers).
+/// The response for an error (its JSON body, status and headers). Its
+/// internal detail, if any, is logged here, the one place every error
+/// passes through.
 pub fn error(e: &ApiError) -> Reply {
+    if let Some(detail) = &e.internal {
+        worker::console_error!("{} {}: {}", e.status, e.code, detail);
+    }
     let mut r = Reply::json(e.status, e.to_json());
     for (k, v) in &e.headers {
         r.set(k, v.clone());
@@ -168,7 +174,8 @@ pub async fn read_body(req: &Incoming, limit: usize) -> Result<Vec<u8>, ApiError
     }
     let Some(stream) = req.raw.body() else { return Ok(Vec::new()) };
     let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let unreadable = |e: JsValue| ApiError::bad_request(format!("could not read the request body: {e:?}"));
+    let unreadable =
+        |e: JsValue| ApiError::bad_request("could not read the request body").log(format!("body read: {e:?}"));
     let mut buf = Vec::new();
     let mut seen = 0usize;
     loop {

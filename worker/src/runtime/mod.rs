@@ -15,7 +15,7 @@ use wasm_bindgen::JsValue;
 use worker::{event, web_sys, Env};
 
 use crate::api::{self, Access, Endpoint, Target};
-use crate::auth::Outcome;
+use crate::auth::{self, Caller, Denied};
 use crate::config::Config;
 use crate::cors;
 use crate::errors::ApiError;
@@ -100,11 +100,12 @@ async fn handle(
         return Ok(Reply::empty(204).with("Allow", cors::ALLOW_METHODS));
     }
     let store = Store::open(env)?;
-    let label = authorize(cfg, access, req.header("Authorization").as_deref())?;
+    let caller = authorize(cfg, access, req.header("Authorization").as_deref())?;
+    let label = &caller.label;
     match endpoint {
-        Endpoint::Status => evaluate::status(&store, cfg).await,
-        Endpoint::EvaluateAll => evaluate::evaluate(req, &store, cfg, None).await,
-        Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, Some(&key)).await,
+        Endpoint::Status => evaluate::status(&store, cfg, &caller).await,
+        Endpoint::EvaluateAll => evaluate::evaluate(req, &store, cfg, &caller, None).await,
+        Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, &caller, Some(&key)).await,
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
         // The store's one writer, the control object, serves every change
         // and every admin read.
@@ -115,36 +116,24 @@ async fn handle(
         | Endpoint::ListVersions
         | Endpoint::GetVersion(_)
         | Endpoint::GetCurrentVersion
-        | Endpoint::ListAudit => admin::forward(req, env, &label, &endpoint).await,
-        Endpoint::Preflight => Err(ApiError::new(500, "INTERNAL", "preflight handled above")),
+        | Endpoint::ListAudit => admin::forward(req, env, label, &endpoint).await,
+        Endpoint::Preflight => Err(ApiError::internal("preflight reached the dispatcher")),
     }
 }
 
-/// The token label for the audit log (`""` for public reads), or the 401/403.
-fn authorize(cfg: &Config, access: Access, authorization: Option<&str>) -> Result<String, ApiError> {
-    let unauthorized = || {
-        ApiError::new(401, "UNAUTHORIZED", "this endpoint needs a bearer token: Authorization: Bearer <token>")
-            .header("WWW-Authenticate", "Bearer")
-    };
-    let forbidden = || ApiError::new(403, "FORBIDDEN", "the bearer token is not valid for this endpoint");
-    match access {
-        Access::Admin => match cfg.admin.check(authorization) {
-            Outcome::Granted(label) => Ok(label.to_string()),
-            Outcome::Missing => Err(unauthorized()),
-            Outcome::Wrong => Err(forbidden()),
-            Outcome::NotConfigured => Err(ApiError::new(
-                403,
-                "ADMIN_DISABLED",
-                "the management API is off: no ADMIN_TOKEN or ADMIN_TOKENS is set",
-            )),
-        },
-        Access::Read if cfg.read.is_empty() => Ok(String::new()),
-        Access::Read => match (cfg.read.check(authorization), cfg.admin.check(authorization)) {
-            (Outcome::Granted(l), _) | (_, Outcome::Granted(l)) => Ok(l.to_string()),
-            (Outcome::Missing, _) => Err(unauthorized()),
-            _ => Err(forbidden()),
-        },
-    }
+/// The caller (its token's label for the audit log, and what it may
+/// see), or the 401/403.
+fn authorize(cfg: &Config, access: Access, authorization: Option<&str>) -> Result<Caller, ApiError> {
+    auth::authorize(access == Access::Admin, &cfg.admin, &cfg.server, &cfg.read, authorization).map_err(|d| match d {
+        Denied::Missing => {
+            ApiError::new(401, "UNAUTHORIZED", "this endpoint needs a bearer token: Authorization: Bearer <token>")
+                .header("WWW-Authenticate", "Bearer")
+        }
+        Denied::Wrong => ApiError::new(403, "FORBIDDEN", "the bearer token is not valid for this endpoint"),
+        Denied::AdminDisabled => {
+            ApiError::new(403, "ADMIN_DISABLED", "the management API is off: no ADMIN_TOKEN or ADMIN_TOKENS is set")
+        }
+    })
 }
 
 /// The CORS headers of every `/v1` answer (all of them go through here).

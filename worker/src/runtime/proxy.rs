@@ -10,8 +10,10 @@
 //! same browser lands on the same upstream on every request.
 
 use edgeflags::Context;
-use wasm_bindgen::JsValue;
-use worker::{web_sys, Env, Fetch, Headers, Request};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{js_sys, web_sys, Env};
 
 use super::http::{self, Incoming};
 use super::kv::Store;
@@ -22,7 +24,12 @@ use crate::requester::{self, Facts, Identity};
 
 /// Proxies `req` if a route matches its path; 404 JSON otherwise.
 pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::Response, ApiError> {
-    let path = req.path();
+    // Routes match the decoded, normalized path, and that path (re-encoded)
+    // is what the upstream gets: a %2F or .. cannot reach past a route's
+    // prefix on either side.
+    let normalized = edgeflags::path::normalize(req.path())
+        .map_err(|e| ApiError::bad_request(format!("this path cannot be routed: {e}")))?;
+    let path = normalized.as_encoded();
     let now = http::now_ms();
     let store = Store::open(env)?;
     let snap = state::current(&store, cfg, now).await;
@@ -32,7 +39,7 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::R
         );
     };
     let rs = &*loaded.rs;
-    let Some(route) = rs.route_for(path) else { return Err(ApiError::not_found(path)) };
+    let Some(route) = rs.route_for_path(&normalized) else { return Err(ApiError::not_found(req.path())) };
 
     let mut ctx = Context::new();
     let (user_header, cookies) = (req.header("X-User-Id"), req.header("Cookie"));
@@ -56,42 +63,91 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::R
         None => format!("{origin}{path}"),
     };
     let inner = &req.raw;
-    let headers = web_sys::Headers::new_with_headers(req.headers()).map_err(js_err)?;
-    // The upstream's Host comes from its URL.
-    headers.delete("Host").map_err(js_err)?;
-    headers.set("X-Edgeflags-Flag", flag.key()).map_err(js_err)?;
-    headers.set("X-Edgeflags-Variant", variant).map_err(js_err)?;
-    headers.set("X-Edgeflags-Route", route.id()).map_err(js_err)?;
+    let headers = web_sys::Headers::new_with_headers(req.headers()).map_err(http::js_error)?;
+    // The upstream's Host comes from its URL, and every X-Edgeflags-*
+    // header it sees is the Worker's: a client's copies (a forged
+    // X-Edgeflags-Anonymous-Id, say) are removed first.
+    headers.delete("Host").map_err(http::js_error)?;
+    for name in edgeflags_headers(&headers) {
+        headers.delete(&name).map_err(http::js_error)?;
+    }
+    headers.set("X-Edgeflags-Flag", flag.key()).map_err(http::js_error)?;
+    headers.set("X-Edgeflags-Variant", variant).map_err(http::js_error)?;
+    headers.set("X-Edgeflags-Route", route.id()).map_err(http::js_error)?;
     if let Identity::Minted(id) | Identity::Anonymous(id) = &identity {
-        headers.set("X-Edgeflags-Anonymous-Id", id).map_err(js_err)?;
+        headers.set("X-Edgeflags-Anonymous-Id", id).map_err(http::js_error)?;
     }
     let init = web_sys::RequestInit::new();
     init.set_method(&inner.method());
     init.set_headers(&headers);
     init.set_redirect(web_sys::RequestRedirect::Manual);
+    init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(cfg.upstream_timeout_ms.min(u32::MAX as u64) as u32)));
     if let Some(body) = inner.body() {
         init.set_body(&body);
     }
-    let upstream_req = web_sys::Request::new_with_str_and_init(&target, &init).map_err(js_err)?;
-    let upstream = Fetch::Request(Request::from(upstream_req)).send().await.map_err(|e| {
-        ApiError::new(502, "UPSTREAM_UNAVAILABLE", format!("upstream {origin} of route {} failed: {e}", route.id()))
-    })?;
+    let unavailable = |why: String| {
+        ApiError::new(502, "UPSTREAM_UNAVAILABLE", format!("the upstream of route {} could not be reached", route.id()))
+            .log(format!("route {} upstream {origin}: {why}", route.id()))
+    };
+    let upstream_req =
+        web_sys::Request::new_with_str_and_init(&target, &init).map_err(|e| unavailable(format!("{e:?}")))?;
+    let upstream: web_sys::Response = match JsFuture::from(fetch(&upstream_req)).await {
+        Ok(r) => r.unchecked_into(),
+        Err(e) if error_name(&e).as_deref() == Some("TimeoutError") => {
+            return Err(ApiError::new(
+                504,
+                "UPSTREAM_TIMEOUT",
+                format!(
+                    "the upstream of route {} did not answer within {} s",
+                    route.id(),
+                    cfg.upstream_timeout_ms / 1000
+                ),
+            )
+            .log(format!("route {} upstream {origin}: timed out", route.id())));
+        }
+        Err(e) => return Err(unavailable(format!("{e:?}"))),
+    };
 
     // Fetched responses have immutable headers: copy them to add ours.
-    let out = web_sys::Headers::new_with_headers(&upstream.headers().0).map_err(js_err)?;
-    out.set("X-Edgeflags-Flag", flag.key()).map_err(js_err)?;
-    out.set("X-Edgeflags-Variant", variant).map_err(js_err)?;
-    out.set("X-Edgeflags-Route", route.id()).map_err(js_err)?;
+    let out = web_sys::Headers::new_with_headers(&upstream.headers()).map_err(http::js_error)?;
+    out.set("X-Edgeflags-Flag", flag.key()).map_err(http::js_error)?;
+    out.set("X-Edgeflags-Variant", variant).map_err(http::js_error)?;
+    out.set("X-Edgeflags-Route", route.id()).map_err(http::js_error)?;
     if let Some(s) = snap.stale() {
-        out.set("X-Edgeflags-Stale", s).map_err(js_err)?;
+        out.set("X-Edgeflags-Stale", s).map_err(http::js_error)?;
     }
     if let Identity::Minted(id) = &identity {
         let cookie = requester::anonymous_cookie(&cfg.anon_cookie, id, req.https());
-        out.append("Set-Cookie", &cookie).map_err(js_err)?;
+        out.append("Set-Cookie", &cookie).map_err(http::js_error)?;
     }
-    Ok(upstream.with_headers(Headers(out)).into())
+    let init = web_sys::ResponseInit::new();
+    init.set_status(upstream.status());
+    init.set_status_text(&upstream.status_text());
+    init.set_headers(&out);
+    web_sys::Response::new_with_opt_readable_stream_and_init(upstream.body().as_ref(), &init).map_err(http::js_error)
 }
 
-fn js_err(e: JsValue) -> ApiError {
-    ApiError::new(500, "INTERNAL", format!("internal error: {e:?}"))
+#[wasm_bindgen(inline_js = r#"
+export function upstream_fetch(req) { return fetch(req); }
+export function edgeflags_header_names(h) {
+  const out = [];
+  for (const k of h.keys()) if (k.toLowerCase().startsWith("x-edgeflags-")) out.push(k);
+  return out.join("\n");
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(js_name = upstream_fetch)]
+    fn fetch(req: &web_sys::Request) -> js_sys::Promise;
+    #[wasm_bindgen(js_name = edgeflags_header_names)]
+    fn edgeflags_header_names(h: &web_sys::Headers) -> String;
+}
+
+/// The names of the `X-Edgeflags-*` headers in `h` (one crossing).
+fn edgeflags_headers(h: &web_sys::Headers) -> Vec<String> {
+    edgeflags_header_names(h).split('\n').filter(|s| !s.is_empty()).map(str::to_string).collect()
+}
+
+/// A JS error's `name` (`TimeoutError` when the abort signal fired).
+fn error_name(e: &JsValue) -> Option<String> {
+    js_sys::Reflect::get(e, &"name".into()).ok()?.as_string()
 }
