@@ -5,9 +5,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { exampleText, json, putRuleset, startWorker } from "./helpers.mjs";
 
+// The example has server-only flags ("client": false): tests that read
+// them call as a server does, with the SERVER_KEY.
+const SERVER = { Authorization: "Bearer test-server-key" };
+
 let w;
 before(async () => {
-  w = await startWorker({ ALLOWED_ORIGINS: "https://app.example, https://admin.example" });
+  w = await startWorker({ ALLOWED_ORIGINS: "https://app.example, https://admin.example", SERVER_KEY: "test-server-key" });
   const r = await putRuleset(w, exampleText());
   assert.equal(r.status, 200, await r.text());
 });
@@ -39,9 +43,9 @@ describe("GET /v1/flags/{key}", () => {
   });
 
   test("request.cf attributes (country) fill in, explicit ones win", async () => {
-    const kp = await json(await w.fetch("/v1/flags/new_checkout?user_id=user:5", { cf: { country: "KP" } }));
+    const kp = await json(await w.fetch("/v1/flags/new_checkout?user_id=user:5", { cf: { country: "KP" }, headers: SERVER }));
     assert.deepEqual([kp.value, kp.ruleId], [false, "blocked-regions"]);
-    const us = await json(await w.fetch("/v1/flags/new_checkout?user_id=user:5&country=US", { cf: { country: "KP" } }));
+    const us = await json(await w.fetch("/v1/flags/new_checkout?user_id=user:5&country=US", { cf: { country: "KP" }, headers: SERVER }));
     assert.notEqual(us.ruleId, "blocked-regions");
   });
 
@@ -88,6 +92,7 @@ describe("POST /v1/flags[/{key}]", () => {
   test("all flags: every flag of the ruleset, defaults for unknown keys, X-Active-Flags", async () => {
     const r = await w.fetch("/v1/flags", {
       method: "POST",
+      headers: SERVER,
       body: JSON.stringify({ context: { user_id: "user:1", plan: "enterprise", country: "US" }, defaults: { ghost: "boo", new_dashboard: 3 } }),
     });
     assert.equal(r.status, 200);
@@ -104,7 +109,7 @@ describe("POST /v1/flags[/{key}]", () => {
     // new_dashboard (true, answered with the mismatched default 3) is in it,
     // and the unknown ghost is not.
     const truthy = (v) => v !== null && v !== false && v !== 0 && v !== "";
-    const plain = await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify({ context: { user_id: "user:1", plan: "enterprise", country: "US" } }) });
+    const plain = await w.fetch("/v1/flags", { method: "POST", headers: SERVER, body: JSON.stringify({ context: { user_id: "user:1", plan: "enterprise", country: "US" } }) });
     const expected = Object.entries((await json(plain)).flags)
       .filter(([, e]) => truthy(e.value))
       .map(([k]) => k);

@@ -27,7 +27,7 @@ describe("versions, rollback, audit", () => {
     assert.equal(b.version, 1);
     assert.equal(b.previous, 0);
     assert.equal(r.headers.get("etag"), '"1"');
-    const doc = await json(await w.fetch("/v1/ruleset"));
+    const doc = await json(await w.admin("/v1/versions/current"));
     assert.equal(doc.version, 1);
     // Published to KV as documented: immutable entry + pointer.
     assert.equal(b.published, true);
@@ -85,7 +85,7 @@ describe("versions, rollback, audit", () => {
     r = await w.admin("/v1/flags/b", { method: "PATCH", body: JSON.stringify({ killed: true, percentage: 5 }) });
     assert.deepEqual((await json(r)).audit.edits, [{ killed: true }, { percentage: 5 }]);
     assert.equal((await ev("b")).reason, "DISABLED");
-    const stored = await json(await w.fetch("/v1/ruleset"));
+    const stored = await json(await w.admin("/v1/versions/current"));
     assert.equal(stored.flags.b.percentage, 5);
     assert.equal(stored.flags.b.killed, true);
   });
@@ -116,7 +116,7 @@ describe("versions, rollback, audit", () => {
     assert.equal(b.version, n + 1);
     assert.equal(b.audit.restored, 1);
     assert.equal(b.audit.by, "alice");
-    const doc = await json(await w.fetch("/v1/ruleset"));
+    const doc = await json(await w.admin("/v1/versions/current"));
     const v1 = await json(await w.admin("/v1/versions/1"));
     assert.deepEqual(doc, { ...v1, version: n + 1 });
     const a = await json(await w.fetch("/v1/flags/a"));

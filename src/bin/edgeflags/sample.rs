@@ -13,6 +13,7 @@ use crate::fail::Fail;
 /// The vector files, by name. `tests/cli.rs` checks this list against the
 /// directory, so a new vector file is not silently left out.
 pub const VECTOR_FILES: &[(&str, &str)] = &[
+    ("client.json", include_str!("../../../tests/vectors/evaluation/client.json")),
     ("edge_cases.json", include_str!("../../../tests/vectors/evaluation/edge_cases.json")),
     ("kill_switch.json", include_str!("../../../tests/vectors/evaluation/kill_switch.json")),
     ("operators.json", include_str!("../../../tests/vectors/evaluation/operators.json")),
