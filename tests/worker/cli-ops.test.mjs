@@ -134,11 +134,11 @@ const CONTEXTS = Array.from({ length: 200 }, (_, i) => ({
   ...(i % 10 === 0 ? { email: `e${i}@company.com` } : {}),
 }));
 
-/** Every flag for every context, evaluated by the Worker at AT. */
+/** Every flag for every context (server-only ones too: as an admin), evaluated by the Worker at AT. */
 async function evaluateAll() {
   const out = [];
   for (const context of CONTEXTS) {
-    const res = await w.fetch("/v1/flags", { method: "POST", body: JSON.stringify({ context, at: AT }), cf: NO_CF });
+    const res = await w.admin("/v1/flags", { method: "POST", body: JSON.stringify({ context, at: AT }), cf: NO_CF });
     out.push((await json(res)).flags);
   }
   return out;
