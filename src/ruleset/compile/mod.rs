@@ -26,7 +26,7 @@ use super::model::{StrSet, Users, NO_SLOT};
 use super::Ruleset;
 use crate::context::number_str;
 use crate::error::{msg, uint, LoadError, Problem};
-use crate::hash::{parse_hex, Hashes};
+use crate::hash::{is_digest, Hashes};
 use crate::limits::{MAX_LIST, MAX_NAME_LEN, MAX_STRING_LEN};
 use crate::time::{parse_rfc3339, Millis};
 use crate::value::Value;
@@ -360,8 +360,8 @@ impl Checker {
         let lp = path.key("sha256");
         let mut out = Vec::new();
         for (i, item) in self.array(&lp, list, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
-            match item.as_str().and_then(parse_hex) {
-                Some(h) => out.push(h),
+            match item.as_str().filter(|s| is_digest(s)) {
+                Some(h) => out.push(h.into()),
                 None => self.err(&lp.idx(i), "a digest is 64 lowercase hex digits (SHA-256)"),
             }
         }
