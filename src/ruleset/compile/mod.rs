@@ -40,14 +40,16 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         return Err(LoadError { problems: c.problems });
     };
     c.hash_salt = doc.hash_salt.is_some();
-    let names = Names {
+    let mut names = Names {
         flags: name_index(doc.flags),
         segments: name_index(doc.segments),
         server_only: doc.flags.iter().map(|(_, f)| f.get("client") == Some(&Value::Bool(false))).collect(),
         sensitive: doc.sensitive,
+        segment_leaks: Vec::new(),
     };
     let (segments, leaks) = segment::segments(&mut c, doc.segments, &names);
-    let flags = flag::flags(&mut c, doc.flags, &names, &leaks);
+    names.segment_leaks = leaks;
+    let flags = flag::flags(&mut c, doc.flags, &names);
     let routes = match doc.routes {
         None => Vec::new(),
         Some(v) => routes::routes(&mut c, v, &names, &flags),
@@ -74,13 +76,16 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
 
 /// What loading needs to know across flags before compiling them: the
 /// index of every flag key and segment name, in document order, which
-/// flags are server-only (`"client": false`, by flag index) and the
-/// sensitive attributes (sorted).
+/// flags are server-only (`"client": false`, by flag index), the
+/// sensitive attributes (sorted), and, once the segments are compiled,
+/// the first condition of each that the client view could not hash
+/// (by segment id; see `condition::Scope`).
 struct Names {
     flags: HashMap<Box<str>, u32>,
     segments: HashMap<Box<str>, u32>,
     server_only: Vec<bool>,
     sensitive: Vec<Box<str>>,
+    segment_leaks: Vec<Option<String>>,
 }
 
 impl Names {
