@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Prints the size of what a browser downloads from the npm package (the
 # wasm and the JS of dist/web.js), raw and gzip -9. Fails only above the CI
-# limit, a regression guard set just above the measured size (89.7 KB gzipped
-# after issue 9 moved the core onto serde, serde-wasm-bindgen and std's float
-# code); issue 9's goal of 45 KB is missed and tracked in BENCHMARKS.md and
-# docs/ARCHITECTURE.md (what each part of the wasm costs). `--no-fail` only
-# prints (the build uses it; scripts/test-pkg.sh runs the check).
+# limit, a regression guard set just above the measured size: 89.7 KB
+# gzipped after issue 9 moved the core onto serde, serde-wasm-bindgen and
+# std's float code; 98.3 KB after issue 10 (+8.6 KB of wasm: hashed lists
+# with sha2, 1.1 KB of it; route patterns, request paths and upstream
+# checks with std's IP parsers; the client flags' load checks; measured in
+# docs/ARCHITECTURE.md). Issue 9's goal of 45 KB is missed and tracked in
+# BENCHMARKS.md and docs/ARCHITECTURE.md (what each part of the wasm
+# costs). `--no-fail` only prints (the build uses it; scripts/test-pkg.sh
+# runs the check).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-LIMIT_GZ=$((92 * 1024))
+LIMIT_GZ=$((99 * 1024))
 GOAL_GZ=$((45 * 1024))
 files=(pkg/dist/edgeflags_bg.wasm pkg/dist/web.js)
 for f in "${files[@]}"; do

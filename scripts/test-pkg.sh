@@ -13,7 +13,7 @@
 #   browser.test.mjs              headless Chromium: plain module page + Vite app
 #   worker.test.mjs               a JS Worker using the package, in workerd
 #   types.test.mjs                tsc --noEmit --strict over index.d.ts usage
-# and last the size check (scripts/size.sh: fails above 45 KB gzipped).
+# and last the size check (scripts/size.sh: fails above its limit, LIMIT_GZ).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"

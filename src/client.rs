@@ -224,6 +224,7 @@ fn map_array(v: &Value, mut f: impl FnMut(&Value) -> Value) -> Value {
 /// `{"sha256": [...]}`, sorted and deduplicated: the list's order is not
 /// kept (it never mattered) so it tells nothing either.
 fn hashed(digests: impl Iterator<Item = Hash>) -> Value {
-    let hex = Hashes::new(digests.collect()).to_hex().into_iter().map(Value::String).collect();
+    let set = Hashes::new(digests.map(|d| hash::hex(&d).into()).collect());
+    let hex = set.hex().iter().map(|h| Value::String(h.to_string())).collect();
     Value::Object(vec![("sha256".to_string(), Value::Array(hex))])
 }

@@ -25,6 +25,14 @@
 //! (milliseconds since the epoch), so schedules are deterministic in tests.
 //! Bucketing follows `shared/spec/bucketing.md` exactly ([`bucket`]).
 //!
+//! Two pieces serve the Worker and browsers around evaluation:
+//! [`client::client_view`] turns a full ruleset document into the one
+//! browsers may download (server-only flags, routes and metadata left out,
+//! user lists and sensitive values replaced by salted SHA-256 digests,
+//! the same answers for every flag it keeps), and [`path::normalize`]
+//! decodes and normalizes a request path before routes match it
+//! ([`Ruleset::route_for_path`]).
+//!
 //! [`Value`] and [`Context`] are serde types, so any serde format reads
 //! them with the same limits. Cargo features: `json` (default) adds JSON
 //! text through serde_json ([`Value::parse`], `Ruleset::from_json`);

@@ -25,6 +25,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use crate::limits::MAX_PATH_LEN;
 
 /// A request path, decoded and normalized ([`normalize`]).
@@ -167,57 +169,54 @@ pub fn normalize(raw: &str) -> Result<NormalizedPath, PathError> {
     Ok(NormalizedPath { decoded, encoded })
 }
 
-/// One raw segment, percent-decoded and checked (no `/`, `\`, `?`, `#`
+/// One raw segment, percent-decoded and checked (no `/`, `\\`, `?`, `#`
 /// or control characters, UTF-8). Borrowed when it has no escapes.
 pub(crate) fn decode_segment(raw: &str) -> Result<Cow<'_, str>, PathError> {
-    let check = |c: char| match c {
-        '/' | '\\' => Err(PathError::Separator),
-        c if c.is_control() => Err(PathError::ControlCharacter),
-        _ => Ok(()),
-    };
     if raw.contains(['?', '#']) {
         return Err(PathError::QueryOrFragment);
     }
-    if !raw.contains('%') {
-        raw.chars().try_for_each(check)?;
-        return Ok(Cow::Borrowed(raw));
+    // percent-encoding passes a `%` without two hex digits through as it
+    // is; in a path that is an error, not a literal.
+    let b = raw.as_bytes();
+    let hex = |i: usize| b.get(i).is_some_and(u8::is_ascii_hexdigit);
+    if b.iter().enumerate().any(|(i, &c)| c == b'%' && !(hex(i + 1) && hex(i + 2))) {
+        return Err(PathError::BadEscape);
     }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = |j: usize| bytes.get(j).and_then(|b| (*b as char).to_digit(16));
-            let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else { return Err(PathError::BadEscape) };
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
+    let text = percent_decode_str(raw).decode_utf8().map_err(|_| PathError::InvalidUtf8)?;
+    for c in text.chars() {
+        match c {
+            '/' | '\\' => return Err(PathError::Separator),
+            c if c.is_control() => return Err(PathError::ControlCharacter),
+            _ => {}
         }
     }
-    let text = String::from_utf8(out).map_err(|_| PathError::InvalidUtf8)?;
-    text.chars().try_for_each(check)?;
-    Ok(Cow::Owned(text))
+    Ok(text)
 }
 
-/// Appends `segment` percent-encoded: RFC 3986 `pchar`s as they are,
-/// except `;` (some servers cut a segment at `;`: `..;/` would be a `..`
-/// for them and not for the route) and `%`; every other byte as `%XX`.
+/// What [`encode_segment`] percent-encodes: every byte but RFC 3986's
+/// `pchar`s, and `;` (some servers cut a segment at `;`: `..;` would be a
+/// `..` for them and not for the route).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
+
+/// Appends `segment` percent-encoded ([`SEGMENT`], upper-case hex).
 pub(crate) fn encode_segment(segment: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for &b in segment.as_bytes() {
-        let plain = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')')
-            || matches!(b, b'*' | b'+' | b',' | b'=' | b':' | b'@');
-        if plain {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
+    out.extend(utf8_percent_encode(segment, SEGMENT));
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ describe("routes match decoded, normalized paths", () => {
     for (const path of ["/app%2F..%2F..%2Fadmin", "/app/%2e%2e%2F%2e%2e%2Fadmin", "/app%5C..%5Cadmin"]) {
       const r = await w.fetch(path, { headers: { "X-User-Id": "u" } });
       assert.equal(r.status, 400, path);
-      assert.equal((await json(r)).error.code, "BAD_REQUEST");
+      assert.equal((await json(r)).error.code, "INVALID_PATH");
     }
     const r = await w.fetch("/app/./a//b/%7Euser?q=1", { headers: { "X-User-Id": "u" } });
     assert.equal(r.status, 200);

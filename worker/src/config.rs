@@ -89,7 +89,8 @@ impl Config {
     /// differ, so a list cannot be tracked across versions by its hashes.
     pub fn client_view_salt(&self, version: u64) -> String {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::new().chain_update(self.client_salt.as_bytes()).chain_update(format!(":{version}")).finalize();
+        let digest =
+            Sha256::new().chain_update(self.client_salt.as_bytes()).chain_update(format!(":{version}")).finalize();
         digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
     }
 }

@@ -57,19 +57,12 @@ type FlagFields<'v> = [Option<&'v Value>; FLAG_FIELDS.len()];
 
 /// Compiles the `flags` object's members, in document order (a flag's
 /// position is its [`FlagId`]), then resolves their prerequisites.
-/// `leaks` are the segments' conditions the client view could not hash
-/// (by segment id), which client flags may not use.
-pub(super) fn flags(
-    c: &mut Checker,
-    members: &[(String, Value)],
-    names: &Names,
-    leaks: &[Option<String>],
-) -> Vec<Flag> {
+pub(super) fn flags(c: &mut Checker, members: &[(String, Value)], names: &Names) -> Vec<Flag> {
     let mut flags = Vec::with_capacity(members.len());
     let mut pending = Vec::new();
     for (i, (key, v)) in members.iter().enumerate() {
         let path = FLAGS.key(key);
-        flags.push(flag(c, &path, key, FlagId(i as u32), v, names, leaks, &mut pending));
+        flags.push(flag(c, &path, key, FlagId(i as u32), v, names, &mut pending));
     }
     prerequisite::resolve(c, &mut flags, pending, members);
     flags
@@ -87,7 +80,6 @@ pub(crate) fn expand_shorthand(v: &Value) -> Option<Value> {
 
 /// Compiles one flag; its prerequisites go to `pending`. The parts are
 /// read in this order, which is the order their problems are reported in.
-#[allow(clippy::too_many_arguments)]
 fn flag(
     c: &mut Checker,
     path: &Path<'_>,
@@ -95,7 +87,6 @@ fn flag(
     id: FlagId,
     v: &Value,
     names: &Names,
-    leaks: &[Option<String>],
     pending: &mut Vec<Pending>,
 ) -> Flag {
     let expanded = expand_shorthand(v);
@@ -142,7 +133,7 @@ fn flag(
     }
     let rules = match field!(fv, FLAG_FIELDS, "rules") {
         Some(rs) => {
-            let mut scope = if client { Scope::ClientFlag { leaks } } else { Scope::ServerFlag };
+            let mut scope = if client { Scope::ClientFlag { leaks: &names.segment_leaks } } else { Scope::ServerFlag };
             rules(c, &path.key("rules"), rs, names, &mut scope, vs)
         }
         None => Vec::new(),

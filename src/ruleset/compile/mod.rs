@@ -26,7 +26,7 @@ use super::model::{StrSet, Users, NO_SLOT};
 use super::Ruleset;
 use crate::context::number_str;
 use crate::error::{msg, uint, LoadError, Problem};
-use crate::hash::{parse_hex, Hashes};
+use crate::hash::{is_digest, Hashes};
 use crate::limits::{MAX_LIST, MAX_NAME_LEN, MAX_STRING_LEN};
 use crate::time::{parse_rfc3339, Millis};
 use crate::value::Value;
@@ -40,14 +40,16 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
         return Err(LoadError { problems: c.problems });
     };
     c.hash_salt = doc.hash_salt.is_some();
-    let names = Names {
+    let mut names = Names {
         flags: name_index(doc.flags),
         segments: name_index(doc.segments),
         server_only: doc.flags.iter().map(|(_, f)| f.get("client") == Some(&Value::Bool(false))).collect(),
         sensitive: doc.sensitive,
+        segment_leaks: Vec::new(),
     };
     let (segments, leaks) = segment::segments(&mut c, doc.segments, &names);
-    let flags = flag::flags(&mut c, doc.flags, &names, &leaks);
+    names.segment_leaks = leaks;
+    let flags = flag::flags(&mut c, doc.flags, &names);
     let routes = match doc.routes {
         None => Vec::new(),
         Some(v) => routes::routes(&mut c, v, &names, &flags),
@@ -74,13 +76,16 @@ pub(crate) fn compile(doc: &Value) -> Result<Ruleset, LoadError> {
 
 /// What loading needs to know across flags before compiling them: the
 /// index of every flag key and segment name, in document order, which
-/// flags are server-only (`"client": false`, by flag index) and the
-/// sensitive attributes (sorted).
+/// flags are server-only (`"client": false`, by flag index), the
+/// sensitive attributes (sorted), and, once the segments are compiled,
+/// the first condition of each that the client view could not hash
+/// (by segment id; see `condition::Scope`).
 struct Names {
     flags: HashMap<Box<str>, u32>,
     segments: HashMap<Box<str>, u32>,
     server_only: Vec<bool>,
     sensitive: Vec<Box<str>>,
+    segment_leaks: Vec<Option<String>>,
 }
 
 impl Names {
@@ -360,8 +365,8 @@ impl Checker {
         let lp = path.key("sha256");
         let mut out = Vec::new();
         for (i, item) in self.array(&lp, list, MAX_LIST).unwrap_or(&[]).iter().enumerate() {
-            match item.as_str().and_then(parse_hex) {
-                Some(h) => out.push(h),
+            match item.as_str().filter(|s| is_digest(s)) {
+                Some(h) => out.push(h.into()),
                 None => self.err(&lp.idx(i), "a digest is 64 lowercase hex digits (SHA-256)"),
             }
         }

@@ -35,11 +35,15 @@ pub(super) fn upstream(url: &str) -> Result<String, &'static str> {
         return Err("contains a space, a control or a non-ASCII character \
                     (write international host names in their xn-- form, percent-encode the path)");
     }
-    let (scheme, rest) = url.split_once("://").ok_or("must start with http:// or https://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err("must start with http:// or https://");
-    }
+    // Byte prefixes rather than a substring search: this code is in the
+    // browser's wasm too, and `str::find(&str)` brings its searcher along.
+    let prefix = |p: &str| url.get(..p.len()).is_some_and(|s| s.eq_ignore_ascii_case(p));
+    let scheme = match () {
+        _ if prefix("http://") => "http",
+        _ if prefix("https://") => "https",
+        _ => return Err("must start with http:// or https://"),
+    };
+    let rest = &url[scheme.len() + 3..];
     if rest.contains(['?', '#']) {
         return Err("must not have a query or fragment (? or #)");
     }
@@ -49,7 +53,7 @@ pub(super) fn upstream(url: &str) -> Result<String, &'static str> {
     }
     let (host, port) = split_host_port(authority)?;
     let mut out = String::with_capacity(url.len());
-    out.push_str(&scheme);
+    out.push_str(scheme);
     out.push_str("://");
     out.push_str(&host);
     if let Some(p) = port {
@@ -97,7 +101,7 @@ fn check_host(host: &str) -> Result<(), &'static str> {
     if host.is_empty() {
         return Err("needs a host");
     }
-    let last = host.rsplit('.').next().unwrap_or(host);
+    let last = host.bytes().rposition(|b| b == b'.').map_or(host, |i| &host[i + 1..]);
     // WHATWG URL reads a host whose last label is a number as IPv4
     // (`1.2.3`, `0x7f.1`): only the dotted-quad form is accepted.
     let numeric = !last.is_empty()
@@ -150,12 +154,28 @@ fn check_path(path: &str) -> Result<(), &'static str> {
             }
             i += 1;
         }
-        let dots = segment.to_ascii_lowercase().replace("%2e", ".");
-        if dots == "." || dots == ".." {
+        if is_dot_segment(segment) {
             return Err("has a . or .. segment in its path");
         }
     }
     Ok(())
+}
+
+/// `.` or `..`, each dot written as `.` or `%2E` (any case).
+fn is_dot_segment(segment: &str) -> bool {
+    let b = segment.as_bytes();
+    let (mut i, mut dots) = (0, 0);
+    while i < b.len() {
+        if b[i] == b'.' {
+            i += 1;
+        } else if b[i] == b'%' && b.get(i + 1) == Some(&b'2') && matches!(b.get(i + 2), Some(b'e' | b'E')) {
+            i += 3;
+        } else {
+            return false;
+        }
+        dots += 1;
+    }
+    (1..=2).contains(&dots)
 }
 
 #[cfg(test)]
@@ -176,6 +196,7 @@ mod tests {
             ("http://xn--caf-dma.example/a%20b/c;d=1/~x", "http://xn--caf-dma.example/a%20b/c;d=1/~x"),
             ("http://a.b-c.d9", "http://a.b-c.d9"),
             ("http://a//", "http://a"),
+            ("http://a/.../x%2e%2e%2e/%2ex", "http://a/.../x%2e%2e%2e/%2ex"),
         ] {
             assert_eq!(upstream(url).as_deref(), Ok(want), "{url}");
         }
@@ -223,6 +244,8 @@ mod tests {
             "http://a/./b",
             "http://a/b/..",
             "http://a/%2E%2e/b",
+            "http://a/x/%2e",
+            "http://a/.%2E/b",
             "http://a/b%2",
             "http://a/b%zz",
             "http://a/[x]",

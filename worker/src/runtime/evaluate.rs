@@ -213,10 +213,13 @@ thread_local! {
 
 /// The client view's JSON text for `loaded`, cached per version.
 fn client_view(loaded: &state::Loaded, cfg: &Config) -> Result<std::rc::Rc<str>, ApiError> {
-    if let Some(text) = CLIENT_VIEW.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == loaded.version).map(|(_, t)| t.clone())) {
+    if let Some(text) =
+        CLIENT_VIEW.with(|c| c.borrow().as_ref().filter(|(v, _)| *v == loaded.version).map(|(_, t)| t.clone()))
+    {
         return Ok(text);
     }
-    let doc = Value::parse(&loaded.doc).map_err(|e| ApiError::internal(format!("stored version {}: {e}", loaded.version)))?;
+    let doc =
+        Value::parse(&loaded.doc).map_err(|e| ApiError::internal(format!("stored version {}: {e}", loaded.version)))?;
     let view = edgeflags::client::client_view(&doc, &cfg.client_view_salt(loaded.version))
         .map_err(|e| ApiError::internal(format!("client view of version {}: {e}", loaded.version)))?;
     let text: std::rc::Rc<str> = view.to_json().into();

@@ -27,8 +27,9 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::R
     // Routes match the decoded, normalized path, and that path (re-encoded)
     // is what the upstream gets: a %2F or .. cannot reach past a route's
     // prefix on either side.
-    let normalized = edgeflags::path::normalize(req.path())
-        .map_err(|e| ApiError::bad_request(format!("this path cannot be routed: {e}")))?;
+    let normalized = edgeflags::path::normalize(req.path()).map_err(|e| {
+        ApiError::new(400, edgeflags::path::PathError::CODE, format!("this path cannot be routed: {e}"))
+    })?;
     let path = normalized.as_encoded();
     let now = http::now_ms();
     let store = Store::open(env)?;
