@@ -20,7 +20,7 @@ pub struct ApiError {
     /// Stable machine-readable code.
     pub code: &'static str,
     /// What went wrong, for humans.
-    pub message: String,
+    pub message: Box<str>,
     /// Path-tagged problems (only for `INVALID_RULESET`).
     pub problems: Vec<Problem>,
     /// Extra top-level members of the body (e.g. the current version on a
@@ -29,8 +29,9 @@ pub struct ApiError {
     /// Extra response headers (`Allow` on a 405, `Retry-After` on a 503).
     pub headers: Vec<(&'static str, String)>,
     /// What went wrong inside (a KV key, a JS error, a parser message about
-    /// stored data): written to the Worker's log, never into a body.
-    pub internal: Option<String>,
+    /// stored data): written to the Worker's log, never into a body. Boxed:
+    /// it is rare, and `ApiError` travels in every handler's `Result`.
+    pub internal: Option<Box<String>>,
 }
 
 impl ApiError {
@@ -39,7 +40,7 @@ impl ApiError {
         ApiError {
             status,
             code,
-            message: message.into(),
+            message: message.into().into_boxed_str(),
             problems: Vec::new(),
             extra: Vec::new(),
             headers: Vec::new(),
@@ -55,7 +56,7 @@ impl ApiError {
 
     /// Attaches a detail for the log (never sent to the client).
     pub fn log(mut self, detail: impl std::fmt::Display) -> ApiError {
-        self.internal = Some(detail.to_string());
+        self.internal = Some(Box::new(detail.to_string()));
         self
     }
 
@@ -122,7 +123,7 @@ impl ApiError {
     pub fn to_json(&self) -> String {
         let mut err = vec![
             ("code".to_string(), Value::String(self.code.to_string())),
-            ("message".to_string(), Value::String(self.message.clone())),
+            ("message".to_string(), Value::String(self.message.to_string())),
         ];
         if !self.problems.is_empty() {
             let problems = self
@@ -175,7 +176,7 @@ mod tests {
             assert!(!body.contains("ruleset/v"), "{body}");
             assert!(!body.contains("JsValue"), "{body}");
             assert!(!body.contains("index.js"), "{body}");
-            assert_eq!(e.internal.as_deref(), Some(secret));
+            assert_eq!(e.internal.as_deref().map(String::as_str), Some(secret));
         }
     }
 }

@@ -736,7 +736,7 @@ impl Inner {
         }
         let now = js_sys::Date::now() as i64;
         kv.put(store::POINTER_KEY, &store::pointer_json(current, now), None).await?;
-        self.set_meta(store::META_PUBLISHED, current).map_err(|e| e.message)
+        self.set_meta(store::META_PUBLISHED, current).map_err(|e| e.message.into())
     }
 }
 
