@@ -49,6 +49,7 @@ mod glob;
 mod hash;
 mod kind;
 pub mod limits;
+pub mod openfeature;
 mod overrides;
 pub mod path;
 mod ruleset;
