@@ -228,3 +228,28 @@ fn hashed(digests: impl Iterator<Item = Hash>) -> Value {
     let hex = set.hex().iter().map(|h| Value::String(h.to_string())).collect();
     Value::Object(vec![("sha256".to_string(), Value::Array(hex))])
 }
+
+#[cfg(test)]
+mod field_tests {
+    use super::KEPT_FLAG_FIELDS;
+    use crate::ruleset::compile::flag::FLAG_FIELDS;
+
+    /// The fields the view rewrites (user lists and rules, hashed) and
+    /// the metadata it drops on purpose.
+    const REWRITTEN: &[&str] = &["users", "allowed_users", "targets", "rules"];
+    const DROPPED: &[&str] = &["owner", "description", "created", "expires", "tags", "client"];
+
+    /// A field the compiler learns must be placed here too: kept, rewritten
+    /// or dropped on purpose. Otherwise the view would silently drop a field
+    /// evaluation reads, and browsers would answer differently.
+    #[test]
+    fn every_flag_field_has_a_fate() {
+        for f in FLAG_FIELDS {
+            let fates = [KEPT_FLAG_FIELDS.contains(f), REWRITTEN.contains(f), DROPPED.contains(f)];
+            assert_eq!(fates.iter().filter(|x| **x).count(), 1, "flag field {f:?}: kept, rewritten or dropped?");
+        }
+        for f in KEPT_FLAG_FIELDS.iter().chain(REWRITTEN).chain(DROPPED) {
+            assert!(FLAG_FIELDS.contains(f), "{f:?} is not a flag field");
+        }
+    }
+}

@@ -22,7 +22,7 @@ use crate::ruleset::model::{
 };
 use crate::value::Value;
 
-const FLAG_FIELDS: &[&str] = &[
+pub(crate) const FLAG_FIELDS: &[&str] = &[
     "type",
     "variants",
     "enabled",

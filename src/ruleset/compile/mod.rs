@@ -12,7 +12,7 @@
 
 mod condition;
 mod document;
-mod flag;
+pub(crate) mod flag;
 mod prerequisite;
 mod routes;
 mod schedule;
