@@ -15,7 +15,7 @@
 // FLAG_NOT_FOUND), type mismatches (default + TYPE_MISMATCH), server-only
 // flags per key, and auth failures (default + GENERAL).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -103,11 +103,29 @@ function check(where, got, want, version) {
   return problems;
 }
 
+/** Runs tests/worker/ofrep_python.py (asynchronously: the Worker answers
+ * through this process's event loop). */
 function python(url, key, spec) {
   const args = [join(ROOT, "tests/worker/ofrep_python.py"), url, ...(key ? [key] : [])];
-  const r = spawnSync(PYTHON, args, { input: JSON.stringify(spec), encoding: "utf8", maxBuffer: 64 << 20, timeout: 110_000 });
-  if (r.status !== 0) throw new Error(`ofrep_python.py exited ${r.status}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
+  return new Promise((resolve, reject) => {
+    const p = spawn(PYTHON, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => p.kill(), 110_000);
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("error", reject);
+    p.on("close", (code) => {
+      clearTimeout(timer);
+      if (code !== 0) return reject(new Error(`ofrep_python.py exited ${code}: ${err}`));
+      try {
+        resolve(JSON.parse(out));
+      } catch (e) {
+        reject(new Error(`ofrep_python.py wrote no JSON (${e.message}): ${out.slice(0, 200)} ${err}`));
+      }
+    });
+    p.stdin.end(JSON.stringify(spec));
+  });
 }
 
 describe("official SDKs against the Worker", () => {
@@ -172,28 +190,26 @@ describe("official SDKs against the Worker", () => {
     }
   });
 
-  test("Python: openfeature-sdk + openfeature-provider-ofrep resolve every vector", () => {
+  test("Python: openfeature-sdk + openfeature-provider-ofrep resolve every vector", async () => {
     const { suites: runs, skipped } = sdkCases(true);
     const failures = [];
     let run = 0;
     let version = 1000;
-    return (async () => {
-      for (const { suite, cases } of runs) {
-        await seed(w.kv, suite.ruleset, ++version);
-        const out = python(w.url, SERVER_KEY, { queries: cases.map(({ flag, context, kind, default: d }) => ({ flag, context, kind, default: d })) });
-        cases.forEach((c, i) => failures.push(...check(`${suite.file}: ${c.name}`, out.details[i], c.want, version)));
-        run += cases.length;
-      }
-      console.log(`Python OFREP provider: ${run} vector cases resolved, ${skipped} skipped (overrides, TYPE_MISMATCH, schedules)`);
-      assert.ok(run >= 1000, `only ${run}`);
-      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures`);
-    })();
+    for (const { suite, cases } of runs) {
+      await seed(w.kv, suite.ruleset, ++version);
+      const out = await python(w.url, SERVER_KEY, { queries: cases.map(({ flag, context, kind, default: d }) => ({ flag, context, kind, default: d })) });
+      cases.forEach((c, i) => failures.push(...check(`${suite.file}: ${c.name}`, out.details[i], c.want, version)));
+      run += cases.length;
+    }
+    console.log(`Python OFREP provider: ${run} vector cases resolved, ${skipped} skipped (overrides, TYPE_MISMATCH, schedules)`);
+    assert.ok(run >= 1000, `only ${run}`);
+    assert.deepEqual(failures.slice(0, 20), [], `${failures.length} failures`);
   });
 
   test("Python: the design notes' evaluate_flag helper, errors and auth", async () => {
     await seed(w.kv, exampleText(), 2000);
     const users = Array.from({ length: 40 }, (_, i) => `user:${i}`);
-    const out = python(w.url, SERVER_KEY, {
+    const out = await python(w.url, SERVER_KEY, {
       queries: [
         { kind: "boolean", flag: "no_such_flag", context: { targetingKey: "u1" }, default: true },
         { kind: "string", flag: "new_dashboard", context: { targetingKey: "u1" }, default: "fallback" },
@@ -224,11 +240,11 @@ describe("official SDKs against the Worker", () => {
 
     // Read key: the server-only flag does not exist; no key or a wrong key: the default, GENERAL.
     const q = [{ kind: "string", flag: "checkout_experiment", context: { targetingKey: "user:1" }, default: "none" }, { kind: "boolean", flag: "new_dashboard", context: {}, default: false }];
-    const read = python(w.url, READ_KEY, { queries: q });
+    const read = await python(w.url, READ_KEY, { queries: q });
     assert.deepEqual([read.details[0].value, read.details[0].errorCode], ["none", "FLAG_NOT_FOUND"]);
     assert.equal(read.details[1].value, true, "an empty context (the provider sends {})");
     for (const key of [undefined, "wrong"]) {
-      const d = python(w.url, key, { queries: q }).details[1];
+      const d = (await python(w.url, key, { queries: q })).details[1];
       assert.deepEqual([d.value, d.reason, d.errorCode], [false, "ERROR", "GENERAL"], String(key));
     }
   });
