@@ -154,21 +154,22 @@ impl Failure {
 /// provider) reaches the same flag, and a key that does not decode is
 /// taken as it is (it then names no flag).
 pub fn route(method: &str, path: &str) -> Result<Call, Failure> {
-    let call =
-        match path.strip_prefix(FLAGS_PATH) {
-            Some("") => Call::Bulk,
-            Some(rest) if rest.starts_with('/') => {
-                let raw = &rest[1..];
-                Call::One(percent_decode(raw).unwrap_or_else(|| raw.to_string()))
-            }
-            _ => return Err(Failure::new(
+    let call = match path.strip_prefix(FLAGS_PATH) {
+        Some("") => Call::Bulk,
+        Some(rest) if rest.starts_with('/') => {
+            let raw = &rest[1..];
+            Call::One(percent_decode(raw).unwrap_or_else(|| raw.to_string()))
+        }
+        _ => {
+            return Err(Failure::new(
                 404,
                 ErrorCode::General,
                 format!(
                     "no OFREP endpoint at {path}; the endpoints are POST {FLAGS_PATH} and POST {FLAGS_PATH}/{{key}}"
                 ),
-            )),
-        };
+            ))
+        }
+    };
     match method {
         "POST" => Ok(call),
         "OPTIONS" => Ok(Call::Preflight),
@@ -304,59 +305,49 @@ struct Success<'a> {
     metadata: &'a Metadata<'a>,
 }
 
-/// One flag's answer: `evaluationSuccess`, or for an error the
-/// `flagNotFound` / `evaluationFailure` item (and its status).
+/// One flag's answer: the JSON text of an `evaluationSuccess`, or for an
+/// error its failure (`flagNotFound` 404, or a 500).
 ///
 /// `variant` is always there: the core names the variant it serves; the
 /// only answers without one are errors (here: an unknown or hidden flag)
 /// and test overrides, which the Worker never has; for those it would be
 /// the empty string.
-pub fn answer(key: &str, e: &Evaluation<'_>, meta: &Metadata<'_>) -> Result<Value, Failure> {
-    match e.error_code {
-        None => Ok(to_value(&Success {
-            key,
-            value: e.value,
-            reason: openfeature::reason(e.reason),
-            variant: e.variant.unwrap_or(""),
-            metadata: meta,
-        })),
-        Some(ErrorCode::FlagNotFound) => {
-            let mut f =
-                Failure::new(404, ErrorCode::FlagNotFound, format!("flag \"{key}\" was not found")).for_key(key);
-            f.version = Some(meta.version);
-            Err(f)
-        }
-        Some(code) => {
-            let mut f =
-                Failure::new(500, ErrorCode::General, format!("flag \"{key}\" could not be evaluated ({code})"))
-                    .for_key(key);
-            f.version = Some(meta.version);
-            Err(f)
-        }
-    }
-}
-
-/// The single-flag answer's body, or its failure.
 pub fn one(key: &str, e: &Evaluation<'_>, meta: &Metadata<'_>) -> Result<String, Failure> {
-    answer(key, e, meta).map(|v| v.to_json())
+    let code = match e.error_code {
+        None => {
+            return Ok(to_text(&Success {
+                key,
+                value: e.value,
+                reason: openfeature::reason(e.reason),
+                variant: e.variant.unwrap_or(""),
+                metadata: meta,
+            }))
+        }
+        Some(code) => code,
+    };
+    let mut f = match code {
+        ErrorCode::FlagNotFound => Failure::new(404, code, format!("flag \"{key}\" was not found")),
+        _ => Failure::new(500, ErrorCode::General, format!("flag \"{key}\" could not be evaluated ({code})")),
+    };
+    f.key = Some(key.to_string());
+    f.version = Some(meta.version);
+    Err(f)
 }
 
 /// The bulk answer's body: every flag's answer in order (an error as its
 /// failure item), and the ruleset version.
 pub fn bulk(version: u64, flags: &[(&str, Evaluation<'_>, Metadata<'_>)]) -> String {
-    let items = flags
-        .iter()
-        .map(|(key, e, meta)| match answer(key, e, meta) {
-            Ok(v) => v,
-            // A failure item always has a body (it is never a 401/403).
-            Err(f) => f.body().and_then(|b| Value::parse(&b).ok()).unwrap_or(Value::Null),
-        })
-        .collect();
-    let body = Value::Object(vec![
-        ("flags".into(), Value::Array(items)),
-        ("metadata".into(), Value::Object(vec![("version".into(), Value::Number(version as f64))])),
-    ]);
-    body.to_json()
+    let mut out = String::from(r#"{"flags":["#);
+    for (i, (key, e, meta)) in flags.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        // A failure item always has a body (it is never a 401/403).
+        let item = one(key, e, meta).unwrap_or_else(|f| f.body().unwrap_or_else(|| "null".into()));
+        out.push_str(&item);
+    }
+    out.push_str(&format!(r#"],"metadata":{{"version":{version}}}}}"#));
+    out
 }
 
 /// The bulk answer's strong ETag: a hash of everything the answer depends
@@ -445,10 +436,6 @@ fn to_text(v: &impl Serialize) -> String {
     serde_json::to_string(v).unwrap_or_else(|e| {
         format!(r#"{{"errorCode":"GENERAL","errorDetails":{}}}"#, Value::String(e.to_string()).to_json())
     })
-}
-
-fn to_value(v: &impl Serialize) -> Value {
-    Value::parse(&to_text(v)).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
