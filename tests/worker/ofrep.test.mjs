@@ -85,6 +85,7 @@ describe("evaluation and bucketing vectors", () => {
     const skipped = { overrides: 0, typeMismatch: 0 };
     let run = 0;
     let viaTargetingKey = 0;
+    let sent = 0;
     let version = 0;
     for (const suite of suites) {
       await seed(w.kv, suite.ruleset, ++version);
@@ -108,7 +109,7 @@ describe("evaluation and bucketing vectors", () => {
         const context = ofContext(c.context);
         if ("targetingKey" in context) viaTargetingKey++;
         // Half the cases present the server key as X-API-Key.
-        const auth = run % 2 ? { Authorization: `Bearer ${SERVER_KEY}` } : { "X-API-Key": SERVER_KEY };
+        const auth = sent++ % 2 ? { Authorization: `Bearer ${SERVER_KEY}` } : { "X-API-Key": SERVER_KEY };
         const res = await post(w, ONE(c.flag), { context, at: c.now ?? 0 }, auth);
         const b = await json(res);
         const bulk = await bulkFor(c);
