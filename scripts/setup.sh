@@ -54,4 +54,19 @@ if ! python3 -c 'import jsonschema; jsonschema.Draft202012Validator' 2>/dev/null
     || python3 -m pip install --quiet --break-system-packages jsonschema==4.26.0 2>/dev/null \
     || { apt-get update -qq; apt-get install -y -qq python3-jsonschema >/dev/null; }
 fi
+# The official Python OpenFeature SDK and OFREP provider, pinned: the
+# Python side of tests/worker/ofrep-sdk.test.mjs (tests/worker/ofrep_python.py).
+OPENFEATURE_PY="openfeature-sdk==0.10.0 openfeature-provider-ofrep==0.3.0"
+if ! python3 - <<'PY' 2>/dev/null
+import sys
+from importlib.metadata import version
+want = {"openfeature-sdk": "0.10.0", "openfeature-provider-ofrep": "0.3.0"}
+sys.exit(0 if all(version(n) == v for n, v in want.items()) else 1)
+PY
+then
+  say "installing python $OPENFEATURE_PY"
+  # shellcheck disable=SC2086
+  python3 -m pip install --quiet $OPENFEATURE_PY 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages $OPENFEATURE_PY
+fi
 say "ready: $(node --version) $(wasm-bindgen --version) worker-build $WORKER_BUILD_VERSION"

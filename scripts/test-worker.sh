@@ -6,7 +6,9 @@
 # real Workers runtime (workerd via Miniflare's programmatic API), KV seeded
 # by each test, real upstream servers on 127.0.0.1 for the routing tests,
 # the bucketing vectors (tests/vectors/bucketing.json, vendored from
-# ../shared) and the evaluation vectors from tests/vectors/.
+# ../shared) and the evaluation vectors from tests/vectors/, OFREP with the
+# official Node and Python OpenFeature SDKs (ofrep*.test.mjs; the Python
+# packages come from scripts/setup.sh) and the OFREP conformance runner.
 #
 # differential.test.mjs prints its seed; EDGEFLAGS_DIFF_SEED=<seed> reruns it.
 set -euo pipefail

@@ -1,4 +1,7 @@
-//! CORS for browser clients of the `/v1` API. `ALLOWED_ORIGINS` is `*`
+//! CORS for browser clients of the `/v1` API and of OFREP (`/ofrep/v1`,
+//! whose web provider sends `Content-Type: application/json`,
+//! `If-None-Match` and its key as `Authorization` or `X-API-Key`, and
+//! reads `ETag`). `ALLOWED_ORIGINS` is `*`
 //! (any origin, no credentials), a comma-separated list of exact origins
 //! (echoed back with `Vary: Origin`), or empty (no CORS headers at all, so
 //! browsers on other origins are refused). Proxied routes are left alone:
@@ -18,7 +21,7 @@ pub enum Origins {
 /// Methods a preflight allows.
 pub const ALLOW_METHODS: &str = "GET, HEAD, POST, PUT, PATCH, OPTIONS";
 /// Request headers a preflight allows.
-pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, If-Match, If-None-Match, X-User-Id";
+pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, If-Match, If-None-Match, X-API-Key, X-User-Id";
 /// Response headers scripts may read.
 pub const EXPOSE_HEADERS: &str =
     "ETag, X-Active-Flags, X-Edgeflags-Version, X-Edgeflags-Stale, X-Edgeflags-Variant, X-Edgeflags-Flag";

@@ -13,7 +13,8 @@
 //! bodies and conditional headers ([`body`]), contexts ([`requester`]),
 //! the store's layout and the writer's decisions ([`store`]), errors
 //! ([`errors`]) and the evaluate answers, the core's results in the
-//! Worker's envelope ([`answer`]). The `runtime` module, compiled for
+//! Worker's envelope ([`answer`]), and OpenFeature's remote evaluation
+//! protocol, OFREP ([`ofrep`]). The `runtime` module, compiled for
 //! wasm32 only, is the thin I/O layer over the `worker` crate: KV, the
 //! control object, the isolate's compiled ruleset, the proxy and the
 //! handlers. The Worker's own behaviour end to end is tested in the real
@@ -27,6 +28,7 @@ pub mod body;
 pub mod config;
 pub mod cors;
 pub mod errors;
+pub mod ofrep;
 pub mod requester;
 pub mod store;
 

@@ -1,13 +1,15 @@
 //! The Worker's entry point: one `fetch` handler that matches the request
 //! against the endpoint table, checks access, dispatches, and turns every
-//! failure into a JSON error with its status. CORS headers are added to
-//! every `/v1` response here, once.
+//! failure into a JSON error with its status. OFREP paths (`/ofrep/...`)
+//! go to [`ofrep`]. CORS headers are added to every `/v1` and `/ofrep`
+//! response here, once.
 
 mod admin;
 mod control;
 mod evaluate;
 mod http;
 mod kv;
+mod ofrep;
 mod proxy;
 mod state;
 
@@ -46,6 +48,11 @@ async fn serve(req: web_sys::Request, env: Env) -> Result<web_sys::Response, JsV
     if cfg.test_panic_path.as_deref() == Some(path) {
         // Only with the TEST_PANIC_PATH setting: the crash-recovery test.
         panic!("a request to TEST_PANIC_PATH {path}: deliberate panic");
+    }
+    if crate::ofrep::is_ofrep_path(path) {
+        let mut reply = ofrep::serve(&req, &env, &cfg).await;
+        add_cors(&mut reply, &cfg, &req);
+        return reply.into_response().map_err(|e| JsValue::from_str(&e.message));
     }
     let target = match api::route(method, path) {
         Ok(t) => t,
@@ -136,7 +143,8 @@ fn authorize(cfg: &Config, access: Access, authorization: Option<&str>) -> Resul
     })
 }
 
-/// The CORS headers of every `/v1` answer (all of them go through here).
+/// The CORS headers of every `/v1` and `/ofrep` answer (all of them go
+/// through here).
 fn add_cors(r: &mut Reply, cfg: &Config, req: &Incoming) {
     if cfg.origins.varies() {
         r.set("Vary", "Origin");
