@@ -40,6 +40,8 @@ CARGO_TARGET_DIR="$ROOT/target/wasm-test" cargo test -p edgeflags --target wasm3
 CHROMEDRIVER="$CHROMEDRIVER" CARGO_TARGET_DIR="$ROOT/target/wasm-test" \
   cargo test -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_browser
 bash scripts/build-pkg.sh
+# The React example that react-example.test.mjs serves (examples/react/dist/).
+bash scripts/build-example-react.sh
 # The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
 cargo build -q --release --bin edgeflags
 # tests/js's own dev dependency (typescript, for the type check), installed
