@@ -45,8 +45,11 @@ function exportsControl(dir) {
  * namespace and the control object as deployed Workers in several
  * locations do: `w.instances[i]` has `fetch` and `admin` for each. With
  * `{ listen: true }` it also listens on a free port of 127.0.0.1 for
- * clients outside this process (the CLI): `url` is its origin. */
-export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false } = {}) {
+ * clients outside this process (the CLI): `url` is its origin. `cf` is
+ * the `request.cf` of requests that arrive over that port (Miniflare's
+ * option; default: its placeholder, country "US", ...): pass NO_CF to keep
+ * browsers' contexts as sent. */
+export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
   }
@@ -73,7 +76,7 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
   });
   const net = listen ? { host: "127.0.0.1", port: 0 } : {};
   const options =
-    instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf: false, ...net } : { ...worker(0), cf: false, ...net };
+    instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf, ...net } : { ...worker(0), cf, ...net };
   const mf = new Miniflare(convertV4MiniflareOptions(options));
   const url = (await mf.ready).origin;
   const kv = await mf.getKVNamespace("FLAGS");
