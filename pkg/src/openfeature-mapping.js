@@ -50,10 +50,15 @@ export function mapContext(context) {
   const unit = context[TARGETING_KEY];
   const has = Object.prototype.hasOwnProperty.call(context, TARGETING_KEY);
   if (has && typeof unit !== 'string' && unit !== null) return `targetingKey must be a string, not ${kindOf(unit)}`;
-  // Spread, not assignment: an attribute named "__proto__" stays an attribute.
-  const out = { ...context };
-  if (has) delete out[TARGETING_KEY];
-  const n = Object.keys(out).length;
+  const out = {};
+  let n = 0;
+  for (const key of Object.keys(context)) {
+    if (key === TARGETING_KEY) continue;
+    n++;
+    // An attribute named "__proto__" stays an attribute.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: context[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = context[key];
+  }
   if (n > MAX_CONTEXT_ATTRIBUTES) return `context has ${n} attributes; the limit is ${MAX_CONTEXT_ATTRIBUTES}`;
   if (typeof unit === 'string' && unit !== '') out[UNIT_ATTRIBUTE] = unit;
   return out;

@@ -58,9 +58,41 @@ export function openFeatureReason(reason) {
   return r === undefined ? 'UNKNOWN' : r;
 }
 
-// BigInt ids keep every digit as a decimal string, as Flags reads them.
-function bigints(_key, v) {
-  return typeof v === 'bigint' ? String(v) : v;
+function isJsonScalar(v) {
+  const t = typeof v;
+  return t === 'string' || t === 'boolean' || v === null || (t === 'number' && Number.isFinite(v));
+}
+
+// An OpenFeature context's members as JSON.stringify writes them at the top
+// level (toJSON, so Dates are ISO strings; BigInt as its decimal string;
+// undefined, functions and symbols left out; NaN and Infinity null): what
+// the core's rule reads (targetingKey, the attribute count). Nested values
+// are left as they are: Flags reads them by the same JSON meaning when a
+// flag needs them. No JSON round trip of the whole context per evaluation.
+function topLevelJson(context) {
+  if (typeof context !== 'object' || context === null || Array.isArray(context)) return context;
+  if (typeof context.toJSON === 'function') return topLevelJson(context.toJSON(''));
+  if (Object.values(context).every(isJsonScalar)) return context;
+  const out = {};
+  for (const key of Object.keys(context)) {
+    let v = context[key];
+    if (typeof v === 'object' && v !== null && typeof v.toJSON === 'function') v = v.toJSON(key);
+    switch (typeof v) {
+      case 'bigint':
+        v = String(v);
+        break;
+      case 'number':
+        if (!Number.isFinite(v)) v = null;
+        break;
+      case 'undefined':
+      case 'function':
+      case 'symbol':
+        continue;
+    }
+    if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out;
 }
 
 /**
@@ -69,19 +101,10 @@ function bigints(_key, v) {
  * `user_id` (and wins over a `user_id` attribute), every other attribute
  * is kept. Values mean what their JSON form means (Dates are ISO strings),
  * as for any context. Throws `EdgeflagsError` `INVALID_CONTEXT` for a
- * context that is not an object, a `targetingKey` that is not a string, or
- * a value that cannot be written as JSON.
+ * context that is not an object or a `targetingKey` that is not a string.
  */
 export function toEdgeflagsContext(context) {
-  let plain = null;
-  if (context !== undefined && context !== null) {
-    try {
-      plain = JSON.parse(JSON.stringify(context, bigints));
-    } catch (e) {
-      throw new EdgeflagsError(INVALID_CONTEXT, `the context cannot be written as JSON: ${e && e.message}`);
-    }
-  }
-  const mapped = mapContext(plain);
+  const mapped = mapContext(context === undefined ? null : topLevelJson(context));
   if (typeof mapped === 'string') throw new EdgeflagsError(INVALID_CONTEXT, mapped);
   return mapped;
 }

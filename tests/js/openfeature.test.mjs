@@ -67,12 +67,24 @@ test('toEdgeflagsContext: targetingKey is user_id, values as their JSON, bad con
     signup: '2026-01-02T03:04:05.000Z',
     id: '12',
   });
-  for (const bad of [{ targetingKey: 7 }, [1], 'u1']) {
+  // As JSON.stringify writes them: a Date or a BigInt targetingKey is its text, undefined is absent.
+  assert.deepEqual(toEdgeflagsContext({ targetingKey: 12n, n: NaN }), { n: null, user_id: '12' });
+  assert.deepEqual(toEdgeflagsContext({ targetingKey: undefined, user_id: 'x' }), { user_id: 'x' });
+  assert.deepEqual(toEdgeflagsContext({ targetingKey: new Date(0) }), { user_id: '1970-01-01T00:00:00.000Z' });
+  assert.deepEqual(Object.keys(toEdgeflagsContext(JSON.parse('{"__proto__": 1, "targetingKey": "u"}'))), ['__proto__', 'user_id']);
+  for (const bad of [{ targetingKey: 7 }, { targetingKey: { id: 'u' } }, [1], 'u1', 5]) {
     assert.throws(() => toEdgeflagsContext(bad), (e) => e.code === 'INVALID_CONTEXT', JSON.stringify(bad));
   }
+});
+
+test('a context with an attribute that is not JSON: INVALID_CONTEXT when a flag reads it', async () => {
+  const provider = new EdgeflagsProvider({ ruleset: { flags: { a: { variants: { on: true, off: false }, default_variant: 'off', rules: [{ conditions: [{ attribute: 'tags', op: 'in', values: ['x'] }], variant: 'on' }] }, b: true } } });
   const cyclic = { targetingKey: 'u' };
-  cyclic.self = cyclic;
-  assert.throws(() => toEdgeflagsContext(cyclic), (e) => e.code === 'INVALID_CONTEXT');
+  cyclic.tags = cyclic;
+  let d = await provider.resolveBooleanEvaluation('a', false, cyclic);
+  assert.deepEqual([d.value, d.errorCode], [false, 'INVALID_CONTEXT']);
+  d = await provider.resolveBooleanEvaluation('b', false, cyclic);
+  assert.deepEqual([d.value, d.errorCode], [true, undefined], 'an attribute no flag reads is never looked at');
 });
 
 test('options are checked', () => {
