@@ -206,7 +206,8 @@ function checkOptions(options) {
     throw new EdgeflagsError('INVALID_ARGUMENT', 'an edgeflags OpenFeature provider needs options.flags, options.ruleset or options.url');
   }
   if (url !== undefined && typeof url !== 'string' && !(url instanceof URL)) throw new EdgeflagsError('INVALID_ARGUMENT', 'options.url must be a URL string or URL');
-  if (interval !== undefined && (typeof interval !== 'number' || !(interval >= 0))) {
+  // Finite: a timer of Infinity ms fires at once, over and over.
+  if (interval !== undefined && (typeof interval !== 'number' || !Number.isFinite(interval) || interval < 0)) {
     throw new EdgeflagsError('INVALID_ARGUMENT', 'options.interval must be a number of milliseconds >= 0 (0: only on refresh())');
   }
 }

@@ -92,7 +92,9 @@ test('options are checked', () => {
   assert.throws(() => new EdgeflagsProvider({}), (e) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => new EdgeflagsProvider({ flags: {} }), (e) => e.code === 'INVALID_ARGUMENT');
   assert.throws(() => new EdgeflagsWebProvider({ flags: new Flags({ flags: {} }), ruleset: { flags: {} } }), (e) => e.code === 'INVALID_ARGUMENT');
-  assert.throws(() => new EdgeflagsWebProvider({ url: 'https://x.test/v1/ruleset', interval: -1 }), (e) => e.code === 'INVALID_ARGUMENT');
+  for (const interval of [-1, Infinity, NaN, '30s']) {
+    assert.throws(() => new EdgeflagsWebProvider({ url: 'https://x.test/v1/ruleset', interval }), (e) => e.code === 'INVALID_ARGUMENT', String(interval));
+  }
 });
 
 test('a provider synced from a URL polls on its interval and stops on close', async () => {
