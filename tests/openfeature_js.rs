@@ -1,8 +1,8 @@
 //! The npm package's OpenFeature providers (`edgeflags/openfeature`) use the
 //! core's OpenFeature vocabulary mirrored in `pkg/src/openfeature-mapping.js`
 //! (through the wasm binding they cost the browser download 2.0 to 2.4 KB
-//! gzipped, see that
-//! file). This checks the mirror against `edgeflags::openfeature`:
+//! gzipped, see that file). This checks the mirror against
+//! `edgeflags::openfeature`:
 //!
 //! - the reason table and the constants (`targetingKey`, `user_id`, the
 //!   context attribute limit) are the core's;
