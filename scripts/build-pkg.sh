@@ -78,6 +78,23 @@ ESB=("$ESBUILD_BIN" --bundle --log-level=warning --target=es2022 --legal-comment
 "${ESB[@]}" pkg/src/node-cjs.js --format=cjs --platform=node --log-override:empty-import-meta=silent \
   --outfile="$DIST/node.cjs"
 "${ESB[@]}" pkg/src/workerd.js --format=esm --platform=neutral --external:*.wasm --outfile="$DIST/workerd.js"
+# edgeflags/openfeature (pkg/src/openfeature.js and the mapping it
+# bundles), one file per entry: its import of `./index.js` stays external
+# and becomes the entry of its environment, so the providers share the
+# module instance, the wasm and `Flags` of `edgeflags` (bundling them would
+# load a second copy). The main entry's browser download (scripts/size.sh)
+# does not include it.
+of_entry() {
+  local out="$DIST/$1" main="$2" flags="$3"
+  # shellcheck disable=SC2086
+  "${ESB[@]}" pkg/src/openfeature.js --external:./index.js --format=esm $flags --outfile="$out.tmp"
+  [ "$(grep -o '"\./index\.js"' "$out.tmp" | wc -l)" = 1 ] || { echo "build-pkg: $out must import ./index.js exactly once" >&2; exit 1; }
+  sed "s#\"\./index\.js\"#\"./$main\"#" "$out.tmp" > "$out"
+  rm "$out.tmp"
+}
+of_entry openfeature-web.js web.js "--platform=browser --minify"
+of_entry openfeature-node.mjs node.mjs "--platform=node"
+of_entry openfeature-workerd.js workerd.js "--platform=neutral"
 # The same declarations serve `require` (TypeScript wants .d.cts for CJS).
 cp pkg/index.d.ts "$DIST/index.d.cts"
 

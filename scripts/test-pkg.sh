@@ -10,9 +10,14 @@
 #   sync.test.mjs                 syncFlags against a local ETag/304 server
 #   cli-compare.test.mjs          10,000 contexts: package == native CLI
 #   pack.test.mjs                 npm pack, installed into a fresh folder
-#   browser.test.mjs              headless Chromium: plain module page + Vite app
+#   openfeature.test.mjs          edgeflags/openfeature under @openfeature/server-sdk
+#                                 and @openfeature/web-sdk: vectors, events, errors
+#   browser.test.mjs              headless Chromium: plain module page + Vite app +
+#                                 the web provider under @openfeature/web-sdk
+#   react-example.test.mjs        examples/react (Vite + @openfeature/react-sdk) in Chromium
 #   worker.test.mjs               a JS Worker using the package, in workerd
-#   types.test.mjs                tsc --noEmit --strict over index.d.ts usage
+#   types.test.mjs                tsc --noEmit --strict over index.d.ts and
+#                                 openfeature.d.ts usage
 # and last the size check (scripts/size.sh: fails above its limit, LIMIT_GZ).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -25,6 +30,9 @@ cd "$ROOT"
 cargo clippy -q -p edgeflags --lib --tests --features wasm -- -D warnings
 cargo test -q -p edgeflags --lib --features wasm wasm::
 cargo test -q -p edgeflags --features wasm --test wasm_abi
+# ...and edgeflags/openfeature's mirror of the core's OpenFeature rules
+# (pkg/src/openfeature-mapping.js), run in Node against edgeflags::openfeature.
+EDGEFLAGS_REQUIRE_NODE=1 cargo test -q -p edgeflags --test openfeature_js
 # ...and in wasm with real JS values (wasm-bindgen-test, one body in
 # tests/wasm/common.rs): in Node, then in headless Chromium.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
@@ -32,6 +40,8 @@ CARGO_TARGET_DIR="$ROOT/target/wasm-test" cargo test -p edgeflags --target wasm3
 CHROMEDRIVER="$CHROMEDRIVER" CARGO_TARGET_DIR="$ROOT/target/wasm-test" \
   cargo test -p edgeflags --target wasm32-unknown-unknown --no-default-features --features wasm --test wasm_browser
 bash scripts/build-pkg.sh
+# The React example that react-example.test.mjs serves (examples/react/dist/).
+bash scripts/build-example-react.sh
 # The CLI that cli-compare.test.mjs runs (built here, not inside a test timeout).
 cargo build -q --release --bin edgeflags
 # tests/js's own dev dependency (typescript, for the type check), installed

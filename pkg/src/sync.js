@@ -99,9 +99,12 @@ class FlagsSync {
     try {
       const headers = Object.assign({ accept: 'application/json' }, this._headers);
       if (this._etag !== null) headers['if-none-match'] = this._etag;
+      // Called unbound: browsers refuse a fetch called as a method of
+      // another object ("Illegal invocation").
+      const fetch = this._fetch;
       let res;
       try {
-        res = await this._fetch(this._url, { headers, signal: ac && ac.signal });
+        res = await fetch(this._url, { headers, signal: ac && ac.signal });
       } catch (e) {
         throw syncError(`GET ${this._url} failed: ${e && e.message}`, e);
       }

@@ -3,8 +3,11 @@
 // server in this test:
 //   /plain.html  a plain <script type="module"> page importing dist/web.js
 //   /vite/       a Vite-built app (tests/js/vite-app) importing 'edgeflags'
-// Both run the shared vectors through vectors-body.js. Every request a
-// page makes must go to this server: no network.
+//   /openfeature/ a Vite-built app (tests/js/openfeature-app) running the web
+//                provider (edgeflags/openfeature) under @openfeature/web-sdk
+// The first two run the shared vectors through vectors-body.js, the third
+// the OpenFeature checks of openfeature-body.js. Every request a page makes
+// must go to this server: no network.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -51,6 +54,7 @@ function resolvePath(urlPath) {
     ['/pkg/dist/', join(ROOT, 'pkg/dist/')],
     ['/tests/js/', join(ROOT, 'tests/js/')],
     ['/vite/', join(dir, 'vite/')],
+    ['/openfeature/', join(dir, 'openfeature/')],
   ];
   for (const [prefix, base] of roots) {
     if (urlPath.startsWith(prefix)) {
@@ -66,6 +70,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeflags-browser-'));
   // The Vite app, built as a frontend would build it.
   await build({ configFile: join(ROOT, 'tests/js/vite-app/vite.config.js'), root: join(ROOT, 'tests/js/vite-app'), build: { outDir: join(dir, 'vite') } });
+  const ofApp = join(ROOT, 'tests/js/openfeature-app');
+  await build({ configFile: join(ofApp, 'vite.config.js'), root: ofApp, build: { outDir: join(dir, 'openfeature') } });
   server = http.createServer((req, res) => {
     const found = resolvePath(new URL(req.url, 'http://x').pathname);
     if (!found) return res.writeHead(404).end('not found');
@@ -145,5 +151,18 @@ describe('headless Chromium', () => {
     for (const u of requests) assert.ok(u.startsWith(origin), `request left 127.0.0.1: ${u}`);
     const other = await run('/vite/?user=user:7');
     assert.match(other.text, /Old dashboard/);
+  });
+
+  it('the web provider under @openfeature/web-sdk passes the vectors and the lifecycle checks', async () => {
+    const { result, requests, errors } = await run('/openfeature/');
+    assert.deepEqual(errors, []);
+    assert.equal(result.error, undefined);
+    assert.equal(result.evalVectors.count, EVAL_CASES);
+    assert.deepEqual(result.evalVectors.failures.slice(0, 10), []);
+    assert.equal(result.bucketing.count, cases.length);
+    assert.deepEqual(result.bucketing.failures, []);
+    assert.deepEqual(result.lifecycle.failures, []);
+    assert.ok(requests.some((u) => /\/openfeature\/assets\/.*\.wasm$/.test(u)), requests.join('\n'));
+    for (const u of requests) assert.ok(u.startsWith(origin), `request left 127.0.0.1: ${u}`);
   });
 });

@@ -28,7 +28,7 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the tarball holds the builds, types, README and license, and no sources', () => {
-  for (const f of ['README.md', 'LICENSE', 'package.json', 'index.d.ts', 'dist/index.d.cts', 'dist/web.js', 'dist/node.mjs', 'dist/node.cjs', 'dist/workerd.js', 'dist/edgeflags_bg.wasm', 'dist/edgeflags_server.wasm']) {
+  for (const f of ['README.md', 'LICENSE', 'package.json', 'index.d.ts', 'dist/index.d.cts', 'dist/web.js', 'dist/node.mjs', 'dist/node.cjs', 'dist/workerd.js', 'dist/edgeflags_bg.wasm', 'dist/edgeflags_server.wasm', 'openfeature.d.ts', 'dist/openfeature-web.js', 'dist/openfeature-node.mjs', 'dist/openfeature-workerd.js']) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
   }
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('dist/glue/')), files.join(', '));
@@ -76,4 +76,29 @@ test('installed: the exports map routes each environment', () => {
   assert.equal(pkg.exports['.'].types, './index.d.ts');
   assert.equal(pkg.license, 'MIT');
   assert.ok(existsSync(join(app, 'node_modules/edgeflags/dist/edgeflags_bg.wasm')));
+});
+
+test('installed: edgeflags/openfeature works with no OpenFeature package installed (optional peers)', () => {
+  const app = join(dir, 'app');
+  assert.ok(!existsSync(join(app, 'node_modules/@openfeature')), 'no OpenFeature package was installed');
+  const pkg = JSON.parse(readFileSync(join(app, 'node_modules/edgeflags/package.json'), 'utf8'));
+  assert.deepEqual(pkg.dependencies, undefined, 'the package has no dependency');
+  for (const peer of ['@openfeature/server-sdk', '@openfeature/web-sdk', '@openfeature/core']) {
+    assert.equal(pkg.peerDependenciesMeta[peer].optional, true, peer);
+  }
+  writeFileSync(
+    join(app, 'of.mjs'),
+    `import { Flags } from 'edgeflags';
+     import { EdgeflagsProvider } from 'edgeflags/openfeature';
+     const p = new EdgeflagsProvider({ flags: new Flags({ version: 4, flags: { on: true } }) });
+     await p.initialize();
+     console.log(JSON.stringify(await p.resolveBooleanEvaluation('on', false, { targetingKey: 'u' })));`,
+  );
+  assert.deepEqual(JSON.parse(run(process.execPath, ['of.mjs'], app)), { value: true, reason: 'STATIC', flagMetadata: { version: 4 }, variant: 'on' });
+  writeFileSync(join(app, 'resolve-of.mjs'), `console.log(import.meta.resolve('edgeflags/openfeature'))`);
+  const resolved = (conds) => run(process.execPath, [...conds.map((c) => `--conditions=${c}`), 'resolve-of.mjs'], app).trim();
+  assert.match(resolved([]), /edgeflags\/dist\/openfeature-node\.mjs$/);
+  assert.match(resolved(['workerd']), /edgeflags\/dist\/openfeature-workerd\.js$/);
+  assert.equal(pkg.exports['./openfeature'].browser, './dist/openfeature-web.js');
+  assert.equal(pkg.exports['./openfeature'].types, './openfeature.d.ts');
 });

@@ -3,7 +3,8 @@
 // resolves `edgeflags` through the exports map's `workerd` condition, then
 // run in workerd, the real Workers runtime, through Miniflare's API.
 // The Worker runs the shared vectors body and evaluates contexts that are
-// compared with the Node build's results.
+// compared with the Node build's results, directly and through the
+// OpenFeature server SDK with the package's provider (edgeflags/openfeature).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare, convertV4MiniflareOptions } from 'miniflare';
 import { Flags } from '../../pkg/dist/node.mjs';
+import { openFeatureReason } from '../../pkg/dist/openfeature-node.mjs';
 import { evalVectorFiles } from './eval-vectors-files.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +27,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeflags-js-worker-'));
   writeFileSync(
     join(dir, 'wrangler.toml'),
-    `name = "edgeflags-js-worker-test"\nmain = ${JSON.stringify(join(ROOT, 'tests/js/worker/worker.js'))}\ncompatibility_date = "2025-09-01"\nsend_metrics = false\n`,
+    `name = "edgeflags-js-worker-test"\nmain = ${JSON.stringify(join(ROOT, 'tests/js/worker/worker.js'))}\ncompatibility_date = "2025-09-01"\ncompatibility_flags = ["nodejs_compat"]\nsend_metrics = false\n`,
   );
   execFileSync('wrangler', ['deploy', '--dry-run', '--outdir', join(dir, 'out')], { cwd: dir, stdio: 'pipe', timeout: 120_000 });
   const out = join(dir, 'out');
@@ -35,7 +37,7 @@ before(async () => {
     // The main module (worker.js) comes first.
     .sort((a, b) => (a.path.endsWith('worker.js') ? -1 : b.path.endsWith('worker.js') ? 1 : 0));
   assert.ok(modules.some((m) => m.type === 'CompiledWasm'), 'wrangler bundled the wasm as a module (the workerd build)');
-  mf = new Miniflare(convertV4MiniflareOptions({ modulesRoot: out, modules, compatibilityDate: '2025-09-01', cf: false }));
+  mf = new Miniflare(convertV4MiniflareOptions({ modulesRoot: out, modules, compatibilityDate: '2025-09-01', compatibilityFlags: ['nodejs_compat'], cf: false }));
   await mf.ready;
 });
 
@@ -78,6 +80,22 @@ describe('the package in workerd', () => {
     const node = new Flags(readFileSync(join(ROOT, 'examples/ruleset.json'), 'utf8'), { now: () => NOW });
     assert.deepEqual(await res.json(), contexts.map((c) => node.evaluateAll(c)));
     assert.equal(res.headers.get('x-active-flags'), node.activeFlags(contexts[0]).join(','));
+    node.free();
+  });
+
+  it('the OpenFeature server provider (edgeflags/openfeature) under @openfeature/server-sdk, like the Node build', async () => {
+    const contexts = Array.from({ length: 50 }, (_, i) => ({ targetingKey: `user-${i * 7919}`, plan: ['free', 'pro', 'enterprise'][i % 3], tenant_id: `tenant/${i % 5}` }));
+    const res = await post('/openfeature', contexts);
+    assert.equal(res.status, 200, await res.clone().text());
+    const node = new Flags(readFileSync(join(ROOT, 'examples/ruleset.json'), 'utf8'), { now: () => NOW });
+    const want = contexts.map(({ targetingKey, ...rest }) => {
+      const row = {};
+      for (const [key, e] of Object.entries(node.evaluateAll({ ...rest, user_id: targetingKey }))) {
+        row[key] = { value: e.value, variant: e.variant, reason: openFeatureReason(e.reason) };
+      }
+      return row;
+    });
+    assert.deepEqual(await res.json(), want);
     node.free();
   });
 

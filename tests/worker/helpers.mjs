@@ -45,8 +45,11 @@ function exportsControl(dir) {
  * namespace and the control object as deployed Workers in several
  * locations do: `w.instances[i]` has `fetch` and `admin` for each. With
  * `{ listen: true }` it also listens on a free port of 127.0.0.1 for
- * clients outside this process (the CLI): `url` is its origin. */
-export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false } = {}) {
+ * clients outside this process (the CLI): `url` is its origin. `cf` is
+ * the `request.cf` of requests that arrive over that port (Miniflare's
+ * option; default: its placeholder, country "US", ...): pass NO_CF to keep
+ * browsers' contexts as sent. */
+export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
   }
@@ -73,7 +76,7 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
   });
   const net = listen ? { host: "127.0.0.1", port: 0 } : {};
   const options =
-    instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf: false, ...net } : { ...worker(0), cf: false, ...net };
+    instances > 1 ? { workers: Array.from({ length: instances }, (_, i) => worker(i)), cf, ...net } : { ...worker(0), cf, ...net };
   const mf = new Miniflare(convertV4MiniflareOptions(options));
   const url = (await mf.ready).origin;
   const kv = await mf.getKVNamespace("FLAGS");
@@ -149,4 +152,51 @@ export async function json(res) {
   } catch {
     throw new Error(`not JSON (status ${res.status}): ${text.slice(0, 200)}`);
   }
+}
+
+/** The example ruleset without its schedules: the Worker reads its own
+ * clock, so time-dependent flags could legitimately differ by a minute. */
+export function untimedExample() {
+  const doc = JSON.parse(readFileSync(join(ROOT, "examples/ruleset.json"), "utf8"));
+  for (const flag of Object.values(doc.flags)) {
+    if (flag && typeof flag === "object" && !Array.isArray(flag)) {
+      for (const rule of flag.rules ?? []) {
+        if (rule.schedule) {
+          delete rule.schedule;
+          rule.percentage = 30;
+        }
+      }
+      if (flag.schedule) {
+        delete flag.schedule;
+        flag.percentage = 40;
+      }
+    }
+  }
+  return doc;
+}
+
+/** Deterministic varied contexts (a small LCG, no Math.random). */
+export function contexts(n) {
+  let s = 42;
+  const r = (k) => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s % k;
+  };
+  const pick = (xs) => xs[r(xs.length)];
+  return Array.from({ length: n }, (_, i) => {
+    const c = {};
+    if (r(10) > 0) c.user_id = pick(["user:", "user-", "u", "qa-"]) + r(100000);
+    if (r(2)) c.plan = pick(["free", "pro", "team", "enterprise"]);
+    if (r(2)) c.country = pick(["US", "CA", "DE", "KP", "FR"]);
+    if (r(3) === 0) c.email = pick(["a", "b", "ceo"]) + "@" + pick(["company.com", "example.org"]);
+    if (r(3) === 0) c.app_version = `${r(6)}.${r(5)}.${r(3)}`;
+    if (r(4) === 0) c.tenant_id = "tenant-" + r(50);
+    if (r(5) === 0) c.beta = r(2) === 1;
+    if (r(5) === 0) c.signup_date = `202${r(6)}-0${1 + r(9)}-1${r(9)}`;
+    if (r(5) === 0) c.age_days = String(r(90));
+    if (r(5) === 0) c.device = pick(["mobile-ios", "desktop", "mobile-android"]);
+    if (r(6) === 0) c.user_agent = pick(["Safari/605", "Chrome/131"]);
+    if (i % 97 === 0) c.groups = ["admin", "beta"];
+    return c;
+  });
 }

@@ -9,60 +9,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { BASE, ROOT, json, putRuleset, startWorker, vectorRuleset } from "./helpers.mjs";
+import { BASE, ROOT, contexts, json, putRuleset, startWorker, untimedExample, vectorRuleset } from "./helpers.mjs";
 
 const PKG = join(ROOT, "pkg/dist/node.mjs");
 if (!existsSync(PKG)) throw new Error("pkg/dist/node.mjs is missing: run scripts/build-pkg.sh");
 const { Flags, syncFlags } = await import(pathToFileURL(PKG).href);
 
 const cases = JSON.parse(readFileSync(join(ROOT, "tests/vectors/bucketing.json"), "utf8")).cases;
-
-/** The example ruleset without its schedules: the Worker reads its own
- * clock, so time-dependent flags could legitimately differ by a minute. */
-function untimedExample() {
-  const doc = JSON.parse(readFileSync(join(ROOT, "examples/ruleset.json"), "utf8"));
-  for (const flag of Object.values(doc.flags)) {
-    if (flag && typeof flag === "object" && !Array.isArray(flag)) {
-      for (const rule of flag.rules ?? []) {
-        if (rule.schedule) {
-          delete rule.schedule;
-          rule.percentage = 30;
-        }
-      }
-      if (flag.schedule) {
-        delete flag.schedule;
-        flag.percentage = 40;
-      }
-    }
-  }
-  return doc;
-}
-
-/** Deterministic varied contexts (a small LCG, no Math.random). */
-function contexts(n) {
-  let s = 42;
-  const r = (k) => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s % k;
-  };
-  const pick = (xs) => xs[r(xs.length)];
-  return Array.from({ length: n }, (_, i) => {
-    const c = {};
-    if (r(10) > 0) c.user_id = pick(["user:", "user-", "u", "qa-"]) + r(100000);
-    if (r(2)) c.plan = pick(["free", "pro", "team", "enterprise"]);
-    if (r(2)) c.country = pick(["US", "CA", "DE", "KP", "FR"]);
-    if (r(3) === 0) c.email = pick(["a", "b", "ceo"]) + "@" + pick(["company.com", "example.org"]);
-    if (r(3) === 0) c.app_version = `${r(6)}.${r(5)}.${r(3)}`;
-    if (r(4) === 0) c.tenant_id = "tenant-" + r(50);
-    if (r(5) === 0) c.beta = r(2) === 1;
-    if (r(5) === 0) c.signup_date = `202${r(6)}-0${1 + r(9)}-1${r(9)}`;
-    if (r(5) === 0) c.age_days = String(r(90));
-    if (r(5) === 0) c.device = pick(["mobile-ios", "desktop", "mobile-android"]);
-    if (r(6) === 0) c.user_agent = pick(["Safari/605", "Chrome/131"]);
-    if (i % 97 === 0) c.groups = ["admin", "beta"];
-    return c;
-  });
-}
 
 let w;
 before(async () => {
