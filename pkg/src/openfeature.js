@@ -297,7 +297,7 @@ class EdgeflagsProviderBase {
 
   /**
    * Tracking (`client.track(name, details)`): a no-op until edgeflags
-   * records experiments; documented in docs/openfeature-package.md.
+   * records experiments; documented in docs/openfeature.md.
    */
   track(_trackingEventName, _context, _trackingEventDetails) {}
 
