@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { build } from "vite";
-import { chromium } from "playwright-core";
+import { launchChromium } from "../js/chromium.mjs";
 import { NO_CF, ROOT, putRuleset, startWorker } from "./helpers.mjs";
 
 const READ_KEY = "test-read-key";
@@ -69,12 +69,7 @@ before(async () => {
   pageOrigin = `http://127.0.0.1:${pages.address().port}`;
   // The page is on another origin than the Worker: CORS must allow it.
   w = await startWorker({ ALLOWED_ORIGINS: pageOrigin, READ_KEY }, { listen: true, cf: NO_CF });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_BIN || "/usr/bin/chromium",
-    headless: true,
-    timeout: 60_000,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-  });
+  browser = await launchChromium();
   page = await (await browser.newContext()).newPage();
   page.on("response", async (r) => {
     const req = r.request();
