@@ -200,3 +200,17 @@ export function contexts(n) {
     return c;
   });
 }
+
+/** OpenFeature's reason for each edgeflags reason: the contract of
+ * docs/openfeature.md, written here from the OpenFeature spec as the tests'
+ * independent reference (the code under test uses edgeflags::openfeature). */
+export const OPENFEATURE_REASONS = Object.freeze({
+  STATIC: "STATIC",
+  DEFAULT: "DEFAULT",
+  TARGETING_MATCH: "TARGETING_MATCH",
+  SPLIT: "SPLIT",
+  DISABLED: "DISABLED",
+  ERROR: "ERROR",
+  PREREQUISITE_FAILED: "DEFAULT",
+  OVERRIDE: "STATIC",
+});

@@ -19,23 +19,12 @@ import { extname, join, normalize } from "node:path";
 import { after, before, test } from "node:test";
 import { build } from "vite";
 import { launchChromium } from "../js/chromium.mjs";
-import { NO_CF, ROOT, putRuleset, startWorker } from "./helpers.mjs";
+import { NO_CF, OPENFEATURE_REASONS, putRuleset, ROOT, startWorker } from "./helpers.mjs";
 
 const READ_KEY = "test-read-key";
 const AUTH = [["Authorization", `Bearer ${READ_KEY}`]];
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".json": "application/json" };
 
-// OpenFeature's reason for each edgeflags reason (the contract), written from the spec here.
-const OPENFEATURE_REASONS = {
-  STATIC: "STATIC",
-  DEFAULT: "DEFAULT",
-  TARGETING_MATCH: "TARGETING_MATCH",
-  SPLIT: "SPLIT",
-  DISABLED: "DISABLED",
-  ERROR: "ERROR",
-  PREREQUISITE_FAILED: "DEFAULT",
-  OVERRIDE: "STATIC",
-};
 
 const bucketing = JSON.parse(readFileSync(join(ROOT, "tests/vectors/bucketing.json"), "utf8")).cases;
 const VECTORS = join(ROOT, "tests/vectors/evaluation");

@@ -14,7 +14,7 @@ import { after, before, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import * as server from "@openfeature/server-sdk";
 import * as web from "@openfeature/web-sdk";
-import { BASE, NO_CF, ROOT, contexts, json, putRuleset, startWorker, untimedExample } from "./helpers.mjs";
+import { BASE, contexts, json, NO_CF, OPENFEATURE_REASONS, putRuleset, ROOT, startWorker, untimedExample } from "./helpers.mjs";
 
 const PKG = join(ROOT, "pkg/dist/openfeature-node.mjs");
 if (!existsSync(PKG)) throw new Error("pkg/dist/openfeature-node.mjs is missing: run scripts/build-pkg.sh");
@@ -22,18 +22,6 @@ const { EdgeflagsProvider, EdgeflagsWebProvider } = await import(pathToFileURL(P
 
 const cases = JSON.parse(readFileSync(join(ROOT, "tests/vectors/bucketing.json"), "utf8")).cases;
 
-// OpenFeature's reason for each edgeflags reason (the contract), written
-// from the spec here.
-const OPENFEATURE_REASONS = {
-  STATIC: "STATIC",
-  DEFAULT: "DEFAULT",
-  TARGETING_MATCH: "TARGETING_MATCH",
-  SPLIT: "SPLIT",
-  DISABLED: "DISABLED",
-  ERROR: "ERROR",
-  PREREQUISITE_FAILED: "DEFAULT",
-  OVERRIDE: "STATIC",
-};
 
 let w;
 // The providers' fetch goes to the Worker in workerd (no port needed).
