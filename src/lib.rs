@@ -54,6 +54,7 @@ mod overrides;
 pub mod path;
 mod ruleset;
 pub mod semver;
+pub mod stats;
 pub mod time;
 mod value;
 #[cfg(feature = "wasm")]
