@@ -321,6 +321,20 @@ fn compare(r: &mut Report, before: &Doc, after: &Doc, o: &Opts) -> Result<bool, 
 
 /// Asks before publishing, when it can: `--yes` goes ahead; `--json` or
 /// a stdin that is not a terminal never asks, so they refuse.
+/// Whether a publishing command ends here, before sending anything: the
+/// documents mean the same (outcome `unchanged`, with `unchanged`'s
+/// sentence) or it is a dry run (outcome `dry-run`).
+fn stop_before_publishing(r: &mut Report, differs: bool, o: &Opts, unchanged: impl FnOnce() -> String) -> bool {
+    let (outcome, sentence) = match (differs, o.dry_run) {
+        (false, _) => ("unchanged", unchanged()),
+        (true, true) => ("dry-run", "Dry run: nothing was published.".to_string()),
+        (true, false) => return false,
+    };
+    r.say(&[sentence]);
+    r.set("outcome", s(outcome));
+    true
+}
+
 fn confirm(r: &Report, o: &Opts, question: &str) -> Result<(), Fail> {
     if o.yes {
         return Ok(());
@@ -380,14 +394,9 @@ fn push(args: &[String], r: &mut Report) -> Result<(), Fail> {
         }
     };
     let differs = compare(r, &before, &new, &o)?;
-    if !differs {
-        r.say(&[format!("Nothing to publish: {file} means what {} already does.", before.label)]);
-        r.set("outcome", s("unchanged"));
-        return Ok(());
-    }
-    if o.dry_run {
-        r.say(&["Dry run: nothing was published.".to_string()]);
-        r.set("outcome", s("dry-run"));
+    if stop_before_publishing(r, differs, &o, || {
+        format!("Nothing to publish: {file} means what {} already does.", before.label)
+    }) {
         return Ok(());
     }
     let after = before.version.map_or("as its first version".to_string(), |v| format!("replacing version {v}"));
@@ -525,14 +534,10 @@ fn rollback(args: &[String], r: &mut Report) -> Result<(), Fail> {
     let live = live(&c)?.ok_or_else(|| no_ruleset(&c))?;
     r.set("live", live.version.map_or(Value::Null, |v| Value::Number(v as f64)));
     let target = fetch_version(&c, n)?;
-    if !compare(r, &live, &target, &o)? {
-        r.say(&[format!("Nothing to roll back: version {n} means what the live {} does.", live.label)]);
-        r.set("outcome", s("unchanged"));
-        return Ok(());
-    }
-    if o.dry_run {
-        r.say(&["Dry run: nothing was published.".to_string()]);
-        r.set("outcome", s("dry-run"));
+    let differs = compare(r, &live, &target, &o)?;
+    if stop_before_publishing(r, differs, &o, || {
+        format!("Nothing to roll back: version {n} means what the live {} does.", live.label)
+    }) {
         return Ok(());
     }
     confirm(r, &o, &format!("Roll {} back to version {n}'s document (as a new version)?", c.base()))?;
