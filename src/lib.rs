@@ -45,6 +45,7 @@ mod context;
 pub mod diff;
 pub mod edit;
 mod error;
+pub mod experiment;
 mod glob;
 mod hash;
 mod kind;
