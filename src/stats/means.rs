@@ -42,7 +42,7 @@ impl Summary {
         Ok(Summary { count, mean, variance })
     }
 
-    fn check(&self, field: &'static str) -> Result<(), StatsError> {
+    pub(super) fn check(&self, field: &'static str) -> Result<(), StatsError> {
         if self.count < 2 {
             return Err(StatsError::TooFewUnits { field, count: self.count, min: 2 });
         }
