@@ -422,6 +422,27 @@ fn welch_errors() {
     assert_eq!(code(Summary::from_sums(5, 1.0, -1.0)), "OUT_OF_RANGE");
 }
 
+/// Welch's degrees of freedom grow with the samples; statrs's t quantile
+/// never returns beyond about 1e8 of them, and its survival function
+/// answers 0.5 at 1e19. Every size answers, finite, at once.
+#[test]
+fn welch_at_any_sample_size() {
+    for n in [3_000_000, 100_000_000, 10_000_000_000, u64::MAX / 2, u64::MAX] {
+        let c = Summary { count: n, mean: 0.5, variance: 0.25 };
+        let t = Summary { count: n / 2, mean: 0.5 + 4.0 / (n as f64).sqrt(), variance: 0.25 };
+        let w = welch_t_test(c, t, 0.95).unwrap();
+        assert!(w.df > 1e6 && w.p_value.is_finite() && w.ci_low.is_finite() && w.ci_high.is_finite(), "{n}: {w:?}");
+        // z = 4 / sqrt(0.25 + 0.5) = 4.62: the normal's p-value, to the t correction.
+        let z = 4.0 / (0.75f64).sqrt();
+        assert!((w.t - z).abs() < 1e-6, "{n}: {}", w.t);
+        assert!(w.p_value > 3.8e-6 && w.p_value < 3.9e-6, "{n}: {}", w.p_value);
+    }
+    // An infinite df (one variance underflowing to 0 against the other) is the normal.
+    let c = Summary { count: 10, mean: 1.0, variance: 1e-300 };
+    let t = Summary { count: u64::MAX, mean: 1.1, variance: 1.0 };
+    assert!(welch_t_test(c, t, 0.95).unwrap().p_value.is_finite());
+}
+
 #[test]
 fn summary_from_sums() {
     // 1, 2, 3, 4: mean 2.5, sample variance 5/3.
