@@ -40,7 +40,7 @@ fn exposure(rs: &Ruleset, attrs: &[(&str, &str)]) -> Option<(String, String)> {
     for (k, v) in attrs {
         ctx.set(k, Value::String(v.to_string()));
     }
-    let id = rs.flag_id("exp").unwrap();
+    let id = rs.flag_id("exp")?;
     let r = rs.resolve(id, &ctx, 0);
     rs.exposure(id, &ctx, &r).map(|e| (e.variant.to_string(), e.unit))
 }
