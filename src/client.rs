@@ -50,6 +50,8 @@ const KEPT_FLAG_FIELDS: &[&str] = &[
     "schedule",
     "split",
     "rollout_variant",
+    // The package records exposures of experiments (docs/experiments.md).
+    "experiment",
 ];
 
 /// The client view of the ruleset document `doc` (see the module

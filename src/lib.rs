@@ -45,6 +45,7 @@ mod context;
 pub mod diff;
 pub mod edit;
 mod error;
+pub mod events;
 pub mod experiment;
 mod glob;
 mod hash;
@@ -68,7 +69,8 @@ pub use glob::glob_match;
 pub use kind::{default_accepts, default_accepts_table, Kind};
 pub use overrides::Overrides;
 pub use ruleset::{
-    Evaluation, Flag, FlagId, FlagType, Metadata, Resolution, Route, Ruleset, StaleReason, Variant, SCHEMA_VERSION,
+    Evaluation, Exposure, Flag, FlagId, FlagType, Metadata, Resolution, Route, Ruleset, StaleReason, Variant,
+    SCHEMA_VERSION,
 };
 #[cfg(feature = "json")]
 pub use value::JsonError;

@@ -81,6 +81,11 @@ const ENGINE_ONLY: &[&str] = &[
     "invalid host name",
     "invalid port",
     ". or .. segment in its path",
+    // An experiment names the flag's split, its variants and rules.
+    "an experiment needs a random assignment",
+    "is not a variant the split assigns",
+    "no rule has id",
+    "is already a metric of this experiment",
 ];
 
 fn engine_only(problem: &str) -> bool {

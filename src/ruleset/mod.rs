@@ -4,11 +4,13 @@
 
 pub(crate) mod compile;
 mod eval;
+mod experiment;
 pub(crate) mod model;
 mod route;
 
 pub use compile::SCHEMA_VERSION;
 pub use eval::{Evaluation, Resolution};
+pub use experiment::Exposure;
 pub use model::{Flag, FlagId, FlagType, Metadata, Variant};
 pub use route::Route;
 

@@ -103,6 +103,20 @@ pub struct Flag {
     pub(crate) metadata: Metadata,
     /// `false` for a server-only flag (`"client": false`).
     pub(crate) client: bool,
+    /// Set when the flag is an experiment (`"experiment"`).
+    pub(crate) experiment: Option<Box<Experiment>>,
+}
+
+/// A flag's `experiment`: who is compared with whom, on what.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Experiment {
+    /// The control variant (an index into the flag's variants).
+    pub control: u32,
+    /// The rule whose split assigns the variants (an index into the
+    /// flag's rules); `None`: the flag-level split or percentage.
+    pub rule: Option<u32>,
+    pub metrics: Vec<crate::experiment::MetricSpec>,
+    pub plan: crate::experiment::Plan,
 }
 
 impl Flag {
@@ -151,6 +165,10 @@ impl Flag {
     /// ([`crate::client::client_view`]) leaves out.
     pub fn client(&self) -> bool {
         self.client
+    }
+    /// Whether the flag is an experiment (`"experiment"` is set).
+    pub fn is_experiment(&self) -> bool {
+        self.experiment.is_some()
     }
     /// True when the flag serves one value to everyone (no targeting).
     pub fn is_static(&self) -> bool {

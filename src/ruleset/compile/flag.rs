@@ -47,6 +47,7 @@ pub(crate) const FLAG_FIELDS: &[&str] = &[
     "expires",
     "tags",
     "client",
+    "experiment",
 ];
 const TARGET_FIELDS: &[&str] = &["variant", "users"];
 const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "percentage", "schedule", "split"];
@@ -140,6 +141,9 @@ fn flag(
     };
     let fallthrough = fallthrough(c, path, &fv, vs);
     let metadata = metadata(c, path, members);
+    let experiment = field!(fv, FLAG_FIELDS, "experiment").and_then(|e| {
+        super::experiment::experiment(c, &path.key("experiment"), e, &variants, &rules, fallthrough.as_ref(), off)
+    });
     Flag {
         kind,
         default,
@@ -152,6 +156,7 @@ fn flag(
         fallthrough,
         metadata,
         client,
+        experiment,
         ..new_flag(key, variants)
     }
 }
@@ -174,6 +179,7 @@ fn new_flag(key: &str, variants: Vec<Variant>) -> Flag {
         fallthrough: None,
         metadata: Metadata::default(),
         client: true,
+        experiment: None,
     }
 }
 

@@ -12,6 +12,7 @@
 
 mod condition;
 mod document;
+mod experiment;
 pub(crate) mod flag;
 mod prerequisite;
 mod routes;
