@@ -289,11 +289,12 @@ pub async fn results(env: &Env, store: &Store, cfg: &Config, flag: Option<&str>)
         let data = read_data(&db, &spec, now).await.map_err(|e| unavailable(&format!("D1 read for {k}: {e}")))?;
         reports.push(report(&spec, &data));
     }
+    // The reports are JSON texts in the core's member order.
     let body = match flag {
-        Some(_) => reports.pop().unwrap_or(serde_json::Value::Null),
-        None => serde_json::json!({ "version": loaded.version, "experiments": reports }),
+        Some(_) => reports.pop().unwrap_or_else(|| "null".into()),
+        None => format!("{{\"version\":{},\"experiments\":[{}]}}", loaded.version, reports.join(",")),
     };
-    Ok(Reply::json(200, body.to_string())
+    Ok(Reply::json(200, body)
         .with("Cache-Control", "no-store")
         .with("X-Edgeflags-Version", loaded.version.to_string()))
 }
@@ -336,18 +337,10 @@ async fn read_data(
     Ok(ev::experiment_data(spec, &variants, multiple.map_or(0, |n| n.n), &metrics, now))
 }
 
-/// The analysis of one experiment as JSON.
-fn report(
-    spec: &edgeflags::experiment::ExperimentSpec,
-    data: &edgeflags::experiment::ExperimentData,
-) -> serde_json::Value {
-    // TEMPORARY until the core's analysis lands: the aggregates.
-    serde_json::json!({
-        "flag": &*spec.flag,
-        "variants": spec.variants.iter().zip(&data.variants).map(|(n, v)| serde_json::json!({
-            "name": &**n, "units": v.units,
-            "metrics": v.metrics.iter().map(|m| serde_json::json!({"units": m.units, "sum": m.sum, "sum_sq": m.sum_sq})).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "multiple_exposures": data.multiple_exposures,
-    })
+/// The analysis of one experiment (the core's `analyze`) as JSON text.
+fn report(spec: &edgeflags::experiment::ExperimentSpec, data: &edgeflags::experiment::ExperimentData) -> String {
+    let report = edgeflags::experiment::analyze(spec, data);
+    // The report's serializer writes only finite numbers (null otherwise),
+    // so this cannot fail; a failure would be a bug, answered as null.
+    serde_json::to_string(&report).unwrap_or_else(|_| "null".into())
 }
