@@ -4,7 +4,7 @@
 // abi_version() right after loading it (checkAbi).
 import { EdgeflagsError } from './errors.js';
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 // A packed resolution: bits 0-9 variant index, 10-12 reason code (an index
 // in the metadata's `reasons`), 13-31 what matched (0: nothing).

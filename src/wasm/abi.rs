@@ -17,7 +17,7 @@ use crate::limits::{MAX_LIST, MAX_RULES, MAX_VARIANTS};
 use crate::{Reason, Resolution};
 
 /// The boundary's version, checked by the package at load.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Returned instead of a packed resolution when the flag index is unknown,
 /// no ruleset is loaded, or the context's batch was unusable. No real

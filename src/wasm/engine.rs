@@ -197,6 +197,31 @@ impl Engine {
         }
     }
 
+    /// The unit of the exposure that packed resolution `packed` of flag
+    /// `flag` (its index) for the `target` context at `now` is, when it is
+    /// one ([`Ruleset::exposure`]: the flag is an experiment and its split
+    /// assigned the variant); `None` when it is not, and when `packed` is
+    /// not what that context resolves to (the context changed since).
+    ///
+    /// A packed resolution does not carry everything the core's
+    /// [`Resolution`] holds, so the flag is resolved again here (no
+    /// pending batch: call it right after the resolving call). JS calls it
+    /// only for experiment flags (`experiments` in the load metadata) and
+    /// only when events are recorded, and remembers the answer per context.
+    pub fn exposure_unit(&self, flag: u32, target: u32, now: f64, packed: u32) -> Option<String> {
+        let rs = self.rs.as_ref()?;
+        let ctx = self.context(target)?;
+        if flag as usize >= rs.len() {
+            return None;
+        }
+        let id = FlagId(flag);
+        let r = rs.resolve(id, ctx, now as i64);
+        if pack(r) != packed {
+            return None;
+        }
+        rs.exposure(id, ctx, &r).map(|e| e.unit)
+    }
+
     /// Whether `key` serves a truthy value (overrides included; `false`
     /// for unknown flags).
     pub fn is_enabled(&mut self, key: &str, target: u32, now: f64, pending: u32) -> bool {
@@ -322,7 +347,9 @@ impl Engine {
 /// resolution depends on the clock, [`Ruleset::depends_on_time`]; the JS
 /// side reads the clock only for those and remembers the others'),
 /// `slotBase` (u32, flags + 1) and `slots` (u32: the slots each flag reads,
-/// [`Ruleset::flag_attributes`]; a plain object sends only those).
+/// [`Ruleset::flag_attributes`]; a plain object sends only those),
+/// `experiments` (u8 per flag: it is an experiment, [`crate::Flag::is_experiment`];
+/// the JS side asks [`Engine::exposure_unit`] about those flags only).
 fn metadata(rs: &Ruleset) -> JsValue {
     let attrs = rs.attributes();
     let flags = rs.flags();
@@ -338,6 +365,7 @@ fn metadata(rs: &Ruleset) -> JsValue {
     let (mut key_lengths, mut name_lengths) = (Vec::with_capacity(flags.len()), Vec::new());
     let mut variant_base = Vec::with_capacity(flags.len() + 1);
     let (mut kinds, mut truthy, mut timed) = (Vec::new(), Vec::new(), Vec::with_capacity(flags.len()));
+    let mut experiments = Vec::with_capacity(flags.len());
     let mut slot_base = Vec::with_capacity(flags.len() + 1);
     let mut slots: Vec<u32> = Vec::new();
     for (i, f) in flags.iter().enumerate() {
@@ -352,6 +380,7 @@ fn metadata(rs: &Ruleset) -> JsValue {
             truthy.push(v.value.is_truthy() as u8);
         }
         timed.push(rs.depends_on_time(FlagId(i as u32)) as u8);
+        experiments.push(f.is_experiment() as u8);
         slot_base.push(slots.len() as u32);
         let read = rs.flag_attributes(FlagId(i as u32));
         // A name missing from the attributes would be a core bug; every
@@ -379,5 +408,6 @@ fn metadata(rs: &Ruleset) -> JsValue {
     set("timed", js_sys::Uint8Array::from(&timed[..]).into());
     set("slotBase", js_sys::Uint32Array::from(&slot_base[..]).into());
     set("slots", js_sys::Uint32Array::from(&slots[..]).into());
+    set("experiments", js_sys::Uint8Array::from(&experiments[..]).into());
     out
 }

@@ -4,7 +4,7 @@
 // wasm-bindgen-test-runner. They drive `Engine` as the package does, with
 // real JS values.
 
-use edgeflags::wasm::abi::{NO_RESOLUTION, REASON_MASK, REASON_SHIFT, TARGET_EMPTY, VARIANT_MASK};
+use edgeflags::wasm::abi::{NO_RESOLUTION, REASON_MASK, REASON_SHIFT, TARGET_EMPTY, TARGET_HELD, VARIANT_MASK};
 use edgeflags::wasm::Engine;
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -115,4 +115,46 @@ fn overrides_live_in_the_engine() {
     assert_eq!(json(&get(&e.evaluate("limit", TARGET_EMPTY, 0.0, 0, JsValue::UNDEFINED), "reason")), r#""DEFAULT""#);
     e.reset(None);
     assert_eq!(json(&get(&e.evaluate("later", TARGET_EMPTY, 0.0, 0, JsValue::UNDEFINED), "errorCode")), r#""FLAG_NOT_FOUND""#);
+}
+
+const EXPERIMENT: &str = r#"{"version": 4, "flags": {
+    "plain": {"split": [["on", 50], ["off", 50]]},
+    "exp": {"variants": {"control": "blue", "a": "green"}, "default_variant": "control",
+            "targets": [{"variant": "a", "users": ["qa"]}],
+            "split": [["control", 50], ["a", 50]],
+            "experiment": {"control": "control", "metrics": ["purchase"]}}
+}}"#;
+
+#[wasm_bindgen_test]
+fn exposure_unit_asks_the_core() {
+    let mut e = Engine::new();
+    let meta = e.load(js(EXPERIMENT)).unwrap();
+    // Which flags are experiments crosses once, in the metadata.
+    assert_eq!(json(&get(&meta, "experiments")), r#"{"0":0,"1":1}"#);
+    // The held context holds user_id "user:7": the split assigns it.
+    let user = |e: &mut Engine, id: &str| {
+        let bytes = e.input_bytes(64) as *mut u8;
+        let header = e.input_header() as *mut u32;
+        // Slot 0 is user_id (the only attribute this ruleset reads).
+        unsafe {
+            std::ptr::copy_nonoverlapping(id.as_ptr(), bytes, id.len());
+            *header = 0;
+            *header.add(1) = id.len() as u32;
+        }
+        assert!(e.hold(1));
+    };
+    user(&mut e, "user:7");
+    let r = e.resolve(1, TARGET_HELD, 0.0, 0);
+    assert_eq!(e.exposure_unit(1, TARGET_HELD, 0.0, r).as_deref(), Some("user:7"));
+    // Not the resolution this context gives: nothing.
+    assert_eq!(e.exposure_unit(1, TARGET_HELD, 0.0, r ^ 1), None);
+    // Not an experiment, a user list match, no unit, a bad index: nothing.
+    let p = e.resolve(0, TARGET_HELD, 0.0, 0);
+    assert_eq!(e.exposure_unit(0, TARGET_HELD, 0.0, p), None);
+    let empty = e.resolve(1, TARGET_EMPTY, 0.0, 0);
+    assert_eq!(e.exposure_unit(1, TARGET_EMPTY, 0.0, empty), None);
+    assert_eq!(e.exposure_unit(9, TARGET_HELD, 0.0, r), None);
+    user(&mut e, "qa");
+    let q = e.resolve(1, TARGET_HELD, 0.0, 0);
+    assert_eq!(e.exposure_unit(1, TARGET_HELD, 0.0, q), None);
 }
