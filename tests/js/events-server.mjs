@@ -3,11 +3,12 @@
 // http server on 127.0.0.1 that records every request it receives and
 // answers what the test asks for, in order: a status (202 by default, with
 // the Worker's body), `{ status, body, headers, delay }`, or 'drop' (the
-// connection is destroyed: a network error). Other paths can be served by
-// `routes` (path -> { type, body }), e.g. the pages of a browser test.
+// connection is destroyed: a network error). Other paths are served by
+// `route(path)` when given ({ type, body } or null: 404), e.g. the pages
+// of a browser test.
 import http from 'node:http';
 
-export async function eventsServer(routes = {}) {
+export async function eventsServer(route = () => null) {
   const requests = [];
   const answers = [];
   const waiters = [];
@@ -17,8 +18,8 @@ export async function eventsServer(routes = {}) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       if (path !== '/v1/events') {
-        const r = typeof routes[path] === 'function' ? routes[path](req) : routes[path];
-        if (r === undefined || r === null) return res.writeHead(404).end('not found');
+        const r = route(path);
+        if (r === null) return res.writeHead(404).end('not found');
         return res.writeHead(200, { 'content-type': r.type }).end(r.body);
       }
       const text = Buffer.concat(chunks).toString('utf8');

@@ -15,25 +15,9 @@ import * as web from '@openfeature/web-sdk';
 import { Flags, EdgeflagsError } from 'edgeflags';
 import { EdgeflagsProvider, EdgeflagsWebProvider } from 'edgeflags/openfeature';
 import { eventsServer } from './events-server.mjs';
+import { RULESET } from './events-ruleset.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-export const RULESET = {
-  version: 7,
-  flags: {
-    plain: { split: [['on', 50], ['off', 50]] },
-    exp: {
-      variants: { control: 'blue', a: 'green' },
-      default_variant: 'control',
-      targets: [{ variant: 'a', users: ['qa'] }],
-      rules: [{ id: 'ent', conditions: [{ attribute: 'plan', op: 'eq', value: 'enterprise' }], variant: 'a' }],
-      split: [['control', 50], ['a', 50]],
-      experiment: { control: 'control', metrics: ['purchase', { event: 'revenue', kind: 'mean' }] },
-    },
-    killed_exp: { killed: true, split: [['on', 50], ['off', 50]], experiment: { control: 'off', metrics: ['purchase'] } },
-    team_exp: { percentage: 50, bucket_by: 'team', experiment: { control: 'off', metrics: ['signup'] } },
-  },
-};
 
 let srv;
 before(async () => {
