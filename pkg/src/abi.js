@@ -13,6 +13,9 @@ export const VARIANT_MASK = 0x3ff;
 export const REASON_SHIFT = 10;
 export const REASON_MASK = 7;
 export const MATCHED_SHIFT = 13;
+// What Engine::exposure_unit returns for an evaluation that is no
+// exposure (else the unit's length in UTF-8 bytes).
+export const NO_UNIT = 0xffffffff;
 
 // Which wasm-side context a call reads.
 export const TARGET_SCRATCH = 0;

@@ -24,6 +24,11 @@ pub const ABI_VERSION: u32 = 3;
 /// resolution packs to it: its reason bits (7) name no resolvable reason.
 pub const NO_RESOLUTION: u32 = u32::MAX;
 
+/// Returned by `Engine::exposure_unit` when the evaluation is no
+/// exposure (else it returns the unit's length in bytes, always less: a
+/// unit is a string in wasm memory).
+pub const NO_UNIT: u32 = u32::MAX;
+
 /// Bits 0-9 of a packed resolution: the variant index.
 pub const VARIANT_MASK: u32 = (1 << 10) - 1;
 /// Bits 10-12: the reason code (an index in [`REASONS`]).

@@ -17,7 +17,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::abi::{pack, unpack_matched, NO_RESOLUTION, REASONS, TARGET_EMPTY, TARGET_HELD, TARGET_SCRATCH};
+use super::abi::{pack, unpack_matched, NO_RESOLUTION, NO_UNIT, REASONS, TARGET_EMPTY, TARGET_HELD, TARGET_SCRATCH};
 use super::batch::Batch;
 use super::error::Error;
 use crate::{default_accepts_table, Context, FlagId, Overrides, Resolution, Ruleset, Value};
@@ -35,6 +35,13 @@ pub struct Engine {
     /// per flag, for JS to read in place.
     output: Vec<u32>,
     overrides: Overrides,
+    /// The flag and resolution [`Engine::resolve`] gave last: what
+    /// [`Engine::exposure_unit`] reads instead of resolving again (a split
+    /// hashes the unit) when JS asks right after.
+    last: Option<(u32, Resolution)>,
+    /// Where [`Engine::exposure_unit`] leaves a unit's UTF-8 bytes for JS
+    /// to read in place ([`Engine::unit_bytes`]).
+    unit: Vec<u8>,
 }
 
 /// What JS serializers produce for us: plain objects, never `Map`s.
@@ -126,7 +133,11 @@ impl Engine {
             return NO_RESOLUTION;
         }
         match (&self.rs, self.context(target)) {
-            (Some(rs), Some(ctx)) if (flag as usize) < rs.len() => pack(rs.resolve(FlagId(flag), ctx, now as i64)),
+            (Some(rs), Some(ctx)) if (flag as usize) < rs.len() => {
+                let r = rs.resolve(FlagId(flag), ctx, now as i64);
+                self.last = Some((flag, r));
+                pack(r)
+            }
             _ => NO_RESOLUTION,
         }
     }
@@ -197,29 +208,50 @@ impl Engine {
         }
     }
 
-    /// The unit of the exposure that packed resolution `packed` of flag
-    /// `flag` (its index) for the `target` context at `now` is, when it is
-    /// one ([`Ruleset::exposure`]: the flag is an experiment and its split
-    /// assigned the variant); `None` when it is not, and when `packed` is
-    /// not what that context resolves to (the context changed since).
+    /// Whether packed resolution `packed` of flag `flag` (its index) for
+    /// the `target` context at `now` is an exposure ([`Ruleset::exposure`]:
+    /// the flag is an experiment and its split assigned the variant): the
+    /// unit's length in UTF-8 bytes, left at [`Engine::unit_bytes`], or
+    /// [`NO_UNIT`] when it is not one.
     ///
-    /// A packed resolution does not carry everything the core's
-    /// [`Resolution`] holds, so the flag is resolved again here (no
-    /// pending batch: call it right after the resolving call). JS calls it
-    /// only for experiment flags (`experiments` in the load metadata) and
-    /// only when events are recorded, and remembers the answer per context.
-    pub fn exposure_unit(&self, flag: u32, target: u32, now: f64, packed: u32) -> Option<String> {
-        let rs = self.rs.as_ref()?;
-        let ctx = self.context(target)?;
-        if flag as usize >= rs.len() {
-            return None;
+    /// The core's [`Resolution`] of `packed` is the one [`Engine::resolve`]
+    /// gave last for this flag when it packs to `packed` (packing loses
+    /// nothing); otherwise the flag is resolved again for the context and
+    /// must give `packed`. Either way the unit is read from the `target`
+    /// context, which must still be the one resolved: JS calls this right
+    /// after resolving (or holding the context again), only for experiment
+    /// flags (`experiments` in the load metadata) and only when events are
+    /// recorded, and remembers the answer per context.
+    pub fn exposure_unit(&mut self, flag: u32, target: u32, now: f64, packed: u32) -> u32 {
+        let unit = match (&self.rs, self.context(target)) {
+            (Some(rs), Some(ctx)) if (flag as usize) < rs.len() => {
+                let id = FlagId(flag);
+                let r = match self.last {
+                    Some((f, r)) if f == flag && pack(r) == packed => r,
+                    _ => rs.resolve(id, ctx, now as i64),
+                };
+                if pack(r) == packed {
+                    rs.exposure(id, ctx, &r).map(|e| e.unit)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match unit {
+            Some(u) => {
+                // The String's own buffer, handed over: no copy.
+                self.unit = u.into_bytes();
+                self.unit.len() as u32
+            }
+            None => NO_UNIT,
         }
-        let id = FlagId(flag);
-        let r = rs.resolve(id, ctx, now as i64);
-        if pack(r) != packed {
-            return None;
-        }
-        rs.exposure(id, ctx, &r).map(|e| e.unit)
+    }
+
+    /// Address of the unit [`Engine::exposure_unit`] left (moves when a
+    /// longer one needs more room: ask after each).
+    pub fn unit_bytes(&mut self) -> u32 {
+        self.unit.as_mut_ptr() as u32
     }
 
     /// Whether `key` serves a truthy value (overrides included; `false`

@@ -105,9 +105,16 @@ test('exposures: experiment flags only, from the split only, once per (unit, fla
   flags.isEnabled('exp', { user_id: 'u1' });
   const last = queued(flags).at(-1);
   assert.deepEqual([last.unit, last.variant, last.version], ['u1', 'a', 9]);
+  // Units of every length and script come back from wasm memory intact.
+  const units = ['é', 'utilisatrice:é', 'x'.repeat(16), 'y'.repeat(17), '0f8fad5b-d9cb-469f-a165-70867728950e', '用户:42', 'z'.repeat(1024)];
+  for (const u of units) flags.isEnabled('exp', { user_id: u });
+  assert.deepEqual(queued(flags).slice(7).map((x) => x.unit), units);
+  // Longer than the Worker takes: dropped and counted, not sent.
+  flags.isEnabled('exp', { user_id: 'z'.repeat(1025) });
+  assert.equal(flags.events.stats.dropped, 1);
   await flags.close();
-  assert.equal(srv.events().length, 7);
-  assert.equal(new Set(srv.events().map((x) => x.id)).size, 7);
+  assert.equal(srv.events().length, 14);
+  assert.equal(new Set(srv.events().map((x) => x.id)).size, 14);
 });
 
 test('the dedup structure stays bounded: 100,000 units with dedup 1,000', async () => {

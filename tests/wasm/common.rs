@@ -4,7 +4,7 @@
 // wasm-bindgen-test-runner. They drive `Engine` as the package does, with
 // real JS values.
 
-use edgeflags::wasm::abi::{NO_RESOLUTION, REASON_MASK, REASON_SHIFT, TARGET_EMPTY, TARGET_HELD, VARIANT_MASK};
+use edgeflags::wasm::abi::{NO_RESOLUTION, NO_UNIT, REASON_MASK, REASON_SHIFT, TARGET_EMPTY, TARGET_HELD, VARIANT_MASK};
 use edgeflags::wasm::Engine;
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -131,11 +131,11 @@ fn exposure_unit_asks_the_core() {
     let meta = e.load(js(EXPERIMENT)).unwrap();
     // Which flags are experiments crosses once, in the metadata.
     assert_eq!(json(&get(&meta, "experiments")), r#"{"0":0,"1":1}"#);
-    // The held context holds user_id "user:7": the split assigns it.
+    // Lays out user_id (slot 0: the only attribute this ruleset reads) in
+    // the held context, as the package's batch does.
     let user = |e: &mut Engine, id: &str| {
         let bytes = e.input_bytes(64) as *mut u8;
         let header = e.input_header() as *mut u32;
-        // Slot 0 is user_id (the only attribute this ruleset reads).
         unsafe {
             std::ptr::copy_nonoverlapping(id.as_ptr(), bytes, id.len());
             *header = 0;
@@ -143,18 +143,34 @@ fn exposure_unit_asks_the_core() {
         }
         assert!(e.hold(1));
     };
+    let unit = |e: &mut Engine, flag: u32, target: u32, packed: u32| -> Option<String> {
+        let n = e.exposure_unit(flag, target, 0.0, packed);
+        if n == NO_UNIT {
+            return None;
+        }
+        let at = e.unit_bytes() as *const u8;
+        Some(String::from_utf8(unsafe { std::slice::from_raw_parts(at, n as usize) }.to_vec()).unwrap())
+    };
     user(&mut e, "user:7");
     let r = e.resolve(1, TARGET_HELD, 0.0, 0);
-    assert_eq!(e.exposure_unit(1, TARGET_HELD, 0.0, r).as_deref(), Some("user:7"));
-    // Not the resolution this context gives: nothing.
-    assert_eq!(e.exposure_unit(1, TARGET_HELD, 0.0, r ^ 1), None);
-    // Not an experiment, a user list match, no unit, a bad index: nothing.
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, r).as_deref(), Some("user:7"));
+    // Asked again after other calls: resolved again, the same answer.
     let p = e.resolve(0, TARGET_HELD, 0.0, 0);
-    assert_eq!(e.exposure_unit(0, TARGET_HELD, 0.0, p), None);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, r).as_deref(), Some("user:7"));
+    // Not the resolution this context gives: nothing.
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, r ^ 1), None);
+    // Not an experiment, no unit, a bad index or target: nothing.
+    assert_eq!(unit(&mut e, 0, TARGET_HELD, p), None);
     let empty = e.resolve(1, TARGET_EMPTY, 0.0, 0);
-    assert_eq!(e.exposure_unit(1, TARGET_EMPTY, 0.0, empty), None);
-    assert_eq!(e.exposure_unit(9, TARGET_HELD, 0.0, r), None);
+    assert_eq!(unit(&mut e, 1, TARGET_EMPTY, empty), None);
+    assert_eq!(unit(&mut e, 9, TARGET_HELD, r), None);
+    assert_eq!(unit(&mut e, 1, 7, r), None);
+    // A user list match: not assigned by the split.
     user(&mut e, "qa");
     let q = e.resolve(1, TARGET_HELD, 0.0, 0);
-    assert_eq!(e.exposure_unit(1, TARGET_HELD, 0.0, q), None);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, q), None);
+    // A unit that is not ASCII comes back as its UTF-8 bytes.
+    user(&mut e, "utilisatrice:é");
+    let u = e.resolve(1, TARGET_HELD, 0.0, 0);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, u).as_deref(), Some("utilisatrice:é"));
 }
