@@ -18,6 +18,12 @@ fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap()
 }
 
+/// The module's memory as bytes (a fresh view: memory may have grown).
+fn memory() -> js_sys::Uint8Array {
+    let memory: js_sys::WebAssembly::Memory = edgeflags::wasm::wasm_memory().dyn_into().unwrap();
+    js_sys::Uint8Array::new(&memory.buffer())
+}
+
 fn json(v: &JsValue) -> String {
     JSON::stringify(v).unwrap().as_string().unwrap()
 }
@@ -132,15 +138,13 @@ fn exposure_unit_asks_the_core() {
     // Which flags are experiments crosses once, in the metadata.
     assert_eq!(json(&get(&meta, "experiments")), r#"{"0":0,"1":1}"#);
     // Lays out user_id (slot 0: the only attribute this ruleset reads) in
-    // the held context, as the package's batch does.
+    // the held context, written into wasm memory as the package's batch does.
     let user = |e: &mut Engine, id: &str| {
-        let bytes = e.input_bytes(64) as *mut u8;
-        let header = e.input_header() as *mut u32;
-        unsafe {
-            std::ptr::copy_nonoverlapping(id.as_ptr(), bytes, id.len());
-            *header = 0;
-            *header.add(1) = id.len() as u32;
-        }
+        let bytes = e.input_bytes(64);
+        let header = e.input_header();
+        memory().subarray(bytes, bytes + id.len() as u32).copy_from(id.as_bytes());
+        let pair: Vec<u8> = [0u32, id.len() as u32].iter().flat_map(|v| v.to_le_bytes()).collect();
+        memory().subarray(header, header + 8).copy_from(&pair);
         assert!(e.hold(1));
     };
     let unit = |e: &mut Engine, flag: u32, target: u32, packed: u32| -> Option<String> {
@@ -148,8 +152,8 @@ fn exposure_unit_asks_the_core() {
         if n == NO_UNIT {
             return None;
         }
-        let at = e.unit_bytes() as *const u8;
-        Some(String::from_utf8(unsafe { std::slice::from_raw_parts(at, n as usize) }.to_vec()).unwrap())
+        let at = e.unit_bytes();
+        Some(String::from_utf8(memory().subarray(at, at + n).to_vec()).unwrap())
     };
     user(&mut e, "user:7");
     let r = e.resolve(1, TARGET_HELD, 0.0, 0);
