@@ -35,6 +35,7 @@ const native = read('native.json');
 const meta = read('meta.json') ?? {};
 const decompose = read('decompose.json');
 const contexts = read('contexts.json');
+const events = read('events.json');
 
 const sh = (cmd, args) => {
   try {
@@ -342,6 +343,34 @@ ${table(['worker', 'endpoint', 'connections', 'req/s', 'p50', 'p99', 'errors'], 
       ok: mine && gb ? mine.rps / gb.rps >= 1.5 : undefined,
     });
   }
+}
+
+// ------------------------------------------------------------ events
+if (events) {
+  const i = events.ingestion;
+  const e = events.exposure;
+  const rows = e.rows.map((r) => [r.name, r.rps.toFixed(0), `${r.p50.toFixed(2)} ms`, `${r.p99.toFixed(2)} ms`]);
+  out.push(`## Experiment events (Queue and D1 in workerd)
+
+The Worker with its local Queue and D1 (Miniflare, bindings from wrangler.toml),
+load generator in the same process (bench/events.mjs).
+
+**Ingestion**: ${i.events.toLocaleString('en-US')} tracked events posted to \`POST /v1/events\` in
+${i.batches} batches of 500, 8 in flight: accepted (202, on the queue) at
+**${i.acceptPerSec.toFixed(0)} events/s**; all of them in D1 (queue consumer, one transaction
+per delivery of up to 100 messages) at **${i.endToEndPerSec.toFixed(0)} events/s** end to end
+(${i.stored.toLocaleString('en-US')} rows, answers ${JSON.stringify(i.statuses)}).
+
+**The cost of an exposure on the response path**: \`GET /v1/flags/{key}\`, ${e.requests} requests
+per round, ${e.concurrency} in flight, median of ${e.rounds} alternating rounds. Exposures are
+computed after the answer and buffered per isolate, sent to the queue once a second
+(or at 500) from \`ctx.waitUntil\`; ${e.exposuresStored} exposures reached D1 in this run.
+
+${table(['answer', 'req/s', 'p50', 'p99'], rows, 'lrrr')}
+
+No peer records exposures where the variant is served or ingests events itself
+(GrowthBook and Statsig analyse a warehouse, LaunchDarkly's pipeline is its SaaS), so
+the comparison is the same Worker with events on and off.`);
 }
 
 // ------------------------------------------------------------ native

@@ -9,19 +9,19 @@
 #
 #   scripts/bench.sh           full run (about 10 minutes on 2 cores)
 #   scripts/bench.sh --quick   short runs, same tables (smoke test)
-#   scripts/bench.sh --only micro,sizes,scale,contexts,worker,native   a subset (report still written)
+#   scripts/bench.sh --only micro,sizes,scale,contexts,worker,native,events   a subset (report still written)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 QUICK=0
-ONLY="micro,sizes,scale,contexts,worker,native"
+ONLY="micro,sizes,scale,contexts,worker,native,events"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--only micro,sizes,scale,contexts,worker,native]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--only micro,sizes,scale,contexts,worker,native,events]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -89,7 +89,7 @@ fi
 
 # The Worker, as wrangler.toml's `main` names it.
 worker_main() { [ -f wrangler.toml ] && sed -n 's/^[[:space:]]*main[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' wrangler.toml | head -1 || true; }
-if want worker; then
+if want worker || want events; then
   main="$(worker_main)"
   if [ -z "$main" ] || [ ! -f "$main" ]; then
     if [ -x scripts/build-worker.sh ]; then
@@ -132,6 +132,10 @@ if want contexts; then
   [ -L node_modules/edgeflags-before ] && node contexts.mjs --pkg "$(readlink -f node_modules/edgeflags-before)" --name "edgeflags before" --out results/contexts.json
 fi
 if want worker; then say "Worker load (worker-bench.mjs)"; node worker-bench.mjs "${WORKER[@]}"; fi
+if want events; then
+  say "experiment events: ingestion and the cost of an edge exposure (events.mjs)"
+  if [ "$QUICK" = 1 ]; then node events.mjs --events 20000 --requests 500; else node events.mjs; fi
+fi
 if want native; then
   say "native core (cargo bench --bench core)"
   # A target directory of its own: other jobs building release binaries in

@@ -5,7 +5,7 @@
 // storage, in memory). No ports: requests go through mf.dispatchFetch.
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -49,11 +49,11 @@ function exportsControl(dir) {
  * the `request.cf` of requests that arrive over that port (Miniflare's
  * option; default: its placeholder, country "US", ...): pass NO_CF to keep
  * browsers' contexts as sent. */
-export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false } = {}) {
+export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false, queueRetryDelay } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
   }
-  const bindings = { ADMIN_TOKEN: ADMIN, REVALIDATE_SECONDS: "0", ALLOWED_ORIGINS: "", ...vars };
+  const bindings = { ADMIN_TOKEN: ADMIN, REVALIDATE_SECONDS: "0", ALLOWED_ORIGINS: "", UNIT_HASH_KEY, ...vars };
   for (const [k, v] of Object.entries(bindings)) if (v === undefined) delete bindings[k];
   const control = exportsControl(BUILD);
   const worker = (i) => ({
@@ -68,6 +68,17 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
     compatibilityDate: "2025-09-01",
     // One namespace id: every instance sees the same KV.
     kvNamespaces: { FLAGS: "FLAGS" },
+    // The events pipeline (wrangler.toml): every instance produces, the
+    // first consumes; one D1 database, its schema from migrations/.
+    queueProducers: { EVENTS: { queueName: EVENTS_QUEUE } },
+    ...(i === 0
+      ? {
+          queueConsumers: {
+            [EVENTS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: `${EVENTS_QUEUE}-dlq`, ...(queueRetryDelay === undefined ? {} : { retryDelay: queueRetryDelay }) },
+          },
+        }
+      : {}),
+    d1Databases: { DB: "edgeflags-events" },
     // The first instance defines the object's class; the others bind to it.
     ...(control
       ? { durableObjects: { CONTROL: i === 0 ? { className: "Control", useSQLite: true } : { className: "Control", scriptName: "edge0", useSQLite: true } } }
@@ -80,6 +91,8 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
   const mf = new Miniflare(convertV4MiniflareOptions(options));
   const url = (await mf.ready).origin;
   const kv = await mf.getKVNamespace("FLAGS");
+  const db = await mf.getD1Database("DB");
+  await migrate(db);
   const client = (send) => {
     const fetch = (path, init = {}) => send(BASE + path, { redirect: "manual", ...init });
     const admin = (path, init = {}) =>
@@ -94,7 +107,35 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
       list.push(client((url, init) => fetcher.fetch(url, init)));
     }
   }
-  return { mf, kv, url, ...list[0], instances: list, control, close: () => mf.dispose() };
+  return { mf, kv, db, url, ...list[0], instances: list, control, close: () => mf.dispose() };
+}
+
+/** The events queue's name (wrangler.toml). */
+export const EVENTS_QUEUE = "edgeflags-events";
+/** The unit-hash key the tests' Worker has (UNIT_HASH_KEY). */
+export const UNIT_HASH_KEY = "test-unit-hash-key-0123456789";
+
+/** The statements of migrations/*.sql, in file order (what `wrangler d1
+ * migrations apply` runs; tests/worker/events.test.mjs also applies them
+ * with wrangler itself). */
+export function migrationStatements() {
+  const dir = join(ROOT, "migrations");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()
+    .flatMap((f) =>
+      readFileSync(join(dir, f), "utf8")
+        .split("\n")
+        .filter((l) => !l.trim().startsWith("--"))
+        .join("\n")
+        .split(";")
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+}
+
+async function migrate(db) {
+  await db.batch(migrationStatements().map((s) => db.prepare(s)));
 }
 
 /** The documented KV layout (docs/worker.md), written directly: version n's

@@ -35,11 +35,69 @@ function faulty(kv) {
   };
 }
 
-const wrap = (env) => ({ ...env, FLAGS: faulty(env.FLAGS) });
+// The events queue and database, failing on demand through the same KV:
+// - while `test/queue-down` holds "1", sending to EVENTS throws;
+// - while `test/d1-fail-batches` holds n > 0, the next n D1 batches throw
+//   (the queue consumer's writes).
+// workers-rs checks a binding's class by its constructor's name.
+class WorkerQueue {
+  constructor(queue, kv) {
+    this.queue = queue;
+    this.kv = kv;
+  }
+  async guard(name) {
+    if ((await this.kv.get("test/queue-down")) === "1") {
+      throw new Error(`queue unavailable (simulated by tests/worker/kv-fault.mjs): ${name}`);
+    }
+  }
+  async send(...args) {
+    await this.guard("send");
+    return this.queue.send(...args);
+  }
+  async sendBatch(...args) {
+    await this.guard("sendBatch");
+    return this.queue.sendBatch(...args);
+  }
+}
+
+function faultyQueue(queue, kv) {
+  return new WorkerQueue(queue, kv);
+}
+
+function faultyD1(db, kv) {
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "batch") {
+        return async (...args) => {
+          const n = Number((await kv.get("test/d1-fail-batches")) ?? 0);
+          if (n > 0) {
+            await kv.put("test/d1-fail-batches", String(n - 1));
+            throw new Error("D1 batch failed (simulated by tests/worker/kv-fault.mjs)");
+          }
+          return target.batch(...args);
+        };
+      }
+      const v = Reflect.get(target, prop);
+      // Methods run on the real database; the constructor stays itself
+      // (workers-rs checks a binding's class by its name).
+      return typeof v === "function" && prop !== "constructor" ? v.bind(target) : v;
+    },
+  });
+}
+
+const wrap = (env) => ({
+  ...env,
+  FLAGS: faulty(env.FLAGS),
+  ...(env.EVENTS ? { EVENTS: faultyQueue(env.EVENTS, env.FLAGS) } : {}),
+  ...(env.DB ? { DB: faultyD1(env.DB, env.FLAGS) } : {}),
+});
 
 export default {
   async fetch(request, env, ctx) {
     return new Worker(ctx, wrap(env)).fetch(request);
+  },
+  async queue(batch, env, ctx) {
+    return new Worker(ctx, wrap(env)).queue(batch);
   },
 };
 

@@ -16,6 +16,12 @@ pub enum Access {
     Read,
     /// Needs an admin token.
     Admin,
+    /// `POST /v1/events`: the events write key when one is configured
+    /// (checked by the handler: sendBeacon puts it in the body).
+    Events,
+    /// Experiment results: a read key, the server key or an admin token;
+    /// never anonymous, even without a `READ_KEY`.
+    Results,
 }
 
 /// A management or query endpoint.
@@ -45,6 +51,12 @@ pub enum Endpoint {
     Rollback(u64),
     /// `GET /v1/audit`: the change log.
     ListAudit,
+    /// `POST /v1/events`: exposures and tracked events in.
+    PostEvents,
+    /// `GET /v1/experiments`: every experiment's results.
+    ListExperiments,
+    /// `GET /v1/experiments/{flag}`: one experiment's results.
+    GetExperiment(String),
     /// `OPTIONS` on any API path: a CORS preflight.
     Preflight,
 }
@@ -125,6 +137,9 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
         ["versions", n] => vec![("GET", GetVersion(version_number(n).ok_or_else(not_found)?), Admin)],
         ["versions", n, "rollback"] => vec![("POST", Rollback(version_number(n).ok_or_else(not_found)?), Admin)],
         ["audit"] => vec![("GET", ListAudit, Admin)],
+        ["events"] => vec![("POST", PostEvents, Events)],
+        ["experiments"] => vec![("GET", ListExperiments, Results)],
+        ["experiments", key] if !key.is_empty() => vec![("GET", GetExperiment(key.to_string()), Results)],
         _ => return Err(not_found()),
     };
     if method == "OPTIONS" {
@@ -202,6 +217,10 @@ mod tests {
         assert_eq!(route("PUT", "/v1/ruleset").unwrap(), Target::Api(Endpoint::PutRuleset, Access::Admin));
         assert_eq!(route("GET", "/api/orders").unwrap(), Target::Proxy);
         assert_eq!(route("GET", "/v10").unwrap(), Target::Proxy);
+        assert_eq!(route("POST", "/v1/events").unwrap(), Target::Api(Endpoint::PostEvents, Access::Events));
+        assert_eq!(route("GET", "/v1/events").unwrap_err().status, 405);
+        assert_eq!(route("GET", "/v1/experiments").unwrap(), Target::Api(Endpoint::ListExperiments, Access::Results));
+        assert_eq!(ep("GET", "/v1/experiments/checkout%20test"), Endpoint::GetExperiment("checkout test".into()));
     }
 
     #[test]

@@ -34,6 +34,12 @@ pub struct Config {
     /// Server key (`SERVER_KEY`): read access that also evaluates
     /// server-only flags (`"client": false`). Admin tokens can too.
     pub server: Tokens,
+    /// Events write key (`EVENTS_KEY`): when set, `POST /v1/events` needs
+    /// it (or the server key, or an admin token).
+    pub events_key: Tokens,
+    /// The key of the units' keyed hashes in the event store
+    /// (`UNIT_HASH_KEY`, a secret); events are off without it.
+    pub unit_hash_key: Option<String>,
     /// Salt secret for the client view's hashes (`CLIENT_VIEW_SALT`);
     /// the salt of version n is derived from it and n.
     pub client_salt: String,
@@ -66,6 +72,8 @@ impl Config {
             admin: Tokens::parse(var("ADMIN_TOKEN").as_deref(), var("ADMIN_TOKENS").as_deref()),
             read: Tokens::single("read", var("READ_KEY").as_deref()),
             server: Tokens::single("server", var("SERVER_KEY").as_deref()),
+            events_key: Tokens::single("events", var("EVENTS_KEY").as_deref()),
+            unit_hash_key: var("UNIT_HASH_KEY").filter(|k| k.len() >= 16),
             client_salt: var("CLIENT_VIEW_SALT").unwrap_or_default(),
             upstream_timeout_ms: var("UPSTREAM_TIMEOUT_SECONDS")
                 .and_then(|s| s.trim().parse::<u64>().ok())

@@ -28,6 +28,7 @@ pub mod body;
 pub mod config;
 pub mod cors;
 pub mod errors;
+pub mod events;
 pub mod ofrep;
 pub mod requester;
 pub mod store;

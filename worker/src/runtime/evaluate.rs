@@ -5,6 +5,7 @@
 
 use edgeflags::{Context, ErrorCode, Evaluation, Overrides, Ruleset, Value};
 
+use super::events::Recorder;
 use super::http::{self, Incoming, Reply};
 use super::kv::Store;
 use super::state::{self, Snapshot};
@@ -26,6 +27,7 @@ pub async fn evaluate(
     cfg: &Config,
     caller: &Caller,
     key: Option<&str>,
+    rec: &Recorder,
 ) -> Result<Reply, ApiError> {
     let now = http::now_ms();
     let mut input = if req.method == "POST" {
@@ -56,12 +58,21 @@ pub async fn evaluate(
                 rs.evaluate(key, ctx, t, default)
             };
             let status = if e.error_code == Some(ErrorCode::FlagNotFound) { 404 } else { 200 };
+            // An answer served (not one asked about another time, `at`) is
+            // an exposure when the flag's experiment assigned it.
+            if e.error_code.is_none() && input.at.is_none() {
+                rec.served(rs, ctx, t, loaded.version, [key]);
+            }
             let on = [key];
             let on = if !hidden(key) && rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
             (status, answer::one(key, loaded.version, &e), active_header(on))
         }
         None => {
             let (results, active) = evaluate_all(rs, ctx, t, &input.defaults, &hidden);
+            if input.at.is_none() {
+                let served = results.iter().filter(|(_, e)| e.error_code.is_none()).map(|(k, _)| *k);
+                rec.served(rs, ctx, t, loaded.version, served);
+            }
             (200, answer::all(loaded.version, &results), active)
         }
     };

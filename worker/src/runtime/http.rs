@@ -114,6 +114,11 @@ impl Reply {
         Reply { status, headers: Vec::new(), body: Vec::new() }
     }
 
+    /// The status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
     /// Sets a header, replacing an earlier value of the same name.
     pub fn set(&mut self, name: &'static str, value: impl Into<String>) {
         let value = value.into();

@@ -7,6 +7,7 @@
 mod admin;
 mod control;
 mod evaluate;
+mod events;
 mod http;
 mod kv;
 mod ofrep;
@@ -17,7 +18,7 @@ use wasm_bindgen::JsValue;
 use worker::{event, web_sys, Env};
 
 use crate::api::{self, Access, Endpoint, Target};
-use crate::auth::{self, Caller, Denied};
+use crate::auth::{self, Caller, Denied, Privilege};
 use crate::config::Config;
 use crate::cors;
 use crate::errors::ApiError;
@@ -34,15 +35,31 @@ use kv::Store;
 /// `request.cf` is the costliest property of a request in workerd and most
 /// requests never need it (measured in docs/ARCHITECTURE.md).
 #[event(fetch)]
-async fn fetch(req: web_sys::Request, env: Env, _ctx: worker::Context) -> worker::Result<web_sys::Response> {
-    serve(req, env).await.map_err(worker::Error::from)
+async fn fetch(req: web_sys::Request, env: Env, ctx: worker::Context) -> worker::Result<web_sys::Response> {
+    let cfg = config(&env);
+    let rec = events::Recorder::new(&cfg);
+    let res = serve(req, &env, &cfg, &rec).await.map_err(worker::Error::from);
+    // The edge's exposures go to the queue after the response.
+    rec.finish(&env, &ctx);
+    res
+}
+
+/// The queue consumer: experiment events from `EVENTS` into D1.
+#[event(queue)]
+async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: worker::Context) -> worker::Result<()> {
+    events::consume(batch, &env).await;
+    Ok(())
 }
 
 // The raw `web_sys::Request` is used, not the `worker` crate's `Request`:
 // that one reads `request.cf` (the costliest property in workerd), the
 // method, URL and headers eagerly on every request.
-async fn serve(req: web_sys::Request, env: Env) -> Result<web_sys::Response, JsValue> {
-    let cfg = config(&env);
+async fn serve(
+    req: web_sys::Request,
+    env: &Env,
+    cfg: &Config,
+    rec: &events::Recorder,
+) -> Result<web_sys::Response, JsValue> {
     let req = Incoming::new(req);
     let (method, path) = (req.method.as_str(), req.path());
     if cfg.test_panic_path.as_deref() == Some(path) {
@@ -50,25 +67,25 @@ async fn serve(req: web_sys::Request, env: Env) -> Result<web_sys::Response, JsV
         panic!("a request to TEST_PANIC_PATH {path}: deliberate panic");
     }
     if crate::ofrep::is_ofrep_path(path) {
-        let mut reply = ofrep::serve(&req, &env, &cfg).await;
-        add_cors(&mut reply, &cfg, &req);
+        let mut reply = ofrep::serve(&req, env, cfg, rec).await;
+        add_cors(&mut reply, cfg, &req);
         return reply.into_response().map_err(|e| JsValue::from_str(&e.message));
     }
     let target = match api::route(method, path) {
         Ok(t) => t,
-        Err(e) => return respond(&req, &cfg, Err(e)),
+        Err(e) => return respond(&req, cfg, Err(e)),
     };
     let (endpoint, access) = match target {
         Target::Proxy => {
-            return match proxy::proxy(&req, &env, &cfg).await {
+            return match proxy::proxy(&req, env, cfg, rec).await {
                 Ok(r) => Ok(r),
                 Err(e) => http::error(&e).into_response().map_err(|e| JsValue::from_str(&e.message)),
             }
         }
         Target::Api(e, a) => (e, a),
     };
-    let result = handle(&req, &env, &cfg, endpoint, access).await;
-    respond(&req, &cfg, result)
+    let result = handle(&req, env, cfg, endpoint, access, rec).await;
+    respond(&req, cfg, result)
 }
 
 /// An API answer (or its error) as a `Response`, with the CORS headers.
@@ -102,17 +119,33 @@ async fn handle(
     cfg: &Config,
     endpoint: Endpoint,
     access: Access,
+    rec: &events::Recorder,
 ) -> Result<Reply, ApiError> {
     if endpoint == Endpoint::Preflight {
         return Ok(Reply::empty(204).with("Allow", cors::ALLOW_METHODS));
     }
     let store = Store::open(env)?;
+    if endpoint == Endpoint::PostEvents {
+        // Its own key, which sendBeacon can only put in the body.
+        return events::post(req, env, cfg, &store).await;
+    }
     let caller = authorize(cfg, access, req.header("Authorization").as_deref())?;
+    if access == Access::Results && caller.privilege == Privilege::Public {
+        return Err(ApiError::new(
+            401,
+            "UNAUTHORIZED",
+            "experiment results need a read key, the server key or an admin token: Authorization: Bearer <token>",
+        )
+        .header("WWW-Authenticate", "Bearer"));
+    }
     let label = &caller.label;
     match endpoint {
         Endpoint::Status => evaluate::status(&store, cfg, &caller).await,
-        Endpoint::EvaluateAll => evaluate::evaluate(req, &store, cfg, &caller, None).await,
-        Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, &caller, Some(&key)).await,
+        Endpoint::EvaluateAll => evaluate::evaluate(req, &store, cfg, &caller, None, rec).await,
+        Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, &caller, Some(&key), rec).await,
+        Endpoint::ListExperiments => events::results(env, &store, cfg, None).await,
+        Endpoint::GetExperiment(key) => events::results(env, &store, cfg, Some(&key)).await,
+        Endpoint::PostEvents => Err(ApiError::internal("events reached the dispatcher")),
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
         // The store's one writer, the control object, serves every change
         // and every admin read.

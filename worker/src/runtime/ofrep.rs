@@ -6,6 +6,7 @@
 use edgeflags::{Context, ErrorCode, Evaluation, Value};
 use worker::Env;
 
+use super::events::Recorder;
 use super::http::{self, Incoming, Reply};
 use super::kv::Store;
 use super::state::{self, Loaded};
@@ -16,7 +17,7 @@ use crate::ofrep::{self, Call, Failure, Metadata, View};
 use crate::requester::{self, Facts};
 
 /// Answers a request to an OFREP path (CORS headers are added by the caller).
-pub async fn serve(req: &Incoming, env: &Env, cfg: &Config) -> Reply {
+pub async fn serve(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> Reply {
     let call = match ofrep::route(&req.method, req.path()) {
         Ok(Call::Preflight) => return Reply::empty(204).with("Allow", ofrep::ALLOW),
         Ok(call) => call,
@@ -26,7 +27,7 @@ pub async fn serve(req: &Incoming, env: &Env, cfg: &Config) -> Reply {
         Call::One(k) => Some(k.as_str()),
         _ => None,
     };
-    match evaluate(req, env, cfg, key).await {
+    match evaluate(req, env, cfg, key, rec).await {
         Ok(r) => r,
         Err(f) => failure(&match key {
             Some(k) if f.key.is_none() && f.status != 401 && f.status != 403 => f.for_key(k),
@@ -65,7 +66,13 @@ fn caller(req: &Incoming, cfg: &Config) -> Result<Caller, Failure> {
     })
 }
 
-async fn evaluate(req: &Incoming, env: &Env, cfg: &Config, key: Option<&str>) -> Result<Reply, Failure> {
+async fn evaluate(
+    req: &Incoming,
+    env: &Env,
+    cfg: &Config,
+    key: Option<&str>,
+    rec: &Recorder,
+) -> Result<Reply, Failure> {
     let store = Store::open(env).map_err(api)?;
     let caller = caller(req, cfg)?;
     let text = body::utf8(http::read_body(req, MAX_REQUEST_BYTES).await.map_err(api)?).map_err(api)?;
@@ -92,6 +99,16 @@ async fn evaluate(req: &Incoming, env: &Env, cfg: &Config, key: Option<&str>) ->
         Some(key) => one(loaded, view, &input.context, t, key)?,
         None => bulk(req, loaded, view, &input.context, t),
     };
+    // Served answers (not a 304, not one asked about another time) are
+    // exposures when an experiment's split assigned them.
+    if r.status() == 200 && input.at.is_none() {
+        let rs = &*loaded.rs;
+        let visible = |k: &&str| rs.flag(k).is_some_and(|f| view.server || f.client());
+        match key {
+            Some(k) => rec.served(rs, &input.context, t, loaded.version, Some(k).filter(visible)),
+            None => rec.served(rs, &input.context, t, loaded.version, rs.experiments().filter(visible)),
+        }
+    }
     r.set("Cache-Control", "private, no-store");
     r.set("X-Edgeflags-Version", loaded.version.to_string());
     if let Some(s) = snap.stale() {

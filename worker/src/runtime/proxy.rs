@@ -15,6 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
 use worker::{js_sys, web_sys, Env};
 
+use super::events::Recorder;
 use super::http::{self, Incoming};
 use super::kv::Store;
 use super::state;
@@ -23,7 +24,7 @@ use crate::errors::ApiError;
 use crate::requester::{self, Facts, Identity};
 
 /// Proxies `req` if a route matches its path; 404 JSON otherwise.
-pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::Response, ApiError> {
+pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> Result<web_sys::Response, ApiError> {
     // Routes match the decoded, normalized path, and that path (re-encoded)
     // is what the upstream gets: a %2F or .. cannot reach past a route's
     // prefix on either side.
@@ -49,6 +50,7 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config) -> Result<web_sys::R
     let mint = http::random_id;
     let identity = requester::complete(&mut ctx, &facts, &cfg.user_cookie, &cfg.anon_cookie, Some(&mint))?;
     let res = rs.resolve(route.flag(), &ctx, now as i64);
+    rec.served(rs, &ctx, now as i64, loaded.version, [rs.flags()[route.flag().index()].key()]);
     let flag = &rs.flags()[route.flag().index()];
     let variant = flag.variants().get(res.variant as usize).map_or("", |v| &v.name);
     let Some(origin) = route.upstream(res.variant) else {

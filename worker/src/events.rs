@@ -1,0 +1,498 @@
+//! The experiment events pipeline's decisions, in plain Rust: who may post
+//! events, which events are kept, the queue messages they travel in (units
+//! already replaced by their keyed hashes), the SQL the queue consumer
+//! writes them to D1 with, and the queries the results endpoint reads the
+//! aggregates back with. `runtime::events` does the I/O.
+//!
+//! Storage (D1, `migrations/`): `exposures` holds one row per (experiment,
+//! unit, variant): a unit's first exposure to a variant, later ones are
+//! the same row. `tracks` holds one row per tracked event, keyed by its id,
+//! so a retried batch or a redelivered queue message writes nothing twice.
+
+use edgeflags::events::{unit_hash, Event, EventKind};
+use edgeflags::experiment::{ExperimentData, ExperimentSpec, MetricKind, MetricTotals, VariantData};
+use edgeflags::{Context, Ruleset};
+
+use crate::auth::{self, Tokens};
+
+/// Most events per queue message (a message is at most 128 KB; an event
+/// after hashing is at most about 900 bytes).
+pub const EVENTS_PER_MESSAGE: usize = 100;
+/// Rows per multi-row `INSERT` (D1 binds at most 100 parameters per statement).
+pub const ROWS_PER_INSERT: usize = 16;
+
+/// Where an event came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `POST /v1/events` (the package, a backend).
+    Api,
+    /// Served by this Worker (`/v1/flags`, OFREP, a routed request).
+    Edge,
+}
+
+impl Source {
+    fn as_str(self) -> &'static str {
+        match self {
+            Source::Api => "api",
+            Source::Edge => "edge",
+        }
+    }
+}
+
+/// An event as stored: validated, its unit hashed, its id fixed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stored {
+    /// A first exposure of `unit` to `variant` of `experiment`.
+    Exposure {
+        /// The experiment's flag key.
+        experiment: String,
+        /// The variant.
+        variant: String,
+        /// The unit's keyed hash.
+        unit: String,
+        /// When (ms).
+        at: i64,
+        /// The ruleset version, when known.
+        version: Option<u64>,
+        /// api or edge.
+        source: Source,
+    },
+    /// A tracked event.
+    Track {
+        /// Its dedup id.
+        id: String,
+        /// The event name.
+        event: String,
+        /// The unit's keyed hash.
+        unit: String,
+        /// Its value.
+        value: Option<f64>,
+        /// When (ms).
+        at: i64,
+    },
+}
+
+/// Whether a caller may post events: without `EVENTS_KEY` anyone may;
+/// with it, the events key (as a bearer token or the body's `key`), the
+/// server key or an admin token.
+pub fn may_post(
+    events_key: &Tokens,
+    server: &Tokens,
+    admin: &Tokens,
+    authorization: Option<&str>,
+    body_key: Option<&str>,
+) -> Result<(), auth::Denied> {
+    if events_key.is_empty() {
+        return Ok(());
+    }
+    let granted = |o: auth::Outcome<'_>| matches!(o, auth::Outcome::Granted(_));
+    if granted(events_key.check(authorization))
+        || granted(server.check(authorization))
+        || granted(admin.check(authorization))
+    {
+        return Ok(());
+    }
+    if let Some(k) = body_key {
+        if granted(events_key.check(Some(&format!("Bearer {k}")))) {
+            return Ok(());
+        }
+    }
+    if authorization.and_then(auth::bearer).is_none() && body_key.is_none() {
+        Err(auth::Denied::Missing)
+    } else {
+        Err(auth::Denied::Wrong)
+    }
+}
+
+/// What a posted batch becomes: the stored events, and how many exposures
+/// were ignored (of flags that are not experiments in `rs`, or of variants
+/// their split does not assign).
+pub fn accept(events: Vec<Event>, rs: &Ruleset, unit_key: &[u8], received: i64) -> (Vec<Stored>, usize) {
+    let mut out = Vec::with_capacity(events.len());
+    let mut ignored = 0;
+    for e in events {
+        let at = e.time.unwrap_or(received);
+        let id = e.dedup_id();
+        let unit = unit_hash(unit_key, &e.unit);
+        match e.kind {
+            EventKind::Exposure { flag, variant, version } => {
+                let known = rs
+                    .flag(&flag)
+                    .filter(|f| f.is_experiment())
+                    .and_then(|_| rs.experiment_spec(&flag, received))
+                    .is_some_and(|s| s.variants.iter().any(|v| **v == *variant));
+                if !known {
+                    ignored += 1;
+                    continue;
+                }
+                out.push(Stored::Exposure { experiment: flag, variant, unit, at, version, source: Source::Api });
+            }
+            EventKind::Track { event, value } => out.push(Stored::Track { id, event, unit, value, at }),
+        }
+    }
+    (out, ignored)
+}
+
+/// The exposures of evaluating `keys` for `ctx` at `now`, as the edge
+/// records them (only experiment flags are resolved again).
+pub fn edge_exposures<'a>(
+    rs: &Ruleset,
+    ctx: &Context,
+    now: i64,
+    keys: impl IntoIterator<Item = &'a str>,
+    unit_key: &[u8],
+    version: u64,
+) -> Vec<Stored> {
+    let mut out = Vec::new();
+    for key in keys {
+        let Some(id) = rs.flag_id(key) else { continue };
+        if !rs.flags()[id.index()].is_experiment() {
+            continue;
+        }
+        let r = rs.resolve(id, ctx, now);
+        if let Some(e) = rs.exposure(id, ctx, &r) {
+            out.push(Stored::Exposure {
+                experiment: e.flag.to_string(),
+                variant: e.variant.to_string(),
+                unit: unit_hash(unit_key, &e.unit),
+                at: now,
+                version: Some(version),
+                source: Source::Edge,
+            });
+        }
+    }
+    out
+}
+
+/// The queue messages (JSON texts) carrying `events`, at most
+/// [`EVENTS_PER_MESSAGE`] each.
+pub fn messages(events: &[Stored]) -> Vec<String> {
+    events
+        .chunks(EVENTS_PER_MESSAGE)
+        .map(|chunk| {
+            let items: Vec<serde_json::Value> = chunk.iter().map(to_json).collect();
+            serde_json::json!({ "v": 1, "events": items }).to_string()
+        })
+        .collect()
+}
+
+fn to_json(e: &Stored) -> serde_json::Value {
+    match e {
+        Stored::Exposure { experiment, variant, unit, at, version, source } => serde_json::json!({
+            "type": "exposure", "experiment": experiment, "variant": variant, "unit": unit,
+            "at": at, "version": version, "source": source.as_str(),
+        }),
+        Stored::Track { id, event, unit, value, at } => serde_json::json!({
+            "type": "track", "id": id, "event": event, "unit": unit, "value": value, "at": at,
+        }),
+    }
+}
+
+/// A queue message read back. `None` for a message this version does not
+/// understand (it is logged and acknowledged: retrying cannot help).
+pub fn read_message(text: &str) -> Option<Vec<Stored>> {
+    let v: serde_json::Value = serde_json::from_str(text).ok()?;
+    if v.get("v")?.as_u64()? != 1 {
+        return None;
+    }
+    let mut out = Vec::new();
+    for e in v.get("events")?.as_array()? {
+        let s = |k: &str| e.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let at = e.get("at")?.as_i64()?;
+        out.push(match e.get("type")?.as_str()? {
+            "exposure" => Stored::Exposure {
+                experiment: s("experiment")?,
+                variant: s("variant")?,
+                unit: s("unit")?,
+                at,
+                version: e.get("version").and_then(|x| x.as_u64()),
+                source: if s("source").as_deref() == Some("edge") { Source::Edge } else { Source::Api },
+            },
+            "track" => Stored::Track {
+                id: s("id")?,
+                event: s("event")?,
+                unit: s("unit")?,
+                value: e.get("value").and_then(|x| x.as_f64()),
+                at,
+            },
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+/// A bound SQL parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// TEXT.
+    Text(String),
+    /// INTEGER (exact up to 2^53 through JS).
+    Int(i64),
+    /// REAL.
+    Real(f64),
+    /// NULL.
+    Null,
+}
+
+/// The statements writing `events` (multi-row `INSERT OR IGNORE`s, so a
+/// redelivered message changes nothing). Run them as one D1 batch (one
+/// transaction).
+pub fn insert_statements(events: &[Stored]) -> Vec<(String, Vec<Param>)> {
+    let mut exposures = Vec::new();
+    let mut tracks = Vec::new();
+    for e in events {
+        match e {
+            Stored::Exposure { experiment, variant, unit, at, version, source } => exposures.push(vec![
+                Param::Text(experiment.clone()),
+                Param::Text(unit.clone()),
+                Param::Text(variant.clone()),
+                Param::Int(*at),
+                version.map_or(Param::Null, |v| Param::Int(v as i64)),
+                Param::Text(source.as_str().into()),
+            ]),
+            Stored::Track { id, event, unit, value, at } => tracks.push(vec![
+                Param::Text(id.clone()),
+                Param::Text(event.clone()),
+                Param::Text(unit.clone()),
+                value.map_or(Param::Null, Param::Real),
+                Param::Int(*at),
+            ]),
+        }
+    }
+    let mut out = Vec::new();
+    let mut insert = |head: &str, cols: usize, rows: Vec<Vec<Param>>| {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let one = format!("({})", vec!["?"; cols].join(", "));
+            let sql = format!("{head} VALUES {}", vec![one; chunk.len()].join(", "));
+            out.push((sql, chunk.concat()));
+        }
+    };
+    insert("INSERT OR IGNORE INTO exposures (experiment, unit, variant, first_at, version, source)", 6, exposures);
+    insert("INSERT OR IGNORE INTO tracks (id, event, unit, value, at)", 5, tracks);
+    out
+}
+
+/// Units exposed to exactly one variant of experiment `?1`.
+const ANALYSED: &str = "SELECT unit, MIN(variant) AS variant, MIN(first_at) AS first_at \
+     FROM exposures WHERE experiment = ?1 GROUP BY unit HAVING COUNT(*) = 1";
+
+/// Per variant: analysed units and the first exposure time. Params: experiment.
+pub fn variants_query() -> String {
+    format!(
+        "WITH u AS ({ANALYSED}) SELECT variant, COUNT(*) AS units, MIN(first_at) AS first_at FROM u GROUP BY variant"
+    )
+}
+
+/// Units exposed to more than one variant. Params: experiment.
+pub const MULTIPLE_QUERY: &str =
+    "SELECT COUNT(*) AS n FROM (SELECT unit FROM exposures WHERE experiment = ?1 GROUP BY unit HAVING COUNT(*) > 1)";
+
+/// Per variant, for one metric: units with the event, and the sum and sum
+/// of squares of the per-unit sums of values. Params: experiment, event.
+pub fn metric_query() -> String {
+    format!(
+        "WITH u AS ({ANALYSED}), \
+         t AS (SELECT unit, TOTAL(value) AS total FROM tracks WHERE event = ?2 GROUP BY unit) \
+         SELECT u.variant AS variant, COUNT(*) AS units, TOTAL(t.total) AS sum, TOTAL(t.total * t.total) AS sum_sq \
+         FROM u JOIN t ON t.unit = u.unit GROUP BY u.variant"
+    )
+}
+
+/// One row of [`variants_query`].
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct VariantRow {
+    /// The variant.
+    pub variant: String,
+    /// Analysed units.
+    pub units: u64,
+    /// Earliest first exposure (ms).
+    pub first_at: Option<f64>,
+}
+
+/// One row of [`metric_query`].
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct MetricRow {
+    /// The variant.
+    pub variant: String,
+    /// Units with at least one event.
+    pub units: u64,
+    /// Sum of per-unit totals of values.
+    pub sum: f64,
+    /// Sum of their squares.
+    pub sum_sq: f64,
+}
+
+/// The aggregates of `spec` from the rows of its queries (`metrics[i]` are
+/// the rows of `spec.metrics[i]`). Variants the spec does not assign are
+/// left out; a conversion metric's per-unit value is 1.
+pub fn experiment_data(
+    spec: &ExperimentSpec,
+    variants: &[VariantRow],
+    multiple: u64,
+    metrics: &[Vec<MetricRow>],
+    now: i64,
+) -> ExperimentData {
+    let mut data = ExperimentData {
+        variants: vec![
+            VariantData { units: 0, metrics: vec![MetricTotals::default(); spec.metrics.len()] };
+            spec.variants.len()
+        ],
+        multiple_exposures: multiple,
+        days: 0.0,
+    };
+    let index = |name: &str| spec.variants.iter().position(|v| **v == *name);
+    let mut first: Option<f64> = None;
+    for row in variants {
+        if let Some(i) = index(&row.variant) {
+            data.variants[i].units = row.units;
+            first = match (first, row.first_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    if let Some(f) = first {
+        data.days = ((now as f64 - f) / 86_400_000.0).max(0.0);
+    }
+    for (mi, (m, rows)) in spec.metrics.iter().zip(metrics).enumerate() {
+        for row in rows {
+            let Some(i) = index(&row.variant) else { continue };
+            data.variants[i].metrics[mi] = match m.kind {
+                MetricKind::Conversion => {
+                    MetricTotals { units: row.units, sum: row.units as f64, sum_sq: row.units as f64 }
+                }
+                MetricKind::Mean => MetricTotals { units: row.units, sum: row.sum, sum_sq: row.sum_sq },
+            };
+        }
+    }
+    data
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgeflags::events::parse_batch;
+    use edgeflags::Value;
+
+    const RS: &str = r#"{"flags": {
+        "exp": {"variants": {"c": 1, "t": 2}, "default_variant": "c", "split": [["c", 50], ["t", 50]],
+                "experiment": {"control": "c", "metrics": ["buy", {"event": "rev", "kind": "mean"}]}},
+        "plain": {"percentage": 50}}}"#;
+
+    fn batch(json: &str) -> Vec<Event> {
+        parse_batch(&Value::parse(json).unwrap()).unwrap().events
+    }
+
+    #[test]
+    fn keeps_experiment_exposures_and_every_track() {
+        let rs = Ruleset::from_json(RS).unwrap();
+        let events = batch(
+            r#"{"events": [
+            {"type": "exposure", "flag": "exp", "variant": "t", "unit": "u1", "time": 10},
+            {"type": "exposure", "flag": "exp", "variant": "zz", "unit": "u1"},
+            {"type": "exposure", "flag": "plain", "variant": "on", "unit": "u1"},
+            {"type": "exposure", "flag": "missing", "variant": "on", "unit": "u1"},
+            {"type": "track", "event": "buy", "unit": "u1", "id": "e1"}]}"#,
+        );
+        let (stored, ignored) = accept(events, &rs, b"0123456789abcdef", 99);
+        assert_eq!(ignored, 3);
+        assert_eq!(stored.len(), 2);
+        let Stored::Exposure { unit, at, source, .. } = &stored[0] else { panic!() };
+        assert_eq!((*at, *source), (10, Source::Api));
+        assert_eq!(unit, &unit_hash(b"0123456789abcdef", "u1"));
+        assert!(!unit.contains("u1"));
+        let Stored::Track { id, at, .. } = &stored[1] else { panic!() };
+        assert_eq!((id.as_str(), *at), ("e1", 99));
+    }
+
+    #[test]
+    fn messages_round_trip_in_chunks() {
+        let events: Vec<Stored> = (0..250)
+            .map(|i| Stored::Track {
+                id: format!("id{i}"),
+                event: "e".into(),
+                unit: "h".into(),
+                value: Some(i as f64 / 3.0),
+                at: i,
+            })
+            .chain([Stored::Exposure {
+                experiment: "exp".into(),
+                variant: "t".into(),
+                unit: "h".into(),
+                at: 5,
+                version: None,
+                source: Source::Edge,
+            }])
+            .collect();
+        let msgs = messages(&events);
+        assert_eq!(msgs.len(), 3);
+        assert!(msgs.iter().all(|m| m.len() < 128 * 1024));
+        let back: Vec<Stored> = msgs.iter().flat_map(|m| read_message(m).unwrap()).collect();
+        assert_eq!(back, events);
+        assert_eq!(read_message(r#"{"v": 2, "events": []}"#), None);
+        assert_eq!(read_message("nonsense"), None);
+    }
+
+    #[test]
+    fn inserts_are_chunked_and_bind_under_the_limit() {
+        let events: Vec<Stored> = (0..40)
+            .map(|i| Stored::Track { id: format!("id{i}"), event: "e".into(), unit: "h".into(), value: None, at: i })
+            .collect();
+        let stmts = insert_statements(&events);
+        assert_eq!(stmts.len(), 3);
+        for (sql, params) in &stmts {
+            assert!(sql.starts_with("INSERT OR IGNORE INTO tracks"));
+            assert_eq!(sql.matches('?').count(), params.len());
+            assert!(params.len() <= 100);
+        }
+        assert_eq!(stmts[0].1[3], Param::Null);
+    }
+
+    #[test]
+    fn edge_exposures_only_for_the_experiments_split() {
+        let rs = Ruleset::from_json(RS).unwrap();
+        let ctx = Context::with_user("user:9");
+        let found = edge_exposures(&rs, &ctx, 0, ["exp", "plain", "nope"], b"0123456789abcdef", 4);
+        assert_eq!(found.len(), 1);
+        let Stored::Exposure { experiment, version, source, .. } = &found[0] else { panic!() };
+        assert_eq!((experiment.as_str(), *version, *source), ("exp", Some(4), Source::Edge));
+        assert!(edge_exposures(&rs, &Context::new(), 0, ["exp"], b"k", 4).is_empty());
+    }
+
+    #[test]
+    fn aggregates_from_rows() {
+        let rs = Ruleset::from_json(RS).unwrap();
+        let spec = rs.experiment_spec("exp", 0).unwrap();
+        let variants = [
+            VariantRow { variant: "t".into(), units: 10, first_at: Some(86_400_000.0) },
+            VariantRow { variant: "c".into(), units: 12, first_at: Some(0.0) },
+            VariantRow { variant: "gone".into(), units: 3, first_at: Some(0.0) },
+        ];
+        let metrics = [
+            vec![MetricRow { variant: "t".into(), units: 4, sum: 0.0, sum_sq: 0.0 }],
+            vec![MetricRow { variant: "c".into(), units: 2, sum: 7.5, sum_sq: 30.0 }],
+        ];
+        let d = experiment_data(&spec, &variants, 2, &metrics, 2 * 86_400_000);
+        assert_eq!(d.variants[0].units, 12);
+        assert_eq!(d.variants[1].units, 10);
+        assert_eq!(d.variants[1].metrics[0], MetricTotals { units: 4, sum: 4.0, sum_sq: 4.0 });
+        assert_eq!(d.variants[0].metrics[1], MetricTotals { units: 2, sum: 7.5, sum_sq: 30.0 });
+        assert_eq!((d.multiple_exposures, d.days), (2, 2.0));
+    }
+
+    #[test]
+    fn posting_needs_the_key_when_one_is_set() {
+        let open = Tokens::default();
+        let key = Tokens::single("events", Some("wk"));
+        let server = Tokens::single("server", Some("sk"));
+        let admin = Tokens::parse(Some("ak"), None);
+        assert!(may_post(&open, &server, &admin, None, None).is_ok());
+        assert!(may_post(&key, &server, &admin, Some("Bearer wk"), None).is_ok());
+        assert!(may_post(&key, &server, &admin, None, Some("wk")).is_ok());
+        assert!(may_post(&key, &server, &admin, Some("Bearer sk"), None).is_ok());
+        assert!(may_post(&key, &server, &admin, Some("Bearer ak"), None).is_ok());
+        assert_eq!(may_post(&key, &server, &admin, None, None), Err(auth::Denied::Missing));
+        assert_eq!(may_post(&key, &server, &admin, Some("Bearer nope"), None), Err(auth::Denied::Wrong));
+        assert_eq!(may_post(&key, &server, &admin, None, Some("nope")), Err(auth::Denied::Wrong));
+    }
+}

@@ -1,0 +1,353 @@
+//! The events pipeline's I/O: `POST /v1/events` onto the `EVENTS` queue,
+//! the edge's own exposures (sent after the response, `ctx.waitUntil`),
+//! the queue consumer writing batches to D1 (`DB`), and the results
+//! endpoints reading the aggregates back for the core's analysis.
+//! Decisions (who may post, what is kept, the SQL) are `crate::events`'.
+
+use std::cell::RefCell;
+
+use edgeflags::events::{parse_batch, MAX_EVENTS_BYTES};
+use edgeflags::{Context, Ruleset, Value};
+use wasm_bindgen::JsValue;
+use worker::{D1Database, Env, MessageBatch, Queue};
+
+use super::http::{self, Incoming, Reply};
+use super::kv::Store;
+use super::state;
+use crate::config::Config;
+use crate::errors::ApiError;
+use crate::events::{self as ev, Param, Stored};
+
+/// The queue binding's name.
+pub const QUEUE: &str = "EVENTS";
+/// The D1 binding's name.
+pub const DB: &str = "DB";
+
+fn unavailable(why: &str) -> ApiError {
+    ApiError::new(503, "EVENTS_UNAVAILABLE", "events cannot be accepted right now; retry later")
+        .header("Retry-After", "5")
+        .log(why)
+}
+
+/// `POST /v1/events`: 202 once every kept event is on the queue; 503 (and
+/// nothing acknowledged) when the queue refuses, so the client retries:
+/// the ids make the retry harmless.
+pub async fn post(req: &Incoming, env: &Env, cfg: &Config, store: &Store) -> Result<Reply, ApiError> {
+    let Some(key) = cfg.unit_hash_key.as_deref() else {
+        return Err(unavailable("UNIT_HASH_KEY is not set (or shorter than 16 bytes): events are off"));
+    };
+    let bytes = http::read_body(req, MAX_EVENTS_BYTES).await?;
+    let text = crate::body::utf8(bytes)?;
+    let doc = Value::parse(&text).map_err(ApiError::malformed_json)?;
+    let batch = match parse_batch(&doc) {
+        Ok(b) => b,
+        Err(problems) => {
+            let n = problems.len();
+            let mut e = ApiError::new(
+                400,
+                "INVALID_EVENTS",
+                format!("the events are invalid ({n} problem{}); nothing was accepted", if n == 1 { "" } else { "s" }),
+            );
+            e.problems = problems;
+            return Err(e);
+        }
+    };
+    ev::may_post(
+        &cfg.events_key,
+        &cfg.server,
+        &cfg.admin,
+        req.header("Authorization").as_deref(),
+        batch.key.as_deref(),
+    )
+    .map_err(|d| match d {
+        crate::auth::Denied::Missing => ApiError::new(
+            401,
+            "UNAUTHORIZED",
+            "posting events needs the events key: Authorization: Bearer <key>, or \"key\" in the body",
+        )
+        .header("WWW-Authenticate", "Bearer"),
+        _ => ApiError::new(403, "FORBIDDEN", "the key is not valid for posting events"),
+    })?;
+    let now = http::now_ms();
+    let snap = state::current(store, cfg, now).await;
+    // Without a ruleset the exposures cannot be checked: refuse, the client retries.
+    let Some(loaded) = &snap.loaded else { return Err(unavailable("no ruleset loaded to check exposures against")) };
+    let (stored, ignored) = ev::accept(batch.events, &loaded.rs, key.as_bytes(), now as i64);
+    if !stored.is_empty() {
+        let queue = env.queue(QUEUE).map_err(|e| unavailable(&format!("queue binding {QUEUE}: {e}")))?;
+        send(&queue, &stored).await.map_err(|e| unavailable(&format!("queue send: {e}")))?;
+    }
+    let body = serde_json::json!({ "accepted": stored.len(), "ignored": ignored });
+    Ok(Reply::json(202, body.to_string()).with("Cache-Control", "no-store"))
+}
+
+/// Sends `events` as queue messages, in batches the queue accepts.
+async fn send(queue: &Queue, events: &[Stored]) -> Result<(), String> {
+    let messages = ev::messages(events);
+    // A batch is at most 100 messages and 256 KB: five messages of at most
+    // 100 events each stay under that.
+    for chunk in messages.chunks(5) {
+        queue.send_batch(chunk.to_vec()).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// The exposures a request's answers make, collected while it is served
+/// and sent after the response ([`Recorder::finish`]).
+pub struct Recorder {
+    key: Option<String>,
+    pending: RefCell<Vec<Stored>>,
+}
+
+impl Recorder {
+    /// A recorder; it records nothing when events are off.
+    pub fn new(cfg: &Config) -> Recorder {
+        Recorder { key: cfg.unit_hash_key.clone(), pending: RefCell::new(Vec::new()) }
+    }
+
+    /// Records the exposures of evaluating `keys` for `ctx` at `now`.
+    pub fn served<'a>(
+        &self,
+        rs: &Ruleset,
+        ctx: &Context,
+        now: i64,
+        version: u64,
+        keys: impl IntoIterator<Item = &'a str>,
+    ) {
+        let Some(key) = &self.key else { return };
+        let found = ev::edge_exposures(rs, ctx, now, keys, key.as_bytes(), version);
+        self.pending.borrow_mut().extend(found);
+    }
+
+    /// Hands what was recorded to the isolate's outgoing buffer, off the
+    /// response path. The first request to put exposures into an empty
+    /// buffer keeps the isolate alive (`ctx.waitUntil`) for
+    /// [`FLUSH_AFTER_MS`], then sends everything buffered by then in one
+    /// queue batch: one send per isolate and interval instead of one per
+    /// request (measured in BENCHMARKS.md). A full buffer
+    /// ([`FLUSH_AT`] events) is sent at once.
+    pub fn finish(self, env: &Env, ctx: &worker::Context) {
+        let events = self.pending.into_inner();
+        if events.is_empty() {
+            return;
+        }
+        let (full, schedule) = OUTGOING.with(|o| {
+            let mut o = o.borrow_mut();
+            o.events.extend(events);
+            let full = (o.events.len() >= FLUSH_AT).then(|| std::mem::take(&mut o.events));
+            let schedule = !o.scheduled && full.is_none();
+            if schedule {
+                o.scheduled = true;
+            }
+            (full, schedule)
+        });
+        let queue = match env.queue(QUEUE) {
+            Ok(q) => q,
+            Err(e) => {
+                worker::console_error!("edge exposures: queue binding {QUEUE}: {e}");
+                return;
+            }
+        };
+        if let Some(batch) = full {
+            ctx.wait_until(async move { deliver(&queue, batch).await });
+        } else if schedule {
+            ctx.wait_until(async move {
+                worker::Delay::from(std::time::Duration::from_millis(FLUSH_AFTER_MS)).await;
+                let batch = OUTGOING.with(|o| {
+                    let mut o = o.borrow_mut();
+                    o.scheduled = false;
+                    std::mem::take(&mut o.events)
+                });
+                if !batch.is_empty() {
+                    deliver(&queue, batch).await;
+                }
+            });
+        }
+    }
+}
+
+/// Most buffered edge exposures before they are sent at once.
+pub const FLUSH_AT: usize = 500;
+/// How long an isolate buffers edge exposures before sending them.
+pub const FLUSH_AFTER_MS: u64 = 1000;
+
+#[derive(Default)]
+struct Outgoing {
+    events: Vec<Stored>,
+    /// A request is waiting to send the buffer.
+    scheduled: bool,
+}
+
+thread_local! {
+    static OUTGOING: RefCell<Outgoing> = RefCell::new(Outgoing::default());
+}
+
+/// Sends edge exposures, with one retry: nobody was told they were
+/// accepted, so a second failure is logged (and the units are exposed
+/// again on their next requests).
+async fn deliver(queue: &Queue, events: Vec<Stored>) {
+    if let Err(e) = send(queue, &events).await {
+        if let Err(e2) = send(queue, &events).await {
+            worker::console_error!("edge exposures lost ({} events): {e}; retry: {e2}", events.len());
+        }
+    }
+}
+
+fn js(p: &Param) -> JsValue {
+    match p {
+        Param::Text(s) => JsValue::from_str(s),
+        Param::Int(n) => JsValue::from_f64(*n as f64),
+        Param::Real(x) => JsValue::from_f64(*x),
+        Param::Null => JsValue::NULL,
+    }
+}
+
+/// The queue consumer: each delivered batch is written to D1 in one
+/// transaction; on failure the whole batch is retried (the inserts ignore
+/// what is already there), and after the queue's retries it goes to the
+/// dead-letter queue.
+pub async fn consume(batch: MessageBatch<String>, env: &Env) {
+    let mut events = Vec::new();
+    match batch.messages() {
+        Ok(messages) => {
+            for m in messages {
+                match ev::read_message(m.body()) {
+                    Some(e) => events.extend(e),
+                    None => worker::console_error!("events: dropping a message this version cannot read"),
+                }
+            }
+        }
+        Err(e) => {
+            worker::console_error!("events: unreadable batch: {e}");
+            batch.retry_all();
+            return;
+        }
+    }
+    if let Err(e) = write(env, &events).await {
+        worker::console_error!("events: D1 write of {} events failed, retrying the batch: {e}", events.len());
+        batch.retry_all();
+        return;
+    }
+    batch.ack_all();
+}
+
+async fn write(env: &Env, events: &[Stored]) -> Result<(), String> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let db = env.d1(DB).map_err(|e| format!("binding {DB}: {e}"))?;
+    let mut stmts = Vec::new();
+    for (sql, params) in ev::insert_statements(events) {
+        let values: Vec<JsValue> = params.iter().map(js).collect();
+        stmts.push(db.prepare(sql).bind(&values).map_err(|e| e.to_string())?);
+    }
+    let results = db.batch(stmts).await.map_err(|e| e.to_string())?;
+    if let Some(e) = results.iter().find_map(|r| r.error()) {
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// `GET /v1/experiments[/{flag}]`: the current ruleset's experiments
+/// analysed from the aggregates in D1.
+pub async fn results(env: &Env, store: &Store, cfg: &Config, flag: Option<&str>) -> Result<Reply, ApiError> {
+    let now = http::now_ms() as i64;
+    let snap = state::current(store, cfg, now as u64).await;
+    let Some(loaded) = &snap.loaded else {
+        return Err(
+            ApiError::new(503, "PROVIDER_NOT_READY", "no ruleset loaded; retry later").header("Retry-After", "5")
+        );
+    };
+    let rs = &loaded.rs;
+    let keys: Vec<&str> = match flag {
+        Some(k) => {
+            if rs.flag(k).is_none() {
+                return Err(ApiError::new(
+                    404,
+                    "FLAG_NOT_FOUND",
+                    format!("no flag \"{k}\" in version {}", loaded.version),
+                ));
+            }
+            if !rs.flag(k).is_some_and(|f| f.is_experiment()) {
+                return Err(ApiError::new(
+                    404,
+                    "NOT_AN_EXPERIMENT",
+                    format!(
+                        "flag \"{k}\" is not an experiment in version {} (it has no \"experiment\")",
+                        loaded.version
+                    ),
+                ));
+            }
+            vec![k]
+        }
+        None => rs.experiments().collect(),
+    };
+    let db = env.d1(DB).map_err(|e| unavailable(&format!("binding {DB}: {e}")))?;
+    let mut reports = Vec::new();
+    for k in keys {
+        let Some(spec) = rs.experiment_spec(k, now) else { continue };
+        let data = read_data(&db, &spec, now).await.map_err(|e| unavailable(&format!("D1 read for {k}: {e}")))?;
+        reports.push(report(&spec, &data));
+    }
+    let body = match flag {
+        Some(_) => reports.pop().unwrap_or(serde_json::Value::Null),
+        None => serde_json::json!({ "version": loaded.version, "experiments": reports }),
+    };
+    Ok(Reply::json(200, body.to_string())
+        .with("Cache-Control", "no-store")
+        .with("X-Edgeflags-Version", loaded.version.to_string()))
+}
+
+async fn read_data(
+    db: &D1Database,
+    spec: &edgeflags::experiment::ExperimentSpec,
+    now: i64,
+) -> Result<edgeflags::experiment::ExperimentData, String> {
+    let e = |x: worker::Error| x.to_string();
+    let exp = JsValue::from_str(&spec.flag);
+    let variants: Vec<ev::VariantRow> = db
+        .prepare(ev::variants_query())
+        .bind(std::slice::from_ref(&exp))
+        .map_err(e)?
+        .all()
+        .await
+        .map_err(e)?
+        .results()
+        .map_err(e)?;
+    #[derive(serde::Deserialize)]
+    struct N {
+        n: u64,
+    }
+    let multiple: Option<N> =
+        db.prepare(ev::MULTIPLE_QUERY).bind(std::slice::from_ref(&exp)).map_err(e)?.first(None).await.map_err(e)?;
+    let mut metrics = Vec::new();
+    for m in &spec.metrics {
+        let rows: Vec<ev::MetricRow> = db
+            .prepare(ev::metric_query())
+            .bind(&[exp.clone(), JsValue::from_str(&m.event)])
+            .map_err(e)?
+            .all()
+            .await
+            .map_err(e)?
+            .results()
+            .map_err(e)?;
+        metrics.push(rows);
+    }
+    Ok(ev::experiment_data(spec, &variants, multiple.map_or(0, |n| n.n), &metrics, now))
+}
+
+/// The analysis of one experiment as JSON.
+fn report(
+    spec: &edgeflags::experiment::ExperimentSpec,
+    data: &edgeflags::experiment::ExperimentData,
+) -> serde_json::Value {
+    // TEMPORARY until the core's analysis lands: the aggregates.
+    serde_json::json!({
+        "flag": &*spec.flag,
+        "variants": spec.variants.iter().zip(&data.variants).map(|(n, v)| serde_json::json!({
+            "name": &**n, "units": v.units,
+            "metrics": v.metrics.iter().map(|m| serde_json::json!({"units": m.units, "sum": m.sum, "sum_sq": m.sum_sq})).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "multiple_exposures": data.multiple_exposures,
+    })
+}
