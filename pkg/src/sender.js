@@ -55,10 +55,13 @@ function body(events, key, limit) {
 }
 
 // A random event id. crypto.randomUUID needs a secure context (https,
-// localhost); getRandomValues does not.
+// localhost), getRandomValues does not; Node 18 has neither as a global
+// without a flag: Math.random's 128 bits are unique enough for an id.
 function randomId() {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => (b + 256).toString(16).slice(1)).join('');
+  const c = globalThis.crypto;
+  if (c !== undefined && typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c !== undefined ? c.getRandomValues(new Uint8Array(16)) : Array.from({ length: 16 }, () => (Math.random() * 256) | 0);
+  return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
 }
 
 export class Events {

@@ -181,6 +181,17 @@ test('track: the event, the unit and the value are checked, naming the argument'
     ],
   );
   assert.ok(!('value' in q[0]), 'no value: no member');
+  // Every event has an id of its own: crypto.randomUUID, or without a
+  // global crypto (Node 18) 128 random bits in hex.
+  assert.equal(new Set(q.map((e) => e.id)).size, q.length);
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+  try {
+    flags.track('purchase', 'no-crypto');
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', saved);
+  }
+  assert.match(queued(flags).at(-1).id, /^[0-9a-f]{32}$/);
   // A numeric user_id: the same unit as its exposure.
   flags.isEnabled('exp', { user_id: 42 });
   assert.equal(queued(flags).at(-1).unit, '42');
