@@ -53,16 +53,20 @@ export function openEvents(o) {
 }
 
 // Stands in for sender.js's Events while the module loads (browsers):
-// calls wait in line (at most maxQueue), with their time, and run in order
-// once it is here.
+// calls wait in line with their time (at most maxQueue: the oldest go
+// first, counted) and run in order once it is here; none are taken after
+// close().
 class Pending {
   constructor(o, loading) {
     this.to = null;
     this.later = [];
+    this.closed = false;
+    this.dropped = 0;
     this.max = o.maxQueue || 10000;
     this.ready = loading.then(
       (m) => {
         const to = new m.Events(o, EdgeflagsError);
+        to.n.dropped += this.dropped;
         for (const [name, args] of this.later) to[name](...args);
         this.later = [];
         return (this.to = to);
@@ -79,20 +83,24 @@ class Pending {
   }
 
   _call(name, args) {
-    if (this.to !== null) this.to[name](...args);
-    else if (this.later.length < this.max) this.later.push([name, [...args, Date.now()]]);
+    if (this.to !== null) {
+      this.to[name](...args);
+    } else if (!this.closed) {
+      if (this.later.length >= this.max && this.later.shift()) this.dropped++;
+      this.later.push([name, [...args, Date.now()]]);
+    }
   }
 
-  exposure(...args) {
-    this._call('exposure', args);
+  exposure(flag, variant, unit, version) {
+    this._call('exposure', [flag, variant, unit, version]);
   }
 
-  track(...args) {
-    this._call('track', args);
+  track(event, unit, value) {
+    this._call('track', [event, unit, value]);
   }
 
   get stats() {
-    return this.to !== null ? this.to.stats : { queued: this.later.length, sent: 0, dropped: 0, failed: 0, retries: 0 };
+    return this.to !== null ? this.to.stats : { queued: this.later.length, sent: 0, dropped: this.dropped, failed: 0, retries: 0 };
   }
 
   flush() {
@@ -100,6 +108,7 @@ class Pending {
   }
 
   close() {
+    this.closed = true;
     return this.ready.then((to) => to !== null && to.close());
   }
 }

@@ -404,3 +404,44 @@ test('the OpenFeature providers\' track reaches the sender', async () => {
   await provider.flags.close();
   await webProvider.flags.close();
 });
+
+// Browsers load the sender with a dynamic import; until it is here the
+// events wait in line (events.js Pending). Driven here from the sources
+// with a sender that arrives when the test says.
+test('before the sender has loaded, events wait in line, in order, bounded, with their time', async () => {
+  const events = await import('../../pkg/src/events.js');
+  let arrive;
+  events.useSender(() => new Promise((resolve) => (arrive = resolve)));
+  srv.reset();
+  const ev = events.openEvents(quiet({ maxQueue: 3 }));
+  ev.exposure('exp', 'a', 'u0', 7);
+  ev.track('purchase', 'u1', 2);
+  const t = Date.now();
+  await sleep(30);
+  ev.track('purchase', 'u2');
+  ev.track('purchase', 'u3');
+  // The fourth call pushed the oldest out.
+  assert.deepEqual(ev.stats, { queued: 3, sent: 0, dropped: 1, failed: 0, retries: 0 });
+  arrive(await import('../../pkg/src/sender.js'));
+  await ev.ready;
+  assert.deepEqual(ev.stats, { queued: 3, sent: 0, dropped: 1, failed: 0, retries: 0 });
+  assert.equal(await ev.flush(), true);
+  ev.track('purchase', 'u4');
+  assert.equal(await ev.flush(), true);
+  assert.deepEqual(ev.stats, { queued: 0, sent: 4, dropped: 1, failed: 0, retries: 0 });
+  const got = srv.events();
+  assert.deepEqual(got.map((e) => [e.type, e.unit, e.value]), [['track', 'u1', 2], ['track', 'u2', undefined], ['track', 'u3', undefined], ['track', 'u4', undefined]]);
+  assert.ok(got[0].time <= t && got[1].time >= t + 20, 'each keeps the time of its call');
+  // A sender that does not load: onError hears it, flush() resolves false,
+  // and nothing is taken after close().
+  const errors = [];
+  events.useSender(() => Promise.reject(new Error('offline')));
+  const broken = events.openEvents(quiet({ onError: (e) => errors.push(e) }));
+  broken.track('purchase', 'u1');
+  assert.equal(await broken.flush(), false);
+  assert.equal(errors[0].code, 'EVENTS_FAILED');
+  assert.match(errors[0].message, /offline/);
+  await broken.close();
+  broken.track('purchase', 'u2');
+  assert.equal(broken.stats.queued, 1);
+});
