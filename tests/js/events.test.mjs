@@ -294,6 +294,10 @@ test('503 then 202: retried with the same ids, nothing lost, nothing twice', asy
   assert.equal(await flags.flush(), true);
   const units = srv.events().map((e) => e.unit);
   assert.deepEqual(units, ['u0', 'u1', 'u2', 'u3', 'u4', 'u0', 'u1', 'u2', 'u3', 'u4', 'late']);
+  // What the server accepted: every event once.
+  const accepted = srv.requests.filter((r) => r.answered === 202).flatMap((r) => r.body.events);
+  assert.deepEqual(accepted.map((e) => e.unit), ['u0', 'u1', 'u2', 'u3', 'u4', 'late']);
+  assert.equal(new Set(accepted.map((e) => e.id)).size, 6);
   assert.deepEqual(flags.events.stats, { queued: 0, sent: 6, dropped: 0, failed: 0, retries: 1 });
   await flags.close();
 });
