@@ -171,6 +171,143 @@ fn msprt_matches_formula() {
     }
 }
 
+#[test]
+fn msprt_means_matches_formula() {
+    let r = reference();
+    for c in r["msprt_means"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let e = &c["expect"];
+        let m = msprt_means(
+            summary(&c["control"]),
+            summary(&c["treatment"]),
+            c["tau2"].as_f64().unwrap(),
+            c["alpha"].as_f64().unwrap(),
+        )
+        .unwrap_or_else(|err| panic!("{name}: {err}"));
+        close(name, "difference", m.difference, &e["difference"], TIGHT);
+        close(name, "variance", m.variance, &e["variance"], TIGHT);
+        close(name, "lambda", m.lambda, &e["lambda"], TIGHT);
+        close(name, "p_value", m.p_value, &e["p_value"], TIGHT);
+        let half = (e["ci_high"].as_f64().unwrap() - e["ci_low"].as_f64().unwrap()) / 2.0;
+        close_scaled(name, "ci_low", m.ci_low, &e["ci_low"], half, TIGHT);
+        close_scaled(name, "ci_high", m.ci_high, &e["ci_high"], half, TIGHT);
+        assert_eq!(m.reject, e["reject"].as_bool().unwrap(), "{name}: reject");
+        assert_eq!(m.reject, m.ci_low > 0.0 || m.ci_high < 0.0, "{name}: duality");
+    }
+}
+
+/// Chance to beat control of two rates, against scipy's quad: absolute,
+/// since it is a probability; scipy's beta pdf and cdf themselves are good
+/// to about 1e-11 at ten million units.
+const BAYES: f64 = 1e-10;
+
+#[test]
+fn chance_to_beat_proportions_matches_scipy() {
+    let r = reference();
+    let cases = r["chance_to_beat_proportions"].as_array().unwrap();
+    assert!(cases.len() >= 15);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let want = c["expect"]["chance_to_beat"].as_f64().unwrap();
+        let (control, treatment) = (conv(&c["control"]), conv(&c["treatment"]));
+        let got = chance_to_beat_proportions(control, treatment).unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert!((got - want).abs() <= BAYES, "{name}: {got} against scipy {want} ({:e})", got - want);
+        // The other way round is the complement (the posteriors are continuous).
+        let back = chance_to_beat_proportions(treatment, control).unwrap();
+        assert!((got + back - 1.0).abs() <= BAYES, "{name}: {got} + {back}");
+    }
+}
+
+#[test]
+fn chance_to_beat_proportions_edges() {
+    let c = |n, x| Conversions { exposures: n, conversions: x };
+    // The same data: exactly even.
+    for (n, x) in [(1, 0), (1, 1), (10, 3), (10_000_000, 0), (10_000_000, 10_000_000), (u64::MAX / 4, 12_345)] {
+        let p = chance_to_beat_proportions(c(n, x), c(n, x)).unwrap();
+        assert!((p - 0.5).abs() < 1e-9, "{n} {x}: {p}");
+    }
+    // Closed forms: Beta(1, 2) against Beta(2, 1) is 5/6 (one unit each).
+    assert!((chance_to_beat_proportions(c(1, 0), c(1, 1)).unwrap() - 5.0 / 6.0).abs() < 1e-14);
+    // Far apart: certain, and never outside [0, 1].
+    assert_eq!(chance_to_beat_proportions(c(1_000_000, 1_000), c(1_000_000, 900_000)).unwrap(), 1.0);
+    assert_eq!(chance_to_beat_proportions(c(1_000_000, 900_000), c(1_000_000, 1_000)).unwrap(), 0.0);
+    assert_eq!(code(chance_to_beat_proportions(c(0, 0), c(1, 1))), "TOO_FEW_UNITS");
+    assert_eq!(code(chance_to_beat_proportions(c(1, 1), c(5, 6))), "CONVERSIONS_EXCEED_EXPOSURES");
+}
+
+#[test]
+fn chance_to_beat_means_matches_scipy() {
+    let r = reference();
+    for c in r["chance_to_beat_means"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let got = chance_to_beat_means(summary(&c["control"]), summary(&c["treatment"]))
+            .unwrap_or_else(|err| panic!("{name}: {err}"));
+        close(name, "chance_to_beat", got, &c["expect"]["chance_to_beat"], TIGHT);
+    }
+    let ok = Summary { count: 10, mean: 1.0, variance: 1.0 };
+    let flat = Summary { variance: 0.0, ..ok };
+    assert_eq!(code(chance_to_beat_means(flat, flat)), "ZERO_VARIANCE");
+    assert_eq!(code(chance_to_beat_means(Summary { count: 1, ..ok }, ok)), "TOO_FEW_UNITS");
+    assert_eq!(code(chance_to_beat_means(ok, Summary { mean: f64::NAN, ..ok })), "NOT_FINITE");
+}
+
+#[test]
+fn relative_change_matches_scipy() {
+    let r = reference();
+    for c in r["relative_change"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let e = &c["expect"];
+        let confidence = c["confidence"].as_f64().unwrap();
+        let got = if c["control"].get("exposures").is_some() {
+            relative_change_proportions(conv(&c["control"]), conv(&c["treatment"]), confidence)
+        } else {
+            relative_change_means(summary(&c["control"]), summary(&c["treatment"]), confidence)
+        }
+        .unwrap_or_else(|err| panic!("{name}: {err}"));
+        match got {
+            None => assert!(e.is_null(), "{name}: None, scipy {e}"),
+            Some(i) => {
+                close(name, "estimate", i.estimate, &e["estimate"], TIGHT);
+                let half = (e["ci_high"].as_f64().unwrap() - e["ci_low"].as_f64().unwrap()) / 2.0;
+                if half == 0.0 {
+                    assert_eq!((i.ci_low, i.ci_high), (i.estimate, i.estimate), "{name}");
+                } else {
+                    close_scaled(name, "ci_low", i.ci_low, &e["ci_low"], half, TIGHT);
+                    close_scaled(name, "ci_high", i.ci_high, &e["ci_high"], half, TIGHT);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn relative_change_errors() {
+    let est = |mean, variance| MeanEstimate { mean, variance };
+    let rc = |c, t, conf| code(relative_change(c, t, conf));
+    assert_eq!(rc(est(1.0, 0.1), est(1.0, 0.1), 1.0), "OUT_OF_RANGE");
+    assert_eq!(rc(est(f64::NAN, 0.1), est(1.0, 0.1), 0.95), "NOT_FINITE");
+    assert_eq!(rc(est(1.0, -0.1), est(1.0, 0.1), 0.95), "OUT_OF_RANGE");
+    assert_eq!(rc(est(1e-300, 0.1), est(1e300, 0.1), 0.95), "NOT_FINITE");
+    assert_eq!(relative_change(est(0.0, 0.1), est(1.0, 0.1), 0.95).unwrap(), None);
+    let zero = Conversions { exposures: 0, conversions: 0 };
+    assert_eq!(code(relative_change_proportions(zero, OK, 0.95)), "TOO_FEW_UNITS");
+    let one = Summary { count: 1, mean: 1.0, variance: 0.0 };
+    assert_eq!(code(relative_change_means(one, one, 0.95)), "TOO_FEW_UNITS");
+}
+
+#[test]
+fn msprt_means_errors() {
+    let ok = Summary { count: 10, mean: 1.0, variance: 1.0 };
+    let flat = Summary { variance: 0.0, ..ok };
+    assert_eq!(code(msprt_means(flat, flat, 1.0, 0.05)), "ZERO_VARIANCE");
+    assert_eq!(code(msprt_means(Summary { count: 1, ..ok }, ok, 1.0, 0.05)), "TOO_FEW_UNITS");
+    assert_eq!(code(msprt_means(ok, ok, 0.0, 0.05)), "OUT_OF_RANGE");
+    assert_eq!(
+        code(msprt_means(Summary { mean: -f64::MAX, ..ok }, Summary { mean: f64::MAX, ..ok }, 1.0, 0.05)),
+        "NOT_FINITE"
+    );
+}
+
 /// The reference file is what gen.py writes, when Python and scipy are here.
 #[test]
 fn reference_is_current() {
@@ -283,6 +420,27 @@ fn welch_errors() {
     assert_eq!(code(Summary::from_sums(5, f64::NAN, 1.0)), "NOT_FINITE");
     assert_eq!(code(Summary::from_sums(5, 1.0, f64::INFINITY)), "NOT_FINITE");
     assert_eq!(code(Summary::from_sums(5, 1.0, -1.0)), "OUT_OF_RANGE");
+}
+
+/// Welch's degrees of freedom grow with the samples; statrs's t quantile
+/// never returns beyond about 1e8 of them, and its survival function
+/// answers 0.5 at 1e19. Every size answers, finite, at once.
+#[test]
+fn welch_at_any_sample_size() {
+    for n in [3_000_000, 100_000_000, 10_000_000_000, u64::MAX / 2, u64::MAX] {
+        let c = Summary { count: n, mean: 0.5, variance: 0.25 };
+        let t = Summary { count: n / 2, mean: 0.5 + 4.0 / (n as f64).sqrt(), variance: 0.25 };
+        let w = welch_t_test(c, t, 0.95).unwrap();
+        assert!(w.df > 1e6 && w.p_value.is_finite() && w.ci_low.is_finite() && w.ci_high.is_finite(), "{n}: {w:?}");
+        // z = 4 / sqrt(0.25 + 0.5) = 4.62: the normal's p-value, to the t correction.
+        let z = 4.0 / (0.75f64).sqrt();
+        assert!((w.t - z).abs() < 1e-6, "{n}: {}", w.t);
+        assert!(w.p_value > 3.8e-6 && w.p_value < 3.9e-6, "{n}: {}", w.p_value);
+    }
+    // An infinite df (one variance underflowing to 0 against the other) is the normal.
+    let c = Summary { count: 10, mean: 1.0, variance: 1e-300 };
+    let t = Summary { count: u64::MAX, mean: 1.1, variance: 1.0 };
+    assert!(welch_t_test(c, t, 0.95).unwrap().p_value.is_finite());
 }
 
 #[test]

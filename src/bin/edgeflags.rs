@@ -11,15 +11,21 @@
 //! edgeflags diff A B                   semantic diff and blast radius of files or versions
 //! edgeflags history --url URL          versions and who changed what
 //! edgeflags rollback VERSION --url URL
+//!
+//! edgeflags sample-size --baseline RATE [--mde EFFECT]   units a test needs (and days)
+//! edgeflags experiment EVENTS.jsonl --ruleset FILE        an experiment's report from exported events
 //! ```
 //!
 //! Malformed input lines never stop `eval` or `bucket`: each gets an error
 //! object on its own output line, and processing goes on. The commands
 //! that talk to a Worker live in `edgeflags/ops.rs` (exit codes in
-//! `edgeflags/fail.rs`, docs/worker.md "The operator's CLI").
+//! `edgeflags/fail.rs`, docs/worker.md "The operator's CLI"); the offline
+//! experiment commands in `edgeflags/analysis.rs` (docs/experiments.md).
 
 // Beside this file, not in src/bin/ itself, where Cargo would take each
 // file for a binary of its own.
+#[path = "edgeflags/analysis.rs"]
+mod analysis;
 #[path = "edgeflags/client.rs"]
 mod client;
 #[path = "edgeflags/fail.rs"]
@@ -28,6 +34,8 @@ mod fail;
 mod ops;
 #[path = "edgeflags/render.rs"]
 mod render;
+#[path = "edgeflags/report_text.rs"]
+mod report_text;
 #[path = "edgeflags/sample.rs"]
 mod sample;
 
@@ -74,6 +82,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(cmd) = args.first().filter(|c| ops::COMMANDS.contains(&c.as_str())) {
         return ops::run(cmd, &args[1..]);
+    }
+    if let Some(cmd) = args.first().filter(|c| analysis::COMMANDS.contains(&c.as_str())) {
+        return analysis::run(cmd, &args[1..]);
     }
     match run(&args) {
         Ok(code) => code,
@@ -168,10 +179,11 @@ fn run(args: &[String]) -> Result<ExitCode, Stop> {
         Some("-h" | "--help" | "help") => {
             out.text(USAGE)?;
             out.text(ops::USAGE)?;
+            out.text(analysis::USAGE)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(format!("unknown command\n{USAGE}{}", ops::USAGE).into()),
+        _ => Err(format!("unknown command\n{USAGE}{}\n{}", ops::USAGE, analysis::USAGE).into()),
     }
 }
 

@@ -5,6 +5,12 @@
 //! of `GET /v1/experiments/{flag}` and `edgeflags experiment`, computed
 //! here once. Pure: no I/O, no clock.
 
+mod aggregate;
+mod report;
+mod report_json;
+pub use aggregate::aggregate;
+pub use report::*;
+
 /// How a metric's per-unit value is formed from its events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MetricKind {

@@ -9,8 +9,13 @@
 //! - [`sample_ratio_mismatch`]: the chi-square goodness-of-fit test of
 //!   exposures against the configured split.
 //! - [`welch_t_test`]: numeric metrics (means) by Welch's t-test.
-//! - [`msprt`]: a mixture sequential probability ratio test with its
-//!   always-valid p-value and confidence sequence, for checking every minute.
+//! - [`msprt`], [`msprt_proportions`], [`msprt_means`]: a mixture
+//!   sequential probability ratio test with its always-valid p-value and
+//!   confidence sequence, for checking every minute.
+//! - [`chance_to_beat_proportions`], [`chance_to_beat_means`]: the
+//!   Bayesian posterior probability that the treatment is higher.
+//! - [`relative_change`]: the relative change (`+12%`) with its
+//!   delta-method interval.
 //!
 //! Pure functions of counts and summaries: no I/O, no clock, no state.
 //! Every function validates its input and answers a [`StatsError`] rather
@@ -19,18 +24,23 @@
 //! `docs/statistics.md`; every figure is checked against scipy
 //! (`tests/vectors/stats/`).
 
+mod bayes;
 mod error;
 mod means;
 mod proportions;
+mod relative;
 mod sample_size;
 mod sequential;
 mod srm;
 
+pub use bayes::{chance_to_beat_means, chance_to_beat_proportions};
+
 pub use error::StatsError;
 pub use means::{welch_t_test, MeanTest, Summary};
 pub use proportions::{two_proportion_test, Conversions, ProportionTest};
+pub use relative::{relative_change, relative_change_means, relative_change_proportions, Interval, MeanEstimate};
 pub use sample_size::{duration_days, sample_size, Effect, SampleSize, MAX_SAMPLE_SIZE};
-pub use sequential::{msprt, msprt_proportions, Msprt};
+pub use sequential::{msprt, msprt_means, msprt_proportions, Msprt};
 pub use srm::{sample_ratio_mismatch, SrmTest, SRM_THRESHOLD};
 
 use statrs::distribution::{ContinuousCDF, Normal};

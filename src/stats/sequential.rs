@@ -3,7 +3,7 @@
 //! test (mSPRT) of Johari, Pekelis and Walsh ("Always valid inference",
 //! 2017), as Optimizely and GrowthBook's sequential mode use it.
 
-use super::{check_open_unit, Conversions, StatsError};
+use super::{check_open_unit, Conversions, StatsError, Summary};
 
 /// The mSPRT of "no difference" at one look.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -82,4 +82,19 @@ pub fn msprt_proportions(
     let p2 = treatment.rate("treatment")?;
     let v = p1 * (1.0 - p1) / control.exposures as f64 + p2 * (1.0 - p2) / treatment.exposures as f64;
     msprt(p2 - p1, v, tau2, alpha)
+}
+
+/// [`msprt`] for the difference of two means, `V = v1/n1 + v2/n2` (the
+/// sample variances over the counts, as Welch's test). Both groups need at
+/// least two observations; both variances zero is
+/// [`StatsError::ZeroVariance`].
+pub fn msprt_means(control: Summary, treatment: Summary, tau2: f64, alpha: f64) -> Result<Msprt, StatsError> {
+    control.check("control")?;
+    treatment.check("treatment")?;
+    let v = control.variance / control.count as f64 + treatment.variance / treatment.count as f64;
+    let difference = treatment.mean - control.mean;
+    if !difference.is_finite() {
+        return Err(StatsError::NotFinite { field: "difference of means" });
+    }
+    msprt(difference, v, tau2, alpha)
 }
