@@ -200,7 +200,8 @@ export type EdgeflagsErrorCode =
   | 'INVALID_ARGUMENT'
   | 'FREED'
   | 'SYNC_FAILED'
-  | 'ABI_MISMATCH';
+  | 'ABI_MISMATCH'
+  | 'EVENTS_FAILED';
 
 /** One problem of a rejected ruleset, at a JSON path (`flags.x.rules[2].op`). */
 export interface Problem {
@@ -212,8 +213,67 @@ export interface Problem {
 export declare class EdgeflagsError extends Error {
   readonly name: 'EdgeflagsError';
   readonly code: EdgeflagsErrorCode;
-  /** For `INVALID_RULESET`: every problem found (empty for other codes). */
+  /** For `INVALID_RULESET`: every problem found; for `EVENTS_FAILED`, those of a 400 answer (empty otherwise). */
   readonly problems: Problem[];
+}
+
+/** What `options.events.onError` receives: a failed `POST /v1/events`. */
+export interface EventsError extends EdgeflagsError {
+  readonly code: 'EVENTS_FAILED';
+  /** The HTTP status, or 0 for a network error or a timeout. */
+  readonly status: number;
+  /** Events given up on: the batch for a 4xx other than 429 or after the last retry; 0 when it will be retried. */
+  readonly dropped: number;
+}
+
+// ---------------------------------------------------------------- events
+
+/** `options.events`: record experiment exposures and track events, and send them to the Worker. */
+export interface EventsOptions {
+  /** The Worker's `POST /v1/events` URL. */
+  url: string | URL;
+  /** The events write key: `Authorization: Bearer` with fetch, `"key"` in the body with sendBeacon. */
+  key?: string;
+  /** Send when this many events are queued (default 50; at most 500 go per request). */
+  flushAt?: number;
+  /** Send what is queued this long after the first event (default 5000 ms; 0: only at flushAt and on flush()). */
+  flushIntervalMs?: number;
+  /** Most events kept waiting (default 10000); when full, the oldest are dropped and counted. */
+  maxQueue?: number;
+  /** Exposures remembered to send each (flag, variant, unit) once (default 10000, least recently seen forgotten first; 0: no dedup). */
+  dedup?: number;
+  /** Retries of a batch after 429, 5xx or a network error (default Infinity: backoff 1 s, 2 s ... 60 s). */
+  maxRetries?: number;
+  /** Milliseconds before a request is aborted and retried (default 10000; 0: none). */
+  timeout?: number;
+  /** Called for every failed request (never throws into a timer or an evaluation). */
+  onError?: (error: EventsError) => void;
+  /** The fetch to use (default globalThis.fetch). */
+  fetch?: (url: string, init: { method: 'POST'; headers: { [name: string]: string }; body: string; signal?: AbortSignal }) => Promise<Response>;
+}
+
+/** Counters of `flags.events.stats`. */
+export interface EventsStats {
+  /** Waiting to be sent, a batch waiting for its retry included. */
+  queued: number;
+  /** Accepted by the Worker (or handed to sendBeacon). */
+  sent: number;
+  /** Dropped unsent: the oldest of a full queue, exposures whose unit is over 1024 bytes. */
+  dropped: number;
+  /** In batches the Worker refused (a 4xx other than 429) or given up on after maxRetries. */
+  failed: number;
+  /** Requests retried. */
+  retries: number;
+}
+
+/** `flags.events`: the events of an instance made with `options.events`. */
+export interface FlagsEvents {
+  /** A snapshot of the counters. */
+  readonly stats: EventsStats;
+  /** Sends what is queued now: true when all of it was accepted. */
+  flush(): Promise<boolean>;
+  /** Sends what is queued (one try) and stops recording, the timers and the page listeners. */
+  close(): Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- Flags
@@ -231,6 +291,8 @@ export interface FlagsOptions {
    * then reports a violation per load).
    */
   codegen?: boolean;
+  /** Record experiment exposures and track events and send them to the Worker (docs/experiments.md); without it nothing is recorded. */
+  events?: EventsOptions;
 }
 
 /** Flags evaluated locally from a ruleset. */
@@ -269,6 +331,21 @@ export declare class Flags {
   override(key: string, value: FlagValue): this;
   /** Removes one override, or all of them. */
   reset(key?: string): this;
+
+  /** The events (`options.events`), or null without them. */
+  readonly events: FlagsEvents | null;
+  /**
+   * Records a track event for an experiment's metrics. The unit is the
+   * context's `user_id`, or the context itself when it is a string (the
+   * unit of a flag bucketed by another attribute). `value`: a finite
+   * number (revenue, ...). Throws `INVALID_ARGUMENT` naming the bad
+   * argument; records only with `options.events`.
+   */
+  track(event: string, context: Context | string, value?: number): void;
+  /** Sends the queued events now: true when all were accepted (true at once without events). */
+  flush(): Promise<boolean>;
+  /** Sends the queued events, then stops recording and the timers; evaluation goes on. */
+  close(): Promise<boolean>;
 
   /** Frees the wasm memory now; otherwise freed on garbage collection (FinalizationRegistry). */
   free(): void;

@@ -32,7 +32,7 @@ export interface EdgeflagsProviderOptions {
   headers?: SyncOptions['headers'];
   /** The fetch to use (default globalThis.fetch). */
   fetch?: SyncOptions['fetch'];
-  /** Options of the Flags instance the provider creates (`now`, `codegen`). */
+  /** Options of the Flags instance the provider creates (`now`, `codegen`, `events`). */
   flagsOptions?: FlagsOptions;
 }
 
@@ -52,8 +52,8 @@ declare abstract class EdgeflagsProviderBase<E extends ServerProviderEvents | Cl
   refresh(): Promise<boolean>;
   /** Loads a ruleset now and emits PROVIDER_CONFIGURATION_CHANGED; throws `INVALID_RULESET` and keeps the current one. */
   update(ruleset: RulesetInput): this;
-  /** A no-op until edgeflags records experiments. */
-  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails: TrackingEventDetails): void;
+  /** `flags.track(name, context, details.value)`, the unit being `targetingKey`: recorded with `flagsOptions.events`. */
+  track(trackingEventName: string, context: EvaluationContext, trackingEventDetails?: TrackingEventDetails): void;
 }
 
 /** The provider for `@openfeature/server-sdk` (dynamic context). */

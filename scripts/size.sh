@@ -6,15 +6,21 @@
 # std's float code; 98.3 KB after issue 10 (+8.6 KB of wasm: hashed lists
 # with sha2, 1.1 KB of it; route patterns, request paths and upstream
 # checks with std's IP parsers; the client flags' load checks; measured in
-# docs/ARCHITECTURE.md). Issue 9's goal of 45 KB is missed and tracked in
-# BENCHMARKS.md and docs/ARCHITECTURE.md (what each part of the wasm
-# costs). `--no-fail` only prints (the build uses it; scripts/test-pkg.sh
+# docs/ARCHITECTURE.md); 103 KB after issue 12 (102.8 KB measured): the
+# core's experiments (the `experiment` field and exposures) had brought it
+# to 100.9 KB, and the package's events add 1.8 KB (the wasm's exposure
+# check 0.4 KB; web.js 1.4 KB: the checks of options.events and track(),
+# the exposure calls, the queue that waits for the sender; the sender
+# itself, dist/sender.js, 2.1 KB, is fetched only by pages that record
+# events and is not counted here). Issue 9's goal of 45 KB is missed and
+# tracked in BENCHMARKS.md and docs/ARCHITECTURE.md (what each part of the
+# wasm costs). `--no-fail` only prints (the build uses it; scripts/test-pkg.sh
 # runs the check).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-LIMIT_GZ=$((99 * 1024))
+LIMIT_GZ=$((103 * 1024))
 GOAL_GZ=$((45 * 1024))
 files=(pkg/dist/edgeflags_bg.wasm pkg/dist/web.js)
 for f in "${files[@]}"; do

@@ -8,6 +8,9 @@
 #   eval-vectors.test.mjs         the evaluation vectors, both wasm builds
 #   contexts.test.mjs             prepared contexts in a loop: flat memory and speed
 #   sync.test.mjs                 syncFlags against a local ETag/304 server
+#   events.test.mjs               experiment events (options.events, track, the
+#                                 providers' track) against a local /v1/events
+#                                 stand-in: dedup, batches, retries, drops
 #   cli-compare.test.mjs          10,000 contexts: package == native CLI
 #   pack.test.mjs                 npm pack, installed into a fresh folder
 #   openfeature.test.mjs          edgeflags/openfeature under @openfeature/server-sdk
@@ -15,6 +18,8 @@
 #   browser.test.mjs              headless Chromium: plain module page + Vite app +
 #                                 the web provider under @openfeature/web-sdk
 #   react-example.test.mjs        examples/react (Vite + @openfeature/react-sdk) in Chromium
+#   events-browser.test.mjs       experiment events from a page in Chromium: the
+#                                 beacon on hide, dist/sender.js only when used
 #   worker.test.mjs               a JS Worker using the package, in workerd
 #   types.test.mjs                tsc --noEmit --strict over index.d.ts and
 #                                 openfeature.d.ts usage

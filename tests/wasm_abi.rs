@@ -33,6 +33,7 @@ mod abi {
         for (name, value) in [
             ("ABI_VERSION", ABI_VERSION),
             ("NO_RESOLUTION", NO_RESOLUTION),
+            ("NO_UNIT", NO_UNIT),
             ("VARIANT_MASK", VARIANT_MASK),
             ("REASON_SHIFT", REASON_SHIFT),
             ("REASON_MASK", REASON_MASK),

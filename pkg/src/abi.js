@@ -4,7 +4,7 @@
 // abi_version() right after loading it (checkAbi).
 import { EdgeflagsError } from './errors.js';
 
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 // A packed resolution: bits 0-9 variant index, 10-12 reason code (an index
 // in the metadata's `reasons`), 13-31 what matched (0: nothing).
@@ -13,6 +13,9 @@ export const VARIANT_MASK = 0x3ff;
 export const REASON_SHIFT = 10;
 export const REASON_MASK = 7;
 export const MATCHED_SHIFT = 13;
+// What Engine::exposure_unit returns for an evaluation that is no
+// exposure (else the unit's length in UTF-8 bytes).
+export const NO_UNIT = 0xffffffff;
 
 // Which wasm-side context a call reads.
 export const TARGET_SCRATCH = 0;

@@ -28,12 +28,19 @@
 // Every cache is dropped in one place, `_invalidate()`, which load,
 // update, override and reset call.
 //
+// Experiment events (options.events, events.js): an evaluation that serves
+// an experiment flag's value asks the core whether it is an exposure and
+// of which unit (Engine::exposure_unit), once per context and resolution:
+// the answer is remembered like the results are. Without options.events,
+// or for any other flag, evaluation costs one check more than without.
+//
 // This module does not load the wasm: each entry (web.js, node.js,
 // node-cjs.js, workerd.js) initialises the glue and checks its ABI first.
 
 import { Engine, bucket as wasmBucket, wasm_memory, reads_json_text } from '../dist/glue/edgeflags.js';
 import {
   NO_RESOLUTION,
+  NO_UNIT,
   VARIANT_MASK,
   REASON_SHIFT,
   REASON_MASK,
@@ -59,6 +66,7 @@ import {
   FREED,
 } from './abi.js';
 import { EdgeflagsError, adopt } from './errors.js';
+import { openEvents, trackUnit } from './events.js';
 
 export { EdgeflagsError };
 
@@ -71,6 +79,7 @@ const DIRTY = Object.freeze({});
 // flags (4 bytes per flag per context).
 const MEMO_MAX_FLAGS = 16384;
 const ENCODER = new TextEncoder();
+const DECODER = new TextDecoder();
 const INPUT_BYTES = 1024;
 // Views of the module's memory, made on first use and again after a call
 // grew the memory, which detaches the old buffer: its views then have
@@ -93,6 +102,26 @@ let TEXT_LOADS;
 function textLoads() {
   if (TEXT_LOADS === undefined) TEXT_LOADS = reads_json_text();
   return TEXT_LOADS;
+}
+
+// The n UTF-8 bytes at `at` in wasm memory as a string (the unit
+// Engine::exposure_unit left there). Read in place rather than returned as
+// a String through wasm-bindgen: the call measured ~1 us that way, ~0.15 us
+// this way (Node 22, a 7-byte id). Short ASCII ids are read byte by byte,
+// cheaper than a TextDecoder call; longer ones are not (concatenating
+// one-character strings gets slower than decoding past ~16).
+function utf8At(at, n) {
+  if (U8.length === 0) views();
+  if (n <= 16) {
+    let s = '';
+    for (let k = 0; k < n; k++) {
+      const c = U8[at + k];
+      if (c > 0x7f) break;
+      s += String.fromCharCode(c);
+    }
+    if (s.length === n) return s;
+  }
+  return DECODER.decode(U8.subarray(at, at + n));
 }
 
 function invalidRuleset(message) {
@@ -194,6 +223,10 @@ export class PreparedContext {
     this._memo = undefined;
     this._memoGen = -1;
     this._all = undefined;
+    // The resolutions + 1 whose exposure the core was asked about, for
+    // the owner's generation _xpGen (events only).
+    this._xp = undefined;
+    this._xpGen = -1;
     // Laid out now: checks the attributes, and the next call uses it as is.
     const why = flags._hold(this);
     if (why !== undefined) throw contextError(why);
@@ -209,6 +242,7 @@ export class PreparedContext {
     this._memo = undefined;
     this._all = undefined;
     this._memoGen = -1;
+    this._xp = undefined;
     if (this._flags._held === this) this._flags._held = null;
   }
 }
@@ -232,11 +266,15 @@ export class Flags {
     this._gen = 0;
     this._held = null;
     this._inCap = 0;
+    const events = options && options.events;
+    /** The experiment events (options.events), or null. */
+    this.events = events === undefined ? null : openEvents(events);
     this._engine = new Engine();
     try {
       this._load(ruleset);
     } catch (e) {
       this._engine.free();
+      if (this.events !== null) this.events.close();
       throw e;
     }
   }
@@ -314,6 +352,16 @@ export class Flags {
     this._accepts = meta.accepts;
     this._reasons = meta.reasons;
     this._version = meta.version;
+    // Experiment flags, when events are recorded; the scratch context's
+    // remembered exposure checks (scratch version, resolution).
+    this._xp = null;
+    if (this.events !== null && meta.experiments.indexOf(1) !== -1) {
+      this._xp = meta.experiments;
+      this._xpList = [];
+      for (let i = 0; i < n; i++) if (this._xp[i] === 1) this._xpList.push(i);
+      this._xpVer = new Uint32Array(n);
+      this._xpVal = new Uint32Array(n);
+    }
     this._attrNames = attrs;
     this._attrIndex = new Map(attrs.map((a, i) => [a, i]));
     // Mirrors of the engine's scratch context (its values, as JS last
@@ -401,7 +449,7 @@ export class Flags {
 
   // The packed resolution of flag i, or NO_RESOLUTION for an unusable context.
   _res(i, ctx) {
-    const now = this._timed[i] === 1 ? this._now() : 0;
+    const now = this._timed[i] === 1 ? (this._resNow = this._now()) : 0;
     if (ctx === undefined || ctx === null) return this._engine.resolve(i, TARGET_EMPTY, now, 0);
     if (ctx instanceof PreparedContext) {
       if (ctx._flags === this) return this._resPrepared(i, ctx, now);
@@ -428,6 +476,7 @@ export class Flags {
     if (++this._scratchVer === 0xffffffff) {
       this._scratchVer = 1;
       if (this._memoStamp !== undefined) this._memoStamp.fill(0);
+      if (this._xp !== null) this._xpVer.fill(0);
     }
   }
 
@@ -453,7 +502,7 @@ export class Flags {
   // unusable one. The array is this instance's (reused by the next call)
   // unless remembered by a prepared context.
   _resAll(ctx) {
-    const now = this._anyTimed ? this._now() : 0;
+    const now = this._anyTimed ? (this._resNow = this._now()) : 0;
     if (ctx === undefined || ctx === null) {
       this._engine.resolve_all(TARGET_EMPTY, now, 0);
       return this._output(this._outCopy);
@@ -483,6 +532,49 @@ export class Flags {
     }
     this._allVer = this._anyTimed ? 0 : this._scratchVer;
     return this._output(this._allMemo);
+  }
+
+  // Records the exposure that the served resolution r of experiment flag
+  // i for ctx is, when the core says it is one, right after resolving it
+  // (the engine's contexts still hold ctx). Remembered per context like
+  // results: the core is asked once per context and resolution.
+  _expose(i, r, ctx) {
+    let target = TARGET_SCRATCH;
+    if (ctx === undefined || ctx === null) {
+      target = TARGET_EMPTY;
+    } else if (ctx instanceof PreparedContext && ctx._flags === this) {
+      if (ctx._xpGen !== this._gen) {
+        ctx._xp = this._memoOk ? new Uint32Array(this._keys.length) : undefined;
+        ctx._xpGen = this._gen;
+      }
+      const seen = ctx._xp;
+      if (seen !== undefined && seen[i] === r + 1) return;
+      if (this._held !== ctx && this._hold(ctx) !== undefined) return;
+      if (seen !== undefined) seen[i] = r + 1;
+      target = TARGET_HELD;
+    } else {
+      if (this._xpVer[i] === this._scratchVer && this._xpVal[i] === r) return;
+      this._xpVer[i] = this._scratchVer;
+      this._xpVal[i] = r;
+    }
+    const n = this._engine.exposure_unit(i, target, this._timed[i] === 1 ? this._resNow : 0, r);
+    if (n !== NO_UNIT) this.events.exposure(this._keys[i], this._names[this._base[i] + (r & VARIANT_MASK)], utf8At(this._engine.unit_bytes(), n), this._version);
+  }
+
+  // Every experiment flag's exposure in an evaluate-all of ctx (packed:
+  // its resolutions; undefined: it failed). With overrides, the flags
+  // not overridden are resolved again on the fast path for it.
+  _exposeAll(packed, ctx) {
+    const list = this._xpList;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k];
+      if (packed !== undefined) {
+        this._expose(i, packed[i], ctx);
+      } else if (!this._isOverridden(this._keys[i])) {
+        const r = this._res(i, ctx);
+        if (r !== NO_RESOLUTION) this._expose(i, r, ctx);
+      }
+    }
   }
 
   // Copies the output area (src/wasm/engine.rs Engine::output) into `into`.
@@ -717,7 +809,9 @@ export class Flags {
     const i = this._index.get(key);
     if (i === undefined) return false;
     const r = this._res(i, context);
-    return r !== NO_RESOLUTION && this._truthy[this._base[i] + (r & VARIANT_MASK)] === 1;
+    if (r === NO_RESOLUTION) return false;
+    if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
+    return this._truthy[this._base[i] + (r & VARIANT_MASK)] === 1;
   }
 
   /** The flag's value, or `defaultValue` for an unknown flag, a value of another type, or an unusable context. */
@@ -731,7 +825,9 @@ export class Flags {
     const r = this._res(i, context);
     if (r === NO_RESOLUTION) return defaultValue;
     const j = this._base[i] + (r & VARIANT_MASK);
-    return this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 1 ? this._values[j] : defaultValue;
+    if (this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 0) return defaultValue;
+    if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
+    return this._values[j];
   }
 
   /** The name of the variant served, or null for an unknown flag or an unusable context. */
@@ -740,7 +836,9 @@ export class Flags {
     const i = this._index.get(key);
     if (i === undefined) return null;
     const r = this._res(i, context);
-    return r === NO_RESOLUTION ? null : this._names[this._base[i] + (r & VARIANT_MASK)];
+    if (r === NO_RESOLUTION) return null;
+    if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
+    return this._names[this._base[i] + (r & VARIANT_MASK)];
   }
 
   /** The full result: value, variant, reason, and ruleId / errorCode when there is one. */
@@ -751,6 +849,7 @@ export class Flags {
     if (r === NO_RESOLUTION) return errorResult(defaultValue, INVALID_CONTEXT);
     const j = this._base[i] + (r & VARIANT_MASK);
     if (this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 0) return this._detail(key, context, defaultValue);
+    if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
     const out = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> REASON_SHIFT) & REASON_MASK] };
     if (r >>> MATCHED_SHIFT !== 0) {
       const id = this._ruleId(i, r);
@@ -770,6 +869,7 @@ export class Flags {
   evaluateAll(context) {
     if (this._overridden.size !== 0) {
       const rows = this._allDetail(context);
+      if (rows !== null && this._xp !== null) this._exposeAll(undefined, context);
       const out = {};
       if (rows === null) {
         for (const key of this._keys) put(out, key, { value: null, variant: null, reason: 'ERROR', errorCode: INVALID_CONTEXT });
@@ -783,6 +883,7 @@ export class Flags {
       return out;
     }
     const packed = this._resAll(context);
+    if (packed !== undefined && this._xp !== null) this._exposeAll(packed, context);
     const keys = this._keys;
     const row = this._row;
     for (let i = 0; i < keys.length; i++) {
@@ -812,11 +913,14 @@ export class Flags {
     const out = [];
     if (this._overridden.size !== 0) {
       const rows = this._allDetail(context);
-      if (rows !== null) for (const [key, , enabled] of rows) if (enabled) out.push(key);
+      if (rows === null) return out;
+      if (this._xp !== null) this._exposeAll(undefined, context);
+      for (const [key, , enabled] of rows) if (enabled) out.push(key);
       return out;
     }
     const packed = this._resAll(context);
     if (packed === undefined) return out;
+    if (this._xp !== null) this._exposeAll(packed, context);
     const keys = this._keys;
     for (let i = 0; i < keys.length; i++) {
       if (this._truthy[this._base[i] + (packed[i] & VARIANT_MASK)] === 1) out.push(keys[i]);
@@ -857,11 +961,37 @@ export class Flags {
     return this;
   }
 
-  /** Frees the wasm memory now (without it, the garbage collector frees it where FinalizationRegistry exists). */
+  /**
+   * Records a track event for an experiment's metrics: `event` (a metric's
+   * name), the unit (the context's `user_id`, or `context` itself when it
+   * is a string: the unit of a flag bucketed by another attribute) and an
+   * optional finite `value`. Throws INVALID_ARGUMENT naming the bad
+   * argument, with or without options.events; records only with it.
+   */
+  track(event, context, value) {
+    let unit = context;
+    if (context instanceof PreparedContext) unit = context._values[context._names.indexOf('user_id')];
+    else if (typeof context === 'object' && context !== null) unit = context.user_id;
+    unit = trackUnit(event, unit, value);
+    if (this.events !== null) this.events.track(event, unit, value);
+  }
+
+  /** Sends the queued events now: true when all were accepted (true at once without options.events). */
+  flush() {
+    return this.events === null ? Promise.resolve(true) : this.events.flush();
+  }
+
+  /** Sends the queued events and stops recording and the timers; evaluation goes on. */
+  close() {
+    return this.events === null ? Promise.resolve(true) : this.events.close();
+  }
+
+  /** Frees the wasm memory now (without it, the garbage collector frees it where FinalizationRegistry exists); closes the events (close()). */
   free() {
     if (this._engine === FREED_ENGINE) return;
     this._engine.free();
     this._engine = FREED_ENGINE;
+    if (this.events !== null) this.events.close();
   }
 }
 

@@ -13,7 +13,7 @@
 // the lifecycle the core cannot see: where the ruleset comes from (a Flags
 // instance, a ruleset, or a URL kept in sync by syncFlags), the events, and
 // the error codes of a provider without a ruleset (PROVIDER_NOT_READY,
-// PARSE_ERROR).
+// PARSE_ERROR), and track(), which hands tracking events to Flags.track.
 //
 // Nothing here imports OpenFeature: the SDKs take providers by shape (their
 // Provider interfaces), the event emitter is this module's own, and event
@@ -296,10 +296,18 @@ class EdgeflagsProviderBase {
   }
 
   /**
-   * Tracking (`client.track(name, details)`): a no-op until edgeflags
-   * records experiments; documented in docs/openfeature.md.
+   * Tracking (`client.track(name, context, details)`): `flags.track(name,
+   * context, details.value)` on the provider's Flags, whose
+   * `flagsOptions.events` (or given instance's events) send it; the unit is
+   * the context's targetingKey (its user_id). Nothing is recorded before
+   * initialize() (no Flags instance yet) or without events. Throws INVALID_ARGUMENT for a bad
+   * name, value or a context without a targetingKey (the SDK logs it).
    */
-  track(_trackingEventName, _context, _trackingEventDetails) {}
+  track(trackingEventName, context, trackingEventDetails) {
+    const value = trackingEventDetails == null ? undefined : trackingEventDetails.value;
+    const unit = toEdgeflagsContext(context);
+    if (this._flags !== null) this._flags.track(trackingEventName, unit, value);
+  }
 
   /**
    * Polls the URL now (options.url): true when a new ruleset was loaded.

@@ -5,9 +5,13 @@
 import wasmModule from './edgeflags_server.wasm';
 import { initSync, abi_version } from '../dist/glue/edgeflags.js';
 import { checkAbi } from './abi.js';
+import { useSender } from './events.js';
+import * as sender from './sender.js';
 
 initSync({ module: wasmModule });
 // The JS and the wasm must come from one build (src/wasm/abi.rs).
 checkAbi(abi_version());
+// Experiment events send from this module, bundled in.
+useSender(() => sender);
 
 export * from './index.js';

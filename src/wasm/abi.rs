@@ -17,12 +17,17 @@ use crate::limits::{MAX_LIST, MAX_RULES, MAX_VARIANTS};
 use crate::{Reason, Resolution};
 
 /// The boundary's version, checked by the package at load.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 
 /// Returned instead of a packed resolution when the flag index is unknown,
 /// no ruleset is loaded, or the context's batch was unusable. No real
 /// resolution packs to it: its reason bits (7) name no resolvable reason.
 pub const NO_RESOLUTION: u32 = u32::MAX;
+
+/// Returned by `Engine::exposure_unit` when the evaluation is no
+/// exposure (else it returns the unit's length in bytes, always less: a
+/// unit is a string in wasm memory).
+pub const NO_UNIT: u32 = u32::MAX;
 
 /// Bits 0-9 of a packed resolution: the variant index.
 pub const VARIANT_MASK: u32 = (1 << 10) - 1;

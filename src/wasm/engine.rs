@@ -17,7 +17,7 @@
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use wasm_bindgen::prelude::*;
 
-use super::abi::{pack, unpack_matched, NO_RESOLUTION, REASONS, TARGET_EMPTY, TARGET_HELD, TARGET_SCRATCH};
+use super::abi::{pack, unpack_matched, NO_RESOLUTION, NO_UNIT, REASONS, TARGET_EMPTY, TARGET_HELD, TARGET_SCRATCH};
 use super::batch::Batch;
 use super::error::Error;
 use crate::{default_accepts_table, Context, FlagId, Overrides, Resolution, Ruleset, Value};
@@ -35,6 +35,13 @@ pub struct Engine {
     /// per flag, for JS to read in place.
     output: Vec<u32>,
     overrides: Overrides,
+    /// The flag and resolution [`Engine::resolve`] gave last: what
+    /// [`Engine::exposure_unit`] reads instead of resolving again (a split
+    /// hashes the unit) when JS asks right after.
+    last: Option<(u32, Resolution)>,
+    /// Where [`Engine::exposure_unit`] leaves a unit's UTF-8 bytes for JS
+    /// to read in place ([`Engine::unit_bytes`]).
+    unit: Vec<u8>,
 }
 
 /// What JS serializers produce for us: plain objects, never `Map`s.
@@ -126,7 +133,11 @@ impl Engine {
             return NO_RESOLUTION;
         }
         match (&self.rs, self.context(target)) {
-            (Some(rs), Some(ctx)) if (flag as usize) < rs.len() => pack(rs.resolve(FlagId(flag), ctx, now as i64)),
+            (Some(rs), Some(ctx)) if (flag as usize) < rs.len() => {
+                let r = rs.resolve(FlagId(flag), ctx, now as i64);
+                self.last = Some((flag, r));
+                pack(r)
+            }
             _ => NO_RESOLUTION,
         }
     }
@@ -195,6 +206,52 @@ impl Engine {
             (Some(rs), Some(ctx)) => to_js(&rs.evaluate_with(key, ctx, now as i64, &default, &self.overrides)),
             _ => JsValue::NULL,
         }
+    }
+
+    /// Whether packed resolution `packed` of flag `flag` (its index) for
+    /// the `target` context at `now` is an exposure ([`Ruleset::exposure`]:
+    /// the flag is an experiment and its split assigned the variant): the
+    /// unit's length in UTF-8 bytes, left at [`Engine::unit_bytes`], or
+    /// [`NO_UNIT`] when it is not one.
+    ///
+    /// The core's [`Resolution`] of `packed` is the one [`Engine::resolve`]
+    /// gave last for this flag when it packs to `packed` (packing loses
+    /// nothing); otherwise the flag is resolved again for the context and
+    /// must give `packed`. Either way the unit is read from the `target`
+    /// context, which must still be the one resolved: JS calls this right
+    /// after resolving (or holding the context again), only for experiment
+    /// flags (`experiments` in the load metadata) and only when events are
+    /// recorded, and remembers the answer per context.
+    pub fn exposure_unit(&mut self, flag: u32, target: u32, now: f64, packed: u32) -> u32 {
+        let unit = match (&self.rs, self.context(target)) {
+            (Some(rs), Some(ctx)) if (flag as usize) < rs.len() => {
+                let id = FlagId(flag);
+                let r = match self.last {
+                    Some((f, r)) if f == flag && pack(r) == packed => r,
+                    _ => rs.resolve(id, ctx, now as i64),
+                };
+                if pack(r) == packed {
+                    rs.exposure(id, ctx, &r).map(|e| e.unit)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match unit {
+            Some(u) => {
+                // The String's own buffer, handed over: no copy.
+                self.unit = u.into_bytes();
+                self.unit.len() as u32
+            }
+            None => NO_UNIT,
+        }
+    }
+
+    /// Address of the unit [`Engine::exposure_unit`] left (moves when a
+    /// longer one needs more room: ask after each).
+    pub fn unit_bytes(&mut self) -> u32 {
+        self.unit.as_mut_ptr() as u32
     }
 
     /// Whether `key` serves a truthy value (overrides included; `false`
@@ -322,7 +379,9 @@ impl Engine {
 /// resolution depends on the clock, [`Ruleset::depends_on_time`]; the JS
 /// side reads the clock only for those and remembers the others'),
 /// `slotBase` (u32, flags + 1) and `slots` (u32: the slots each flag reads,
-/// [`Ruleset::flag_attributes`]; a plain object sends only those).
+/// [`Ruleset::flag_attributes`]; a plain object sends only those),
+/// `experiments` (u8 per flag: it is an experiment, [`crate::Flag::is_experiment`];
+/// the JS side asks [`Engine::exposure_unit`] about those flags only).
 fn metadata(rs: &Ruleset) -> JsValue {
     let attrs = rs.attributes();
     let flags = rs.flags();
@@ -338,6 +397,7 @@ fn metadata(rs: &Ruleset) -> JsValue {
     let (mut key_lengths, mut name_lengths) = (Vec::with_capacity(flags.len()), Vec::new());
     let mut variant_base = Vec::with_capacity(flags.len() + 1);
     let (mut kinds, mut truthy, mut timed) = (Vec::new(), Vec::new(), Vec::with_capacity(flags.len()));
+    let mut experiments = Vec::with_capacity(flags.len());
     let mut slot_base = Vec::with_capacity(flags.len() + 1);
     let mut slots: Vec<u32> = Vec::new();
     for (i, f) in flags.iter().enumerate() {
@@ -352,6 +412,7 @@ fn metadata(rs: &Ruleset) -> JsValue {
             truthy.push(v.value.is_truthy() as u8);
         }
         timed.push(rs.depends_on_time(FlagId(i as u32)) as u8);
+        experiments.push(f.is_experiment() as u8);
         slot_base.push(slots.len() as u32);
         let read = rs.flag_attributes(FlagId(i as u32));
         // A name missing from the attributes would be a core bug; every
@@ -379,5 +440,6 @@ fn metadata(rs: &Ruleset) -> JsValue {
     set("timed", js_sys::Uint8Array::from(&timed[..]).into());
     set("slotBase", js_sys::Uint32Array::from(&slot_base[..]).into());
     set("slots", js_sys::Uint32Array::from(&slots[..]).into());
+    set("experiments", js_sys::Uint8Array::from(&experiments[..]).into());
     out
 }

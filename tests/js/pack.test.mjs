@@ -28,7 +28,7 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('the tarball holds the builds, types, README and license, and no sources', () => {
-  for (const f of ['README.md', 'LICENSE', 'package.json', 'index.d.ts', 'dist/index.d.cts', 'dist/web.js', 'dist/node.mjs', 'dist/node.cjs', 'dist/workerd.js', 'dist/edgeflags_bg.wasm', 'dist/edgeflags_server.wasm', 'openfeature.d.ts', 'dist/openfeature-web.js', 'dist/openfeature-node.mjs', 'dist/openfeature-workerd.js']) {
+  for (const f of ['README.md', 'LICENSE', 'package.json', 'index.d.ts', 'dist/index.d.cts', 'dist/web.js', 'dist/sender.js', 'dist/node.mjs', 'dist/node.cjs', 'dist/workerd.js', 'dist/edgeflags_bg.wasm', 'dist/edgeflags_server.wasm', 'openfeature.d.ts', 'dist/openfeature-web.js', 'dist/openfeature-node.mjs', 'dist/openfeature-workerd.js']) {
     assert.ok(files.includes(f), `${f} missing from ${files.join(', ')}`);
   }
   assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('dist/glue/')), files.join(', '));

@@ -4,7 +4,8 @@
 // run in workerd, the real Workers runtime, through Miniflare's API.
 // The Worker runs the shared vectors body and evaluates contexts that are
 // compared with the Node build's results, directly and through the
-// OpenFeature server SDK with the package's provider (edgeflags/openfeature).
+// OpenFeature server SDK with the package's provider (edgeflags/openfeature),
+// and records experiment events.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -97,6 +98,20 @@ describe('the package in workerd', () => {
     });
     assert.deepEqual(await res.json(), want);
     node.free();
+  });
+
+  it('records experiment events (set up at module scope) and sends them on flush()', async () => {
+    const res = await post('/events', { user_id: 'w1' });
+    assert.equal(res.status, 200, await res.clone().text());
+    const { variant, flushed, stats, posted } = await res.json();
+    assert.equal(flushed, true);
+    assert.deepEqual(stats, { queued: 0, sent: 2, dropped: 0, failed: 0, retries: 0 });
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0].authorization, 'Bearer write-key');
+    assert.deepEqual(
+      posted[0].body.events.map((e) => [e.type, e.flag || e.event, e.variant, e.unit, e.value]),
+      [['exposure', 'exp', variant, 'w1', undefined], ['track', 'purchase', undefined, 'w1', 9.5]],
+    );
   });
 
   it('throws real EdgeflagsErrors with problems', async () => {

@@ -4,7 +4,7 @@
 // wasm-bindgen-test-runner. They drive `Engine` as the package does, with
 // real JS values.
 
-use edgeflags::wasm::abi::{NO_RESOLUTION, REASON_MASK, REASON_SHIFT, TARGET_EMPTY, VARIANT_MASK};
+use edgeflags::wasm::abi::{NO_RESOLUTION, NO_UNIT, REASON_MASK, REASON_SHIFT, TARGET_EMPTY, TARGET_HELD, VARIANT_MASK};
 use edgeflags::wasm::Engine;
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -16,6 +16,12 @@ fn js(text: &str) -> JsValue {
 
 fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+/// The module's memory as bytes (a fresh view: memory may have grown).
+fn memory() -> js_sys::Uint8Array {
+    let memory: js_sys::WebAssembly::Memory = edgeflags::wasm::wasm_memory().dyn_into().unwrap();
+    js_sys::Uint8Array::new(&memory.buffer())
 }
 
 fn json(v: &JsValue) -> String {
@@ -115,4 +121,60 @@ fn overrides_live_in_the_engine() {
     assert_eq!(json(&get(&e.evaluate("limit", TARGET_EMPTY, 0.0, 0, JsValue::UNDEFINED), "reason")), r#""DEFAULT""#);
     e.reset(None);
     assert_eq!(json(&get(&e.evaluate("later", TARGET_EMPTY, 0.0, 0, JsValue::UNDEFINED), "errorCode")), r#""FLAG_NOT_FOUND""#);
+}
+
+const EXPERIMENT: &str = r#"{"version": 4, "flags": {
+    "plain": {"split": [["on", 50], ["off", 50]]},
+    "exp": {"variants": {"control": "blue", "a": "green"}, "default_variant": "control",
+            "targets": [{"variant": "a", "users": ["qa"]}],
+            "split": [["control", 50], ["a", 50]],
+            "experiment": {"control": "control", "metrics": ["purchase"]}}
+}}"#;
+
+#[wasm_bindgen_test]
+fn exposure_unit_asks_the_core() {
+    let mut e = Engine::new();
+    let meta = e.load(js(EXPERIMENT)).unwrap();
+    // Which flags are experiments crosses once, in the metadata.
+    assert_eq!(json(&get(&meta, "experiments")), r#"{"0":0,"1":1}"#);
+    // Lays out user_id (slot 0: the only attribute this ruleset reads) in
+    // the held context, written into wasm memory as the package's batch does.
+    let user = |e: &mut Engine, id: &str| {
+        let bytes = e.input_bytes(64);
+        let header = e.input_header();
+        memory().subarray(bytes, bytes + id.len() as u32).copy_from(id.as_bytes());
+        let pair: Vec<u8> = [0u32, id.len() as u32].iter().flat_map(|v| v.to_le_bytes()).collect();
+        memory().subarray(header, header + 8).copy_from(&pair);
+        assert!(e.hold(1));
+    };
+    let unit = |e: &mut Engine, flag: u32, target: u32, packed: u32| -> Option<String> {
+        let n = e.exposure_unit(flag, target, 0.0, packed);
+        if n == NO_UNIT {
+            return None;
+        }
+        let at = e.unit_bytes();
+        Some(String::from_utf8(memory().subarray(at, at + n).to_vec()).unwrap())
+    };
+    user(&mut e, "user:7");
+    let r = e.resolve(1, TARGET_HELD, 0.0, 0);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, r).as_deref(), Some("user:7"));
+    // Asked again after other calls: resolved again, the same answer.
+    let p = e.resolve(0, TARGET_HELD, 0.0, 0);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, r).as_deref(), Some("user:7"));
+    // Not the resolution this context gives: nothing.
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, r ^ 1), None);
+    // Not an experiment, no unit, a bad index or target: nothing.
+    assert_eq!(unit(&mut e, 0, TARGET_HELD, p), None);
+    let empty = e.resolve(1, TARGET_EMPTY, 0.0, 0);
+    assert_eq!(unit(&mut e, 1, TARGET_EMPTY, empty), None);
+    assert_eq!(unit(&mut e, 9, TARGET_HELD, r), None);
+    assert_eq!(unit(&mut e, 1, 7, r), None);
+    // A user list match: not assigned by the split.
+    user(&mut e, "qa");
+    let q = e.resolve(1, TARGET_HELD, 0.0, 0);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, q), None);
+    // A unit that is not ASCII comes back as its UTF-8 bytes.
+    user(&mut e, "utilisatrice:é");
+    let u = e.resolve(1, TARGET_HELD, 0.0, 0);
+    assert_eq!(unit(&mut e, 1, TARGET_HELD, u).as_deref(), Some("utilisatrice:é"));
 }

@@ -22,12 +22,15 @@ async function main() {
   const theme: string = WebOpenFeature.getClient().getStringValue('theme', 'light');
 
   const p = new EdgeflagsWebProvider({ ruleset: '{"flags": {}}', flagsOptions: { now: () => 0 } });
+  p.track('purchase', { targetingKey: 'u' }, { value: 19.99 });
+  WebOpenFeature.getClient().track('purchase', { value: 1 });
+  const tracking = new EdgeflagsProvider({ ruleset: { flags: {} }, flagsOptions: { events: { url: 'https://flags.example.com/v1/events', key: 'k' } } });
   p.update({ flags: { a: true } });
   const changed: boolean = await p.refresh();
   const flags: Flags | null = p.flags;
   const attrs: Attributes = toEdgeflagsContext({ targetingKey: 'u', signup: new Date() });
   const reason: string = openFeatureReason('PREREQUISITE_FAILED');
-  console.log(on, version, theme, changed, flags, attrs, reason);
+  console.log(on, version, theme, changed, flags, attrs, reason, tracking);
 }
 console.log(main);
 

@@ -2,7 +2,7 @@
 // every API used as documented compiles under strict, and each
 // line marked with a ts-expect-error directive must fail to compile (tsc
 // reports an unused directive otherwise).
-import { Flags, EdgeflagsError, bucket, syncFlags, type Ruleset, type Evaluation, type PreparedContext, type FlagResult } from 'edgeflags';
+import { Flags, EdgeflagsError, bucket, syncFlags, type Ruleset, type Evaluation, type PreparedContext, type FlagResult, type EventsStats, type EventsError } from 'edgeflags';
 
 const rs: Ruleset = {
   version: 1,
@@ -34,7 +34,7 @@ flags.enable('a').disable('b').override('e', { x: [1] }).reset('a').reset();
 const v: number = flags.version;
 const keys: string[] = flags.keys();
 const bk: number = bucket('s', 'u');
-try { flags.update('{}'); } catch (e) { if (e instanceof EdgeflagsError) { const c: 'INVALID_RULESET' | 'INVALID_CONTEXT' | 'INVALID_ARGUMENT' | 'FREED' | 'SYNC_FAILED' | 'ABI_MISMATCH' = e.code; e.problems.forEach((p) => p.path + p.message); } }
+try { flags.update('{}'); } catch (e) { if (e instanceof EdgeflagsError) { const c: 'INVALID_RULESET' | 'INVALID_CONTEXT' | 'INVALID_ARGUMENT' | 'FREED' | 'SYNC_FAILED' | 'ABI_MISMATCH' | 'EVENTS_FAILED' = e.code; e.problems.forEach((p) => p.path + p.message); } }
 async function main() {
   const sync = await syncFlags('http://127.0.0.1/v1/ruleset', { interval: 1000, onChange: (f, c) => { const x: number = c.version; const p: number | null = c.previousVersion; }, onError: (e) => e.message });
   const ok: boolean = await sync.refresh();
@@ -49,3 +49,22 @@ const wrong: string = flags.getValue('e', null, 0);
 const bad: Ruleset = { flags: { x: { rules: [{ conditions: [{ attribute: 'a', op: 'startswith', value: 'x' }] }] } } };
 // @ts-expect-error: a context is an object
 flags.isEnabled('a', 'user-1');
+
+// Experiment events.
+const tracked = new Flags(rs, {
+  events: { url: 'https://flags.example.com/v1/events', key: 'write-key', flushAt: 50, flushIntervalMs: 5000, maxQueue: 10000, dedup: 10000, maxRetries: 5, timeout: 10000, onError: (e: EventsError) => console.warn(e.status, e.dropped, e.problems) },
+});
+tracked.track('purchase', { user_id: 'u' }, 19.99);
+tracked.track('signup', tracked.context({ user_id: 'u' }));
+tracked.track('seat_added', 'team:7');
+const stats: EventsStats | undefined = tracked.events?.stats;
+async function sendNow() {
+  const all: boolean = await tracked.flush();
+  const closed: boolean = await tracked.close();
+  return [all, closed, stats];
+}
+console.log(sendNow);
+// @ts-expect-error: a value is a number
+tracked.track('purchase', { user_id: 'u' }, '19.99');
+// @ts-expect-error: events need a url
+new Flags(rs, { events: { key: 'k' } });

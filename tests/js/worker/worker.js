@@ -10,11 +10,27 @@ import { OpenFeature } from '@openfeature/server-sdk';
 import { checkVectors } from '../vectors-body.js';
 import { checkEvalVectors } from '../eval-vectors-body.js';
 import example from '../../../examples/ruleset.json';
+import { RULESET as EXPERIMENTS } from '../events-ruleset.mjs';
 
 // Workers freeze the clock at module scope; the test fixes it anyway.
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const flags = new Flags(example, { now: () => NOW });
 let openFeature;
+
+// Experiment events, set up at module scope as the README shows (no timer
+// starts before an event is recorded: Workers allow none here), sent by a
+// fetch of this Worker's own that keeps the bodies.
+const posted = [];
+const recording = new Flags(EXPERIMENTS, {
+  events: {
+    url: 'https://flags.example.com/v1/events',
+    key: 'write-key',
+    fetch: async (url, init) => {
+      posted.push({ url, authorization: init.headers.authorization, body: JSON.parse(init.body) });
+      return Response.json({ accepted: JSON.parse(init.body).events.length, ignored: 0 }, { status: 202 });
+    },
+  },
+});
 
 export default {
   async fetch(request) {
@@ -45,6 +61,14 @@ export default {
           out.push(row);
         }
         return Response.json(out);
+      }
+      if (url.pathname === '/events') {
+        const { user_id } = await request.json();
+        const variant = recording.variant('exp', { user_id });
+        recording.track('purchase', { user_id }, 9.5);
+        // In a Worker, send before the request ends (ctx.waitUntil works too).
+        const flushed = await recording.flush();
+        return Response.json({ variant, flushed, stats: recording.events.stats, posted: posted.splice(0) });
       }
       if (url.pathname === '/invalid') {
         try {

@@ -1,0 +1,129 @@
+// Experiment events, the part every page carries: the checks of
+// options.events and of flags.track()'s arguments (which throw at once,
+// in every runtime), and how an instance reaches the recorder and sender,
+// sender.js. Browsers load sender.js only when an instance records events
+// (web.js: a dynamic import); until it is here, the events wait in line
+// (Pending). Node and Workers bundle it (useSender).
+//
+// Which evaluation is an exposure, and its unit, is the core's answer
+// (flags.js asks Engine::exposure_unit). The event format is POST
+// /v1/events (docs/experiments.md).
+
+import { EdgeflagsError } from './errors.js';
+
+// The Worker's limits (edgeflags::events, edgeflags::limits): an event over
+// them would make its whole batch a 400, so it is refused here.
+export const MAX_NAME_BYTES = 256;
+export const MAX_UNIT_BYTES = 1024;
+export const MAX_VALUE = 1e12;
+
+// The numeric options and their minimum; each is a whole number (or
+// Infinity). Their defaults are sender.js's.
+const MINIMUM = { flushAt: 1, flushIntervalMs: 0, maxQueue: 1, dedup: 0, maxRetries: 0, timeout: 0 };
+
+// How the sender module is reached: set by each entry.
+let loadSender;
+export function useSender(load) {
+  loadSender = load;
+}
+
+function bad(message) {
+  return new EdgeflagsError('INVALID_ARGUMENT', message);
+}
+
+/** Whether `s` is 1 to `max` bytes of UTF-8 (counted only when it may be over). */
+export function fits(s, max) {
+  return s.length > 0 && (s.length * 3 <= max || new TextEncoder().encode(s).length <= max);
+}
+
+/** The events of a Flags instance for options.events (checked here). */
+export function openEvents(o) {
+  if (typeof o !== 'object' || o === null || (typeof o.url !== 'string' && !(o.url instanceof URL))) {
+    throw bad('options.events needs url: the URL of the Worker\'s /v1/events');
+  }
+  for (const k in MINIMUM) {
+    const v = o[k];
+    if (v !== undefined && !(v >= MINIMUM[k] && (Number.isInteger(v) || v === Infinity))) throw bad(`options.events.${k} must be a whole number >= ${MINIMUM[k]}`);
+  }
+  for (const k of ['key', 'onError', 'fetch']) {
+    if (o[k] !== undefined && typeof o[k] !== (k === 'key' ? 'string' : 'function')) throw bad(`options.events.${k} must be a ${k === 'key' ? 'string' : 'function'}`);
+  }
+  const m = loadSender();
+  return typeof m.then === 'function' ? new Pending(o, m) : new m.Events(o, EdgeflagsError);
+}
+
+// Stands in for sender.js's Events while the module loads (browsers):
+// calls wait in line with their time (at most maxQueue: the oldest go
+// first, counted) and run in order once it is here; none are taken after
+// close().
+class Pending {
+  constructor(o, loading) {
+    this.to = null;
+    this.later = [];
+    this.closed = false;
+    this.dropped = 0;
+    this.max = o.maxQueue || 10000;
+    this.ready = loading.then(
+      (m) => {
+        const to = new m.Events(o, EdgeflagsError);
+        to.n.dropped += this.dropped;
+        for (const [name, args] of this.later) to[name](...args);
+        this.later = [];
+        return (this.to = to);
+      },
+      (e) => {
+        try {
+          if (o.onError) o.onError(new EdgeflagsError('EVENTS_FAILED', `edgeflags events: the sender did not load: ${e && e.message}`, undefined, e));
+        } catch {
+          // The caller's handler failed: nothing left to tell.
+        }
+        return null;
+      },
+    );
+  }
+
+  _call(name, args) {
+    if (this.to !== null) {
+      this.to[name](...args);
+    } else if (!this.closed) {
+      if (this.later.length >= this.max && this.later.shift()) this.dropped++;
+      this.later.push([name, [...args, Date.now()]]);
+    }
+  }
+
+  exposure(flag, variant, unit, version) {
+    this._call('exposure', [flag, variant, unit, version]);
+  }
+
+  track(event, unit, value) {
+    this._call('track', [event, unit, value]);
+  }
+
+  get stats() {
+    return this.to !== null ? this.to.stats : { queued: this.later.length, sent: 0, dropped: this.dropped, failed: 0, retries: 0 };
+  }
+
+  flush() {
+    return this.ready.then((to) => to !== null && to.flush());
+  }
+
+  close() {
+    this.closed = true;
+    return this.ready.then((to) => to !== null && to.close());
+  }
+}
+
+/** flags.track()'s checks: the unit (from `unit`: a user_id, or the unit itself), or a throw naming the argument. */
+export function trackUnit(event, unit, value) {
+  if (typeof event !== 'string' || !fits(event, MAX_NAME_BYTES)) throw bad(`track(event): event must be a name of 1 to ${MAX_NAME_BYTES} bytes`);
+  if (value !== undefined && !(Math.abs(value) <= MAX_VALUE && typeof value === 'number')) {
+    throw bad(`track(event, context, value): value must be a finite number, at most ${MAX_VALUE} in magnitude`);
+  }
+  // The forms the core reads as the same string (a numeric user_id
+  // buckets as its decimal form).
+  if (Number.isSafeInteger(unit) || typeof unit === 'bigint') unit = String(unit);
+  if (typeof unit !== 'string' || !fits(unit, MAX_UNIT_BYTES)) {
+    throw bad(`track(event, context): context needs a user_id (a string of 1 to ${MAX_UNIT_BYTES} bytes or an integer), or is the unit as a string`);
+  }
+  return unit;
+}

@@ -1,0 +1,451 @@
+// Experiment events from the package in Node (options.events, flags.track,
+// the OpenFeature providers' track) against a local stand-in for the
+// Worker's POST /v1/events (events-server.mjs) that records every batch
+// and answers 202, 503, 400, slowly, or drops the connection on demand.
+// Which evaluation is an exposure is the core's answer; these tests check
+// that the package asks it on every path, records each (unit, flag,
+// variant) once with bounded memory, and delivers: batches, the interval,
+// flush() and close(), retries with the same ids, drops that are counted.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as server from '@openfeature/server-sdk';
+import * as web from '@openfeature/web-sdk';
+import { Flags, EdgeflagsError } from 'edgeflags';
+import { EdgeflagsProvider, EdgeflagsWebProvider } from 'edgeflags/openfeature';
+import { eventsServer } from './events-server.mjs';
+import { RULESET } from './events-ruleset.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+let srv;
+before(async () => {
+  srv = await eventsServer();
+});
+after(() => srv.close());
+
+// No sending unless asked: a large flushAt and no interval.
+function quiet(extra) {
+  return Object.assign({ url: srv.url, flushAt: 1e9, flushIntervalMs: 0 }, extra);
+}
+
+// The events queued and not yet sent (a white-box look at events.js).
+function queued(flags) {
+  return flags.events.q.slice(flags.events.h);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('without options.events nothing is recorded and track only checks its arguments', () => {
+  const flags = new Flags(RULESET);
+  assert.equal(flags.events, null);
+  flags.isEnabled('exp', { user_id: 'u1' });
+  flags.track('purchase', { user_id: 'u1' }, 3);
+  assert.throws(() => flags.track('', { user_id: 'u1' }), /event/);
+  return flags.flush().then((ok) => assert.equal(ok, true));
+});
+
+test('exposures: experiment flags only, from the split only, once per (unit, flag, variant)', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet() });
+  const ctx = { user_id: 'u1' };
+  const variant = flags.variant('exp', ctx);
+  // Every evaluation path, plain and prepared contexts: one exposure.
+  flags.isEnabled('exp', ctx);
+  flags.getValue('exp', ctx, 'x');
+  flags.evaluate('exp', { user_id: 'u1' });
+  flags.evaluateAll({ user_id: 'u1', plan: 'free' });
+  flags.activeFlags(ctx);
+  const prepared = flags.context({ user_id: 'u1' });
+  flags.getValue('exp', prepared, 'x');
+  flags.evaluateAll(prepared);
+  let q = queued(flags);
+  assert.equal(q.length, 1, JSON.stringify(q));
+  const e = q[0];
+  assert.deepEqual({ type: e.type, flag: e.flag, variant: e.variant, unit: e.unit, version: e.version }, { type: 'exposure', flag: 'exp', variant, unit: 'u1', version: 7 });
+  assert.match(e.id, /^[0-9a-f-]{32,36}$/);
+  assert.ok(Math.abs(e.time - Date.now()) < 5000);
+  // Not an experiment, a user list, a rule match, a killed flag, no unit,
+  // a default of another type (TYPE_MISMATCH): no exposure.
+  flags.evaluateAll({ user_id: 'u2', team: undefined });
+  assert.deepEqual(queued(flags).map((x) => `${x.flag}/${x.unit}`), ['exp/u1', 'exp/u2']);
+  flags.isEnabled('plain', { user_id: 'u3' });
+  flags.isEnabled('exp', { user_id: 'qa' });
+  flags.isEnabled('exp', { user_id: 'u4', plan: 'enterprise' });
+  flags.isEnabled('killed_exp', { user_id: 'u5' });
+  flags.isEnabled('exp', {});
+  flags.isEnabled('exp');
+  flags.getValue('exp', { user_id: 'u6' }, 5);
+  assert.equal(queued(flags).length, 2);
+  // bucket_by: the unit is that attribute; a numeric unit is its decimal form.
+  flags.isEnabled('team_exp', { user_id: 'u7', team: 'team:9' });
+  flags.variant('exp', { user_id: 42 });
+  q = queued(flags).slice(2);
+  assert.deepEqual(q.map((x) => [x.flag, x.unit]), [['team_exp', 'team:9'], ['exp', '42']]);
+  assert.equal(q[0].variant, flags.variant('team_exp', { team: 'team:9' }));
+  // Overrides never expose, and the flags not overridden still do.
+  flags.override('exp', 'red');
+  flags.isEnabled('exp', { user_id: 'u8' });
+  flags.evaluate('exp', { user_id: 'u8' });
+  flags.evaluateAll({ user_id: 'u8', team: 'team:10' });
+  assert.deepEqual(queued(flags).slice(4).map((x) => [x.flag, x.unit]), [['team_exp', 'team:10']]);
+  flags.reset();
+  flags.evaluateAll({ user_id: 'u8', team: 'team:10' });
+  assert.deepEqual(queued(flags).slice(5).map((x) => [x.flag, x.unit]), [['exp', 'u8']]);
+  // Another variant for the same unit (a new ruleset) is a new exposure;
+  // the same one after an update is not.
+  flags.update(Object.assign({}, RULESET, { version: 8 }));
+  flags.isEnabled('exp', { user_id: 'u1' });
+  assert.equal(queued(flags).length, 6);
+  const flipped = structuredClone(RULESET);
+  flipped.flags.exp.split = [['control', 0], ['a', 100]];
+  flipped.version = 9;
+  flags.update(flipped);
+  flags.isEnabled('exp', { user_id: 'u1' });
+  const last = queued(flags).at(-1);
+  assert.deepEqual([last.unit, last.variant, last.version], ['u1', 'a', 9]);
+  // Units of every length and script come back from wasm memory intact.
+  const units = ['é', 'utilisatrice:é', 'x'.repeat(16), 'y'.repeat(17), '0f8fad5b-d9cb-469f-a165-70867728950e', '用户:42', 'z'.repeat(1024)];
+  for (const u of units) flags.isEnabled('exp', { user_id: u });
+  assert.deepEqual(queued(flags).slice(7).map((x) => x.unit), units);
+  // Longer than the Worker takes: dropped and counted, not sent.
+  flags.isEnabled('exp', { user_id: 'z'.repeat(1025) });
+  assert.equal(flags.events.stats.dropped, 1);
+  await flags.close();
+  assert.equal(srv.events().length, 14);
+  assert.equal(new Set(srv.events().map((x) => x.id)).size, 14);
+});
+
+test('the dedup structure stays bounded: 100,000 units with dedup 1,000', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet({ dedup: 1000, maxQueue: 200_000 }) });
+  for (let i = 0; i < 100_000; i++) flags.isEnabled('exp', { user_id: `user:${i}` });
+  assert.equal(flags.events.seen.size, 1000);
+  assert.equal(flags.events.stats.queued, 100_000);
+  // The 1,000 most recent are remembered; the first were forgotten (LRU).
+  for (let i = 99_000; i < 100_000; i++) flags.isEnabled('exp', flags.context({ user_id: `user:${i}` }));
+  assert.equal(flags.events.stats.queued, 100_000);
+  flags.isEnabled('exp', { user_id: 'user:0' });
+  assert.equal(flags.events.stats.queued, 100_001);
+  assert.equal(flags.events.seen.size, 1000);
+  // dedup: 0 records every exposure the core reports (still once per context and resolution).
+  const all = new Flags(RULESET, { events: quiet({ dedup: 0 }) });
+  all.isEnabled('exp', { user_id: 'a' });
+  all.isEnabled('exp', { user_id: 'b' });
+  all.isEnabled('exp', { user_id: 'a' });
+  assert.equal(all.events.stats.queued, 3);
+  assert.equal(all.events.seen.size, 0);
+});
+
+test('track: the event, the unit and the value are checked, naming the argument', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet() });
+  const bad = [
+    [() => flags.track(undefined, { user_id: 'u' }), /track\(event\)/],
+    [() => flags.track('', { user_id: 'u' }), /track\(event\)/],
+    [() => flags.track('é'.repeat(129), { user_id: 'u' }), /track\(event\)/],
+    [() => flags.track(5, { user_id: 'u' }), /track\(event\)/],
+    [() => flags.track('purchase', { user_id: 'u' }, NaN), /value/],
+    [() => flags.track('purchase', { user_id: 'u' }, Infinity), /value/],
+    [() => flags.track('purchase', { user_id: 'u' }, '5'), /value/],
+    [() => flags.track('purchase', { user_id: 'u' }, 2e12), /value/],
+    [() => flags.track('purchase', {}), /context/],
+    [() => flags.track('purchase'), /context/],
+    [() => flags.track('purchase', { user_id: null }), /context/],
+    [() => flags.track('purchase', { user_id: 1.5 }), /context/],
+    [() => flags.track('purchase', { user_id: '' }), /context/],
+    [() => flags.track('purchase', { user_id: 'x'.repeat(1025) }), /context/],
+    [() => flags.track('purchase', flags.context({ plan: 'pro' })), /context/],
+  ];
+  for (const [call, message] of bad) {
+    assert.throws(call, (e) => e instanceof EdgeflagsError && e.code === 'INVALID_ARGUMENT' && message.test(e.message), String(call));
+  }
+  assert.equal(flags.events.stats.queued, 0);
+  flags.track('purchase', { user_id: 'u1' });
+  flags.track('revenue', flags.context({ user_id: 'u1' }), 19.99);
+  flags.track('revenue', 'team:9', -1e12);
+  flags.track('purchase', { user_id: 42 });
+  flags.track('purchase', { user_id: 42n });
+  flags.track('é'.repeat(128), { user_id: 'u1' }, 0);
+  const q = queued(flags);
+  assert.deepEqual(
+    q.map((e) => [e.type, e.event.slice(0, 8), e.unit, e.value]),
+    [
+      ['track', 'purchase', 'u1', undefined],
+      ['track', 'revenue', 'u1', 19.99],
+      ['track', 'revenue', 'team:9', -1e12],
+      ['track', 'purchase', '42', undefined],
+      ['track', 'purchase', '42', undefined],
+      ['track', 'é'.repeat(8), 'u1', 0],
+    ],
+  );
+  assert.ok(!('value' in q[0]), 'no value: no member');
+  // Every event has an id of its own: crypto.randomUUID, or without a
+  // global crypto (Node 18) 128 random bits in hex.
+  assert.equal(new Set(q.map((e) => e.id)).size, q.length);
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+  try {
+    flags.track('purchase', 'no-crypto');
+  } finally {
+    Object.defineProperty(globalThis, 'crypto', saved);
+  }
+  assert.match(queued(flags).at(-1).id, /^[0-9a-f]{32}$/);
+  // A numeric user_id: the same unit as its exposure.
+  flags.isEnabled('exp', { user_id: 42 });
+  assert.equal(queued(flags).at(-1).unit, '42');
+});
+
+test('options.events is checked', () => {
+  for (const events of [null, 'x', {}, { url: 5 }, { url: 'http://x', key: 1 }, { url: 'http://x', flushAt: 0 }, { url: 'http://x', flushIntervalMs: -1 }, { url: 'http://x', maxQueue: 1.5 }, { url: 'http://x', dedup: NaN }, { url: 'http://x', onError: 'no' }, { url: 'http://x', maxRetries: -1 }]) {
+    assert.throws(() => new Flags(RULESET, { events }), (e) => e instanceof EdgeflagsError && e.code === 'INVALID_ARGUMENT' && /options\.events/.test(e.message), JSON.stringify(events));
+  }
+});
+
+test('batches: at flushAt, at most 500 per request, with the key; flush() resolves true', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: { url: srv.url, key: 'write-key', flushAt: 3, flushIntervalMs: 0 } });
+  flags.track('purchase', 'u1');
+  flags.track('purchase', 'u2');
+  await sleep(100);
+  assert.equal(srv.requests.length, 0, 'two events: below flushAt');
+  flags.track('purchase', 'u3');
+  await srv.waitFor(1);
+  const r = srv.requests[0];
+  assert.equal(r.method, 'POST');
+  assert.equal(r.headers.authorization, 'Bearer write-key');
+  assert.match(r.headers['content-type'], /^application\/json/);
+  assert.deepEqual(r.body.events.map((e) => e.unit), ['u1', 'u2', 'u3']);
+  assert.equal(r.body.key, undefined, 'fetch sends the key as a header only');
+  // 1,200 events: three requests of at most 500 (the Worker's limit).
+  srv.reset();
+  const big = new Flags(RULESET, { events: quiet() });
+  for (let i = 0; i < 1200; i++) big.track('purchase', `u${i}`);
+  assert.equal(await big.flush(), true);
+  assert.deepEqual(srv.requests.map((x) => x.body.events.length), [500, 500, 200]);
+  assert.deepEqual(big.events.stats, { queued: 0, sent: 1200, dropped: 0, failed: 0, retries: 0 });
+  assert.equal(new Set(srv.events().map((e) => e.id)).size, 1200);
+  await flags.close();
+  await big.close();
+});
+
+test('the interval flush sends what is queued below flushAt', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: { url: srv.url, flushAt: 100, flushIntervalMs: 200 } });
+  const t0 = Date.now();
+  flags.track('purchase', 'u1');
+  flags.isEnabled('exp', { user_id: 'u1' });
+  await srv.waitFor(1);
+  assert.ok(Date.now() - t0 >= 150, `sent after ${Date.now() - t0} ms`);
+  assert.deepEqual(srv.requests[0].body.events.map((e) => e.type), ['track', 'exposure']);
+  // Again for the next event.
+  flags.track('purchase', 'u2');
+  await srv.waitFor(2);
+  assert.equal(srv.requests.length, 2);
+  await flags.close();
+});
+
+test('close() sends what is queued, stops recording and leaves no timer', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: { url: srv.url, flushAt: 100, flushIntervalMs: 60_000 } });
+  flags.track('purchase', 'u1');
+  assert.equal(await flags.close(), true);
+  assert.equal(srv.requests.length, 1);
+  flags.track('purchase', 'u2');
+  flags.isEnabled('exp', { user_id: 'zz' });
+  assert.equal(flags.events.stats.queued, 0, 'closed: nothing recorded');
+  assert.equal(flags.events.timer, undefined);
+  assert.equal(flags.isEnabled('on'), false, 'evaluation goes on');
+});
+
+test('a Node process exits with events queued: the timers are unref\'d', () => {
+  const script = `
+    import { Flags } from 'edgeflags';
+    const flags = new Flags({ flags: {} }, { events: { url: ${JSON.stringify(srv.url)}, flushAt: 100, flushIntervalMs: 600000 } });
+    flags.track('purchase', 'u1');
+    console.log('recorded', flags.events.stats.queued);
+  `;
+  const t0 = Date.now();
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: `${ROOT}tests/js`, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'recorded 1');
+  assert.ok(Date.now() - t0 < 20_000);
+});
+
+test('503 then 202: retried with the same ids, nothing lost, nothing twice', async () => {
+  srv.reset();
+  srv.answer({ status: 503, headers: { 'retry-after': '1' } }, 202);
+  const errors = [];
+  const flags = new Flags(RULESET, { events: quiet({ flushAt: 5, onError: (e) => errors.push(e) }) });
+  for (let i = 0; i < 5; i++) flags.track('purchase', `u${i}`, i);
+  await srv.waitFor(1);
+  // Queued during the backoff: sent after the retry, not before.
+  flags.track('purchase', 'late');
+  await srv.waitFor(2);
+  const [first, second] = srv.requests;
+  assert.equal(first.answered, 503);
+  assert.equal(second.text, first.text, 'the same batch, ids included');
+  assert.ok(second.at - first.at >= 900, `Retry-After: 1 waited ${second.at - first.at} ms`);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].code, 'EVENTS_FAILED');
+  assert.equal(errors[0].status, 503);
+  assert.equal(errors[0].dropped, 0);
+  assert.equal(await flags.flush(), true);
+  const units = srv.events().map((e) => e.unit);
+  assert.deepEqual(units, ['u0', 'u1', 'u2', 'u3', 'u4', 'u0', 'u1', 'u2', 'u3', 'u4', 'late']);
+  // What the server accepted: every event once.
+  const accepted = srv.requests.filter((r) => r.answered === 202).flatMap((r) => r.body.events);
+  assert.deepEqual(accepted.map((e) => e.unit), ['u0', 'u1', 'u2', 'u3', 'u4', 'late']);
+  assert.equal(new Set(accepted.map((e) => e.id)).size, 6);
+  assert.deepEqual(flags.events.stats, { queued: 0, sent: 6, dropped: 0, failed: 0, retries: 1 });
+  await flags.close();
+});
+
+test('a network error and a timeout are retried with the same ids', async () => {
+  srv.reset();
+  srv.answer('drop', { status: 202, delay: 1500 }, 202);
+  const errors = [];
+  const flags = new Flags(RULESET, { events: quiet({ timeout: 500, onError: (e) => errors.push(e) }) });
+  flags.track('purchase', 'u1');
+  flags.track('purchase', 'u2');
+  assert.equal(await flags.flush(), false, 'the first try failed');
+  await srv.waitFor(3, 15_000);
+  while (flags.events.stats.queued > 0) await sleep(50);
+  assert.equal(srv.requests[1].text, srv.requests[0].text);
+  assert.equal(srv.requests[2].text, srv.requests[0].text);
+  assert.deepEqual(errors.map((e) => e.status), [0, 0]);
+  assert.deepEqual(flags.events.stats, { queued: 0, sent: 2, dropped: 0, failed: 0, retries: 2 });
+  await flags.close();
+});
+
+test('flush() during a backoff sends at once', async () => {
+  srv.reset();
+  srv.answer(503);
+  const flags = new Flags(RULESET, { events: quiet() });
+  flags.track('purchase', 'u1');
+  assert.equal(await flags.flush(), false);
+  assert.equal(flags.events.stats.queued, 1);
+  const t0 = Date.now();
+  assert.equal(await flags.flush(), true);
+  assert.ok(Date.now() - t0 < 500);
+  assert.equal(srv.requests[1].text, srv.requests[0].text);
+  await flags.close();
+});
+
+test('400: the batch is dropped and onError gets the problems; later events still go', async () => {
+  srv.reset();
+  srv.answer(400);
+  const errors = [];
+  const flags = new Flags(RULESET, { events: quiet({ onError: (e) => errors.push(e) }) });
+  flags.track('purchase', 'u1');
+  flags.track('purchase', 'u2');
+  assert.equal(await flags.flush(), false);
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].status, 400);
+  assert.equal(errors[0].dropped, 2);
+  assert.match(errors[0].message, /400 INVALID_EVENTS/);
+  assert.deepEqual(errors[0].problems, [{ path: 'events[0].unit', message: 'test problem' }]);
+  flags.track('purchase', 'u3');
+  assert.equal(await flags.flush(), true);
+  assert.equal(srv.requests.length, 2);
+  assert.deepEqual(flags.events.stats, { queued: 0, sent: 1, dropped: 0, failed: 2, retries: 0 });
+  // maxRetries: a 503 after the last retry drops too; an onError that throws breaks nothing.
+  srv.reset();
+  srv.answer(503, 503);
+  const capped = new Flags(RULESET, { events: quiet({ maxRetries: 0, onError: () => { throw new Error('handler'); } }) });
+  capped.track('purchase', 'u1');
+  assert.equal(await capped.flush(), false);
+  assert.deepEqual(capped.events.stats, { queued: 0, sent: 0, dropped: 0, failed: 1, retries: 0 });
+  await flags.close();
+  await capped.close();
+});
+
+test('a full queue drops the oldest events and counts them', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet({ maxQueue: 3 }) });
+  for (let i = 1; i <= 5; i++) flags.track('purchase', `u${i}`);
+  assert.deepEqual(flags.events.stats, { queued: 3, sent: 0, dropped: 2, failed: 0, retries: 0 });
+  await flags.flush();
+  assert.deepEqual(srv.events().map((e) => e.unit), ['u3', 'u4', 'u5']);
+  // While a batch waits for its retry, the queue is bounded the same way.
+  srv.reset();
+  srv.answer(503);
+  for (let i = 6; i <= 10; i++) flags.track('purchase', `u${i}`);
+  assert.equal(await flags.flush(), false);
+  for (let i = 11; i <= 16; i++) flags.track('purchase', `u${i}`);
+  assert.deepEqual(flags.events.stats, { queued: 6, sent: 3, dropped: 7, failed: 0, retries: 1 });
+  assert.equal(await flags.flush(), true);
+  assert.deepEqual(srv.events().map((e) => e.unit), ['u8', 'u9', 'u10', 'u8', 'u9', 'u10', 'u14', 'u15', 'u16']);
+  await flags.close();
+});
+
+test('the OpenFeature providers\' track reaches the sender', async () => {
+  srv.reset();
+  // Server SDK: the context per call, targetingKey as the unit.
+  const provider = new EdgeflagsProvider({ ruleset: RULESET, flagsOptions: { events: quiet() } });
+  await server.OpenFeature.setProviderAndWait('events-server', provider);
+  const client = server.OpenFeature.getClient('events-server');
+  client.track('purchase', { targetingKey: 'of-1' }, { value: 9.5 });
+  client.track('purchase', { targetingKey: 'of-2' });
+  assert.equal(await client.getStringValue('exp', 'x', { targetingKey: 'of-1' }), provider.flags.getValue('exp', { user_id: 'of-1' }));
+  // Web SDK: the static context.
+  const webProvider = new EdgeflagsWebProvider({ ruleset: RULESET, flagsOptions: { events: quiet() } });
+  await web.OpenFeature.setContext('events-web', { targetingKey: 'of-3' });
+  await web.OpenFeature.setProviderAndWait('events-web', webProvider);
+  const webClient = web.OpenFeature.getClient('events-web');
+  webClient.track('revenue', { value: 20 });
+  webClient.getStringValue('exp', 'x');
+  // A bad value is refused by Flags.track (the SDK logs it): nothing recorded.
+  webClient.track('revenue', { value: 'lots' });
+  const got = (p) => queued(p.flags).map((e) => (e.type === 'track' ? ['track', e.event, e.unit, e.value] : ['exposure', e.flag, e.unit]));
+  assert.deepEqual(got(provider), [['track', 'purchase', 'of-1', 9.5], ['track', 'purchase', 'of-2', undefined], ['exposure', 'exp', 'of-1']]);
+  assert.deepEqual(got(webProvider), [['track', 'revenue', 'of-3', 20], ['exposure', 'exp', 'of-3']]);
+  assert.equal(await provider.flags.flush(), true);
+  assert.equal(srv.events().length, 3);
+  await server.OpenFeature.close();
+  await web.OpenFeature.close();
+  await provider.flags.close();
+  await webProvider.flags.close();
+});
+
+// Browsers load the sender with a dynamic import; until it is here the
+// events wait in line (events.js Pending). Driven here from the sources
+// with a sender that arrives when the test says.
+test('before the sender has loaded, events wait in line, in order, bounded, with their time', async () => {
+  const events = await import('../../pkg/src/events.js');
+  let arrive;
+  events.useSender(() => new Promise((resolve) => (arrive = resolve)));
+  srv.reset();
+  const ev = events.openEvents(quiet({ maxQueue: 3 }));
+  ev.exposure('exp', 'a', 'u0', 7);
+  ev.track('purchase', 'u1', 2);
+  const t = Date.now();
+  await sleep(30);
+  ev.track('purchase', 'u2');
+  ev.track('purchase', 'u3');
+  // The fourth call pushed the oldest out.
+  assert.deepEqual(ev.stats, { queued: 3, sent: 0, dropped: 1, failed: 0, retries: 0 });
+  arrive(await import('../../pkg/src/sender.js'));
+  await ev.ready;
+  assert.deepEqual(ev.stats, { queued: 3, sent: 0, dropped: 1, failed: 0, retries: 0 });
+  assert.equal(await ev.flush(), true);
+  ev.track('purchase', 'u4');
+  assert.equal(await ev.flush(), true);
+  assert.deepEqual(ev.stats, { queued: 0, sent: 4, dropped: 1, failed: 0, retries: 0 });
+  const got = srv.events();
+  assert.deepEqual(got.map((e) => [e.type, e.unit, e.value]), [['track', 'u1', 2], ['track', 'u2', undefined], ['track', 'u3', undefined], ['track', 'u4', undefined]]);
+  assert.ok(got[0].time <= t && got[1].time >= t + 20, 'each keeps the time of its call');
+  // A sender that does not load: onError hears it, flush() resolves false,
+  // and nothing is taken after close().
+  const errors = [];
+  events.useSender(() => Promise.reject(new Error('offline')));
+  const broken = events.openEvents(quiet({ onError: (e) => errors.push(e) }));
+  broken.track('purchase', 'u1');
+  assert.equal(await broken.flush(), false);
+  assert.equal(errors[0].code, 'EVENTS_FAILED');
+  assert.match(errors[0].message, /offline/);
+  await broken.close();
+  broken.track('purchase', 'u2');
+  assert.equal(broken.stats.queued, 1);
+});
