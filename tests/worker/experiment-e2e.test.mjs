@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { test } from "node:test";
-import { ADMIN, NO_CF, ROOT, json, seed, startWorker } from "./helpers.mjs";
+import { NO_CF, ROOT, json, seed, startWorker } from "./helpers.mjs";
 
 const { Flags } = await import(pathToFileURL(join(ROOT, "pkg/dist/node.mjs")).href);
 const CLI = join(ROOT, "target/release/edgeflags");
@@ -107,7 +107,8 @@ test("100,000 users: the effect is found, the null variant is not, SRM is flagge
       variantOf.set(u, e.variant);
       if (i >= EDGE_USERS + PACKAGE_USERS) backend.push({ type: "exposure", flag: "checkout", variant: e.variant, unit: u, id: `x-${i}` });
     }
-    const tracks = [];
+    const tracks = []; // posted by the backend
+    const packageTracks = []; // [unit, event, value] tracked by the package
     for (let i = 0; i < N; i++) {
       const u = `user:${i}`;
       const v = variantOf.get(u);
@@ -116,7 +117,11 @@ test("100,000 users: the effect is found, the null variant is not, SRM is flagge
         count(expected.converted, v);
         const value = Math.round((20 + random() * 10) * 100) / 100;
         count(expected.revenue, v, value);
-        tracks.push({ type: "track", event: "purchase", unit: u, id: `p-${i}` }, { type: "track", event: "revenue", unit: u, value, id: `r-${i}` });
+        if (i >= EDGE_USERS && i < EDGE_USERS + PACKAGE_USERS) {
+          packageTracks.push([u, "purchase", undefined], [u, "revenue", value]);
+        } else {
+          tracks.push({ type: "track", event: "purchase", unit: u, id: `p-${i}` }, { type: "track", event: "revenue", unit: u, value, id: `r-${i}` });
+        }
       }
     }
     // SRM: a client that loses 10% of one variant's exposures.
@@ -138,15 +143,18 @@ test("100,000 users: the effect is found, the null variant is not, SRM is flagge
       const res = await fetch(`${w.url}/v1/events`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ events }) });
       assert.equal(res.status, 202, await res.text());
     });
-    // The package's own exposures (users 20,000..79,999) are exported as the package sends them.
+    // The package (users 20,000..79,999): exposures and tracks recorded and sent by it.
+    const sent = await viaPackage(w, EDGE_USERS, EDGE_USERS + PACKAGE_USERS, packageTracks);
+    assert.equal(sent.stats.dropped, 0);
+    assert.equal(sent.stats.sent, PACKAGE_USERS + packageTracks.length, JSON.stringify(sent.stats));
     for (let i = EDGE_USERS; i < EDGE_USERS + PACKAGE_USERS; i++) {
       const u = `user:${i}`;
       exported.push({ type: "exposure", flag: "checkout", variant: variantOf.get(u), unit: u });
     }
-    await packageExposures(w, EDGE_USERS, EDGE_USERS + PACKAGE_USERS);
+    for (const [unit, event, value] of packageTracks) exported.push({ type: "track", event, unit, ...(value === undefined ? {} : { value }) });
 
     // Everything lands, exactly once.
-    const trackRows = tracks.length;
+    const trackRows = tracks.length + packageTracks.length;
     await waitFor("every exposure and track in D1", async () => {
       const e = (await w.db.prepare("SELECT COUNT(*) AS n FROM exposures WHERE experiment = 'checkout'").first()).n;
       const t = (await w.db.prepare("SELECT COUNT(*) AS n FROM tracks").first()).n;
@@ -208,19 +216,26 @@ test("100,000 users: the effect is found, the null variant is not, SRM is flagge
   }
 });
 
-/** Users from..to-1 evaluated by the npm package with events on: it
- * records their exposures and posts them to the Worker. */
-async function packageExposures(w, from, to) {
-  const events = [];
-  const local = new Flags(RULESET);
+/** Users from..to-1 served by the npm package with events on: it
+ * records their exposures (each user evaluated twice: one exposure) and
+ * their tracks, and posts them to the Worker over 127.0.0.1. */
+async function viaPackage(w, from, to, tracks) {
+  const errors = [];
+  const flags = new Flags(RULESET, { events: { url: `${w.url}/v1/events`, flushAt: 500, flushIntervalMs: 200, onError: (e) => errors.push(e) } });
   for (let i = from; i < to; i++) {
-    const u = `user:${i}`;
-    events.push({ type: "exposure", flag: "checkout", variant: local.evaluate("checkout", { user_id: u }, null).variant, unit: u, id: `pk-${i}` });
+    const user = { user_id: `user:${i}` };
+    flags.getValue("checkout", user, "blue");
+    flags.evaluate("checkout", user, null);
+    if (i % 5000 === 0) await flags.flush();
   }
-  for (let i = 0; i < events.length; i += 500) {
-    const res = await fetch(`${w.url}/v1/events`, { method: "POST", headers: { "Content-Type": "application/json", Authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ events: events.slice(i, i + 500) }) });
-    assert.equal(res.status, 202);
+  // A page flushes as it goes; the queue holds 10,000 events by default.
+  for (const [n, [unit, event, value]] of tracks.entries()) {
+    flags.track(event, { user_id: unit }, value);
+    if (n % 5000 === 4999) await flags.flush();
   }
+  assert.equal(await flags.close(), true, errors.map((e) => e.message).join("; "));
+  const stats = { ...flags.events.stats };
+  return { stats };
 }
 
 /** Deep equality, member order included, numbers to 1e-9 relative. */

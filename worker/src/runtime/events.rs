@@ -294,9 +294,7 @@ pub async fn results(env: &Env, store: &Store, cfg: &Config, flag: Option<&str>)
         Some(_) => reports.pop().unwrap_or_else(|| "null".into()),
         None => format!("{{\"version\":{},\"experiments\":[{}]}}", loaded.version, reports.join(",")),
     };
-    Ok(Reply::json(200, body)
-        .with("Cache-Control", "no-store")
-        .with("X-Edgeflags-Version", loaded.version.to_string()))
+    Ok(Reply::json(200, body).with("Cache-Control", "no-store").with("X-Edgeflags-Version", loaded.version.to_string()))
 }
 
 async fn read_data(
