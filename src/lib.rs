@@ -54,6 +54,7 @@ pub mod limits;
 pub mod openfeature;
 mod overrides;
 pub mod path;
+pub mod rollout;
 mod ruleset;
 pub mod semver;
 pub mod stats;
