@@ -29,6 +29,7 @@ pub mod config;
 pub mod cors;
 pub mod errors;
 pub mod events;
+pub mod metrics;
 pub mod ofrep;
 pub mod requester;
 pub mod store;

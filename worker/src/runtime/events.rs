@@ -1,8 +1,9 @@
 //! The events pipeline's I/O: `POST /v1/events` onto the `EVENTS` queue,
-//! the edge's own exposures (sent after the response, `ctx.waitUntil`),
-//! the queue consumer writing batches to D1 (`DB`), and the results
-//! endpoints reading the aggregates back for the core's analysis.
-//! Decisions (who may post, what is kept, the SQL) are `crate::events`'.
+//! the edge's own exposures and the proxy's route metrics (sent after the
+//! response, `ctx.waitUntil`), the queue consumer writing batches to D1
+//! (`DB`), and the results endpoints reading the aggregates back for the
+//! core's analysis. Decisions (who may post, what is kept, the SQL) are
+//! `crate::events`' and `crate::metrics`'.
 
 use std::cell::RefCell;
 
@@ -17,6 +18,7 @@ use super::state;
 use crate::config::Config;
 use crate::errors::ApiError;
 use crate::events::{self as ev, Param, Stored};
+use crate::metrics;
 
 /// The queue binding's name.
 pub const QUEUE: &str = "EVENTS";
@@ -83,26 +85,33 @@ pub async fn post(req: &Incoming, env: &Env, cfg: &Config, store: &Store) -> Res
 
 /// Sends `events` as queue messages, in batches the queue accepts.
 async fn send(queue: &Queue, events: &[Stored]) -> Result<(), String> {
-    let messages = ev::messages(events);
+    send_texts(queue, &ev::messages(events)).await
+}
+
+/// Sends queue messages in batches the queue accepts.
+async fn send_texts(queue: &Queue, messages: &[String]) -> Result<(), String> {
     // A batch is at most 100 messages and 256 KB: five messages of at most
-    // 100 events each stay under that.
+    // 100 events (or metric rows) each stay under that.
     for chunk in messages.chunks(5) {
         queue.send_batch(chunk.to_vec()).await.map_err(|e| e.to_string())?;
     }
     Ok(())
 }
 
-/// The exposures a request's answers make, collected while it is served
-/// and sent after the response ([`Recorder::finish`]).
+/// The exposures a request's answers make and the route metrics of a
+/// proxied request, collected while it is served and sent after the
+/// response ([`Recorder::finish`]).
 pub struct Recorder {
     key: Option<String>,
     pending: RefCell<Vec<Stored>>,
+    routed: RefCell<Option<metrics::Row>>,
 }
 
 impl Recorder {
-    /// A recorder; it records nothing when events are off.
+    /// A recorder; it records no exposures when events are off (route
+    /// metrics hold no unit, so they are recorded either way).
     pub fn new(cfg: &Config) -> Recorder {
-        Recorder { key: cfg.unit_hash_key.clone(), pending: RefCell::new(Vec::new()) }
+        Recorder { key: cfg.unit_hash_key.clone(), pending: RefCell::new(Vec::new()), routed: RefCell::new(None) }
     }
 
     /// Records the exposures of evaluating `keys` for `ctx` at `now`.
@@ -119,22 +128,32 @@ impl Recorder {
         self.pending.borrow_mut().extend(found);
     }
 
+    /// Records a routed request's outcome (one per request).
+    pub fn routed(&self, sample: &metrics::Sample<'_>) {
+        *self.routed.borrow_mut() = Some(metrics::Row::of(sample));
+    }
+
     /// Hands what was recorded to the isolate's outgoing buffer, off the
-    /// response path. The first request to put exposures into an empty
+    /// response path. The first request to put something into an empty
     /// buffer keeps the isolate alive (`ctx.waitUntil`) for
     /// [`FLUSH_AFTER_MS`], then sends everything buffered by then in one
     /// queue batch: one send per isolate and interval instead of one per
-    /// request (measured in BENCHMARKS.md). A full buffer
-    /// ([`FLUSH_AT`] events) is sent at once.
+    /// request (measured in BENCHMARKS.md). A full buffer ([`FLUSH_AT`]
+    /// events, or [`metrics::FLUSH_AT_ROWS`] metric rows) is sent at once.
     pub fn finish(self, env: &Env, ctx: &worker::Context) {
         let events = self.pending.into_inner();
-        if events.is_empty() {
+        let routed = self.routed.into_inner();
+        if events.is_empty() && routed.is_none() {
             return;
         }
         let (full, schedule) = OUTGOING.with(|o| {
             let mut o = o.borrow_mut();
             o.events.extend(events);
-            let full = (o.events.len() >= FLUSH_AT).then(|| std::mem::take(&mut o.events));
+            if let Some(r) = routed {
+                o.metrics.merge(r);
+            }
+            let full = (o.events.len() >= FLUSH_AT || o.metrics.len() >= metrics::FLUSH_AT_ROWS)
+                .then(|| (std::mem::take(&mut o.events), o.metrics.take()));
             let schedule = !o.scheduled && full.is_none();
             if schedule {
                 o.scheduled = true;
@@ -144,23 +163,21 @@ impl Recorder {
         let queue = match env.queue(QUEUE) {
             Ok(q) => q,
             Err(e) => {
-                worker::console_error!("edge exposures: queue binding {QUEUE}: {e}");
+                worker::console_error!("edge exposures and route metrics: queue binding {QUEUE}: {e}");
                 return;
             }
         };
-        if let Some(batch) = full {
-            ctx.wait_until(async move { deliver(&queue, batch).await });
+        if let Some((events, rows)) = full {
+            ctx.wait_until(async move { deliver(&queue, events, rows).await });
         } else if schedule {
             ctx.wait_until(async move {
                 worker::Delay::from(std::time::Duration::from_millis(FLUSH_AFTER_MS)).await;
-                let batch = OUTGOING.with(|o| {
+                let (events, rows) = OUTGOING.with(|o| {
                     let mut o = o.borrow_mut();
                     o.scheduled = false;
-                    std::mem::take(&mut o.events)
+                    (std::mem::take(&mut o.events), o.metrics.take())
                 });
-                if !batch.is_empty() {
-                    deliver(&queue, batch).await;
-                }
+                deliver(&queue, events, rows).await;
             });
         }
     }
@@ -168,12 +185,14 @@ impl Recorder {
 
 /// Most buffered edge exposures before they are sent at once.
 pub const FLUSH_AT: usize = 500;
-/// How long an isolate buffers edge exposures before sending them.
+/// How long an isolate buffers edge exposures and route metrics before
+/// sending them.
 pub const FLUSH_AFTER_MS: u64 = 1000;
 
 #[derive(Default)]
 struct Outgoing {
     events: Vec<Stored>,
+    metrics: metrics::Aggregate,
     /// A request is waiting to send the buffer.
     scheduled: bool,
 }
@@ -182,13 +201,26 @@ thread_local! {
     static OUTGOING: RefCell<Outgoing> = RefCell::new(Outgoing::default());
 }
 
-/// Sends edge exposures, with one retry: nobody was told they were
-/// accepted, so a second failure is logged (and the units are exposed
-/// again on their next requests).
-async fn deliver(queue: &Queue, events: Vec<Stored>) {
-    if let Err(e) = send(queue, &events).await {
-        if let Err(e2) = send(queue, &events).await {
-            worker::console_error!("edge exposures lost ({} events): {e}; retry: {e2}", events.len());
+/// Sends edge exposures and route metrics, each with one retry: nobody
+/// was told they were accepted, so a second failure is logged (the units
+/// are exposed again on their next requests; the metrics of those
+/// requests are lost, which a rollout reads as less traffic, never as
+/// more errors). The metric rows carry ids made with this send's flush
+/// id, so a retry of a send that did reach the queue counts nothing twice.
+async fn deliver(queue: &Queue, events: Vec<Stored>, rows: Vec<metrics::Row>) {
+    if !events.is_empty() {
+        if let Err(e) = send(queue, &events).await {
+            if let Err(e2) = send(queue, &events).await {
+                worker::console_error!("edge exposures lost ({} events): {e}; retry: {e2}", events.len());
+            }
+        }
+    }
+    if !rows.is_empty() {
+        let texts = metrics::messages(&http::random_id(), &rows);
+        if let Err(e) = send_texts(queue, &texts).await {
+            if let Err(e2) = send_texts(queue, &texts).await {
+                worker::console_error!("route metrics lost ({} rows): {e}; retry: {e2}", rows.len());
+            }
         }
     }
 }
@@ -202,15 +234,20 @@ fn js(p: &Param) -> JsValue {
     }
 }
 
-/// The queue consumer: each delivered batch is written to D1 in one
-/// transaction; on failure the whole batch is retried (the inserts ignore
-/// what is already there), and after the queue's retries it goes to the
-/// dead-letter queue.
+/// The queue consumer: each delivered batch (experiment events and route
+/// metrics) is written to D1 in one transaction; on failure the whole
+/// batch is retried (the inserts ignore what is already there), and after
+/// the queue's retries it goes to the dead-letter queue.
 pub async fn consume(batch: MessageBatch<String>, env: &Env) {
     let mut events = Vec::new();
+    let mut rows = Vec::new();
     match batch.messages() {
         Ok(messages) => {
             for m in messages {
+                if let Some(r) = metrics::read_message(m.body()) {
+                    rows.extend(r);
+                    continue;
+                }
                 match ev::read_message(m.body()) {
                     Some(e) => events.extend(e),
                     None => worker::console_error!("events: dropping a message this version cannot read"),
@@ -223,21 +260,25 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) {
             return;
         }
     }
-    if let Err(e) = write(env, &events).await {
-        worker::console_error!("events: D1 write of {} events failed, retrying the batch: {e}", events.len());
+    if let Err(e) = write(env, &events, &rows).await {
+        worker::console_error!(
+            "events: D1 write of {} events and {} metric rows failed, retrying the batch: {e}",
+            events.len(),
+            rows.len()
+        );
         batch.retry_all();
         return;
     }
     batch.ack_all();
 }
 
-async fn write(env: &Env, events: &[Stored]) -> Result<(), String> {
-    if events.is_empty() {
+async fn write(env: &Env, events: &[Stored], rows: &[metrics::StoredRow]) -> Result<(), String> {
+    if events.is_empty() && rows.is_empty() {
         return Ok(());
     }
     let db = env.d1(DB).map_err(|e| format!("binding {DB}: {e}"))?;
     let mut stmts = Vec::new();
-    for (sql, params) in ev::insert_statements(events) {
+    for (sql, params) in ev::insert_statements(events).into_iter().chain(metrics::insert_statements(rows)) {
         let values: Vec<JsValue> = params.iter().map(js).collect();
         stmts.push(db.prepare(sql).bind(&values).map_err(|e| e.to_string())?);
     }

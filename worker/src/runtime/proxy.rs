@@ -5,6 +5,11 @@
 //! the decision in `X-Edgeflags-Flag`, `X-Edgeflags-Variant` and
 //! `X-Edgeflags-Route`.
 //!
+//! Each proxied request is counted in the route metrics of its flag and
+//! variant (requests, errors, latency to the upstream's headers) that
+//! guarded rollouts read (docs/rollouts.md); counting is in memory, the
+//! sending after the response.
+//!
 //! The requester is identified like the evaluate endpoints do, and one
 //! without any id gets a sticky anonymous id cookie minted here, so the
 //! same browser lands on the same upstream on every request.
@@ -21,6 +26,7 @@ use super::kv::Store;
 use super::state;
 use crate::config::Config;
 use crate::errors::ApiError;
+use crate::metrics;
 use crate::requester::{self, Facts, Identity};
 
 /// Proxies `req` if a route matches its path; 404 JSON otherwise.
@@ -94,9 +100,29 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
     };
     let upstream_req =
         web_sys::Request::new_with_str_and_init(&target, &init).map_err(|e| unavailable(format!("{e:?}")))?;
-    let upstream: web_sys::Response = match JsFuture::from(fetch(&upstream_req)).await {
-        Ok(r) => r.unchecked_into(),
+    // The route metrics (docs/rollouts.md): the time to the upstream's
+    // response headers, and whether it failed. Recorded in memory here and
+    // sent after the response (`Recorder::finish`).
+    let started = http::now_ms();
+    let fetched = JsFuture::from(fetch(&upstream_req)).await;
+    let record = |error: bool| {
+        rec.routed(&metrics::Sample {
+            flag: flag.key(),
+            variant,
+            version: loaded.version,
+            at: now as i64,
+            latency_ms: http::now_ms().saturating_sub(started) as f64,
+            error,
+        })
+    };
+    let upstream: web_sys::Response = match fetched {
+        Ok(r) => {
+            let r: web_sys::Response = r.unchecked_into();
+            record(r.status() >= 500);
+            r
+        }
         Err(e) if error_name(&e).as_deref() == Some("TimeoutError") => {
+            record(true);
             return Err(ApiError::new(
                 504,
                 "UPSTREAM_TIMEOUT",
@@ -108,7 +134,10 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
             )
             .log(format!("route {} upstream {origin}: timed out", route.id())));
         }
-        Err(e) => return Err(unavailable(format!("{e:?}"))),
+        Err(e) => {
+            record(true);
+            return Err(unavailable(format!("{e:?}")));
+        }
     };
 
     // Fetched responses have immutable headers: copy them to add ours.
