@@ -43,14 +43,14 @@ impl fmt::Display for EditError {
 
 impl std::error::Error for EditError {}
 
-fn set(members: &mut Vec<(String, Value)>, key: &str, v: Value) {
+pub(crate) fn set(members: &mut Vec<(String, Value)>, key: &str, v: Value) {
     match members.iter_mut().find(|(k, _)| k == key) {
         Some(slot) => slot.1 = v,
         None => members.push((key.to_string(), v)),
     }
 }
 
-fn remove(members: &mut Vec<(String, Value)>, key: &str) {
+pub(crate) fn remove(members: &mut Vec<(String, Value)>, key: &str) {
     members.retain(|(k, _)| k != key);
 }
 

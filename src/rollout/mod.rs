@@ -1,7 +1,22 @@
 //! Guarded rollouts: what the Worker measures about a canary (per flag,
 //! variant and minute: requests, errors and a latency histogram with fixed
-//! bounds, so percentiles can be read from sums of minutes), and the types
-//! the rollout decision reads. Pure: no I/O, no clock.
+//! bounds, so percentiles can be read from sums of minutes), the plan a
+//! flag's `rollout` field compiles to (`plan`), the decision taken from
+//! the measurements (`decide`, its JSON form in `json`) and its edit of
+//! the ruleset document (`apply`). Pure: no I/O, no clock. The format,
+//! the decision rules and the statistics are in docs/rollouts.md.
+
+mod apply;
+mod decide;
+mod json;
+mod plan;
+
+pub use apply::apply;
+pub use decide::{decide, guard_figures, Decision, GuardData, GuardFigures, HoldReason};
+pub use plan::{
+    Breach, Guard, RolloutPlan, RolloutState, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES, DEFAULT_MIN_REQUESTS,
+    MAX_GUARDS, MAX_STEPS, PERCENTILES,
+};
 
 /// Upper bounds (inclusive, milliseconds) of the latency histogram's
 /// buckets; one more bucket counts everything slower than the last bound.

@@ -6,6 +6,7 @@ pub(crate) mod compile;
 mod eval;
 mod experiment;
 pub(crate) mod model;
+mod rollout;
 mod route;
 
 pub use compile::SCHEMA_VERSION;

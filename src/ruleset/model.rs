@@ -105,6 +105,17 @@ pub struct Flag {
     pub(crate) client: bool,
     /// Set when the flag is an experiment (`"experiment"`).
     pub(crate) experiment: Option<Box<Experiment>>,
+    /// Set when the flag has a guarded rollout plan (`"rollout"`).
+    pub(crate) rollout: Option<Box<Rollout>>,
+}
+
+/// A flag's `rollout`: the plan and where it stands (the current step is
+/// the flag's fixed percentage).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Rollout {
+    pub plan: crate::rollout::RolloutPlan,
+    pub status: crate::rollout::RolloutStatus,
+    pub since: Option<Millis>,
 }
 
 /// A flag's `experiment`: who is compared with whom, on what.
@@ -169,6 +180,10 @@ impl Flag {
     /// Whether the flag is an experiment (`"experiment"` is set).
     pub fn is_experiment(&self) -> bool {
         self.experiment.is_some()
+    }
+    /// Its guarded rollout plan (`"rollout"`), if any.
+    pub fn rollout_plan(&self) -> Option<&crate::rollout::RolloutPlan> {
+        self.rollout.as_deref().map(|r| &r.plan)
     }
     /// True when the flag serves one value to everyone (no targeting).
     pub fn is_static(&self) -> bool {

@@ -1,7 +1,8 @@
 //! A flag: its type and variants, the design notes' shorthands, the
 //! default and off variants, the kill switch and bucketing, user lists and
 //! targets, rules, the flag-level rollout or split, whether browsers may
-//! see it (`client`), and cleanup metadata.
+//! see it (`client`), and cleanup metadata. The `experiment` and `rollout`
+//! fields are read in their own files.
 //! Prerequisites, which name other flags, are read in `prerequisite.rs`.
 //!
 //! The seeds' shorthands are read here and expanded into the full form, so
@@ -48,6 +49,7 @@ pub(crate) const FLAG_FIELDS: &[&str] = &[
     "tags",
     "client",
     "experiment",
+    "rollout",
 ];
 const TARGET_FIELDS: &[&str] = &["variant", "users"];
 const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "percentage", "schedule", "split"];
@@ -144,6 +146,8 @@ fn flag(
     let experiment = field!(fv, FLAG_FIELDS, "experiment").and_then(|e| {
         super::experiment::experiment(c, &path.key("experiment"), e, &variants, &rules, fallthrough.as_ref(), off)
     });
+    let rollout = field!(fv, FLAG_FIELDS, "rollout")
+        .and_then(|r| super::rollout::rollout(c, &path.key("rollout"), r, fallthrough.as_ref()));
     Flag {
         kind,
         default,
@@ -157,6 +161,7 @@ fn flag(
         metadata,
         client,
         experiment,
+        rollout,
         ..new_flag(key, variants)
     }
 }
@@ -180,6 +185,7 @@ fn new_flag(key: &str, variants: Vec<Variant>) -> Flag {
         metadata: Metadata::default(),
         client: true,
         experiment: None,
+        rollout: None,
     }
 }
 

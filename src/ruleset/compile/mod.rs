@@ -8,13 +8,15 @@
 //! ([`Path`]). What each part of a document compiles to lives beside it:
 //! `document` (the top level), `segment`, `flag` (its variants, the design
 //! notes' shorthands, user lists, rules and rollouts), `prerequisite`,
-//! `condition` (operators), `schedule`, `routes` and `upstream`.
+//! `condition` (operators), `schedule`, `experiment`, `rollout`, `routes`
+//! and `upstream`.
 
 mod condition;
 mod document;
 mod experiment;
 pub(crate) mod flag;
 mod prerequisite;
+mod rollout;
 mod routes;
 mod schedule;
 mod segment;

@@ -1,0 +1,91 @@
+//! The JSON form of a [`Decision`] and its [`GuardFigures`] (`impl
+//! Serialize`), what the decision log, the audit entry and the webhook
+//! carry. Members in a fixed order; a figure that is `None` or not finite
+//! is `null`. Written by hand: the core's serde has no derive feature.
+//! The shape is documented in docs/rollouts.md ("Decisions").
+//!
+//! ```json
+//! {"action": "hold", "reason": "too_soon", "minutes": 3.5, "need": 10, "figures": [...]}
+//! {"action": "advance", "from": 5, "to": 10, "figures": [...]}
+//! {"action": "rollback", "guard": 0, "figures": [{"guard": 0, "metric": "error_rate", ...}]}
+//! ```
+
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+
+use super::decide::{Decision, GuardFigures, HoldReason};
+
+/// A number, or `null` when absent or not finite.
+struct Num(Option<f64>);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Some(x) if x.is_finite() => s.serialize_f64(x),
+            _ => s.serialize_none(),
+        }
+    }
+}
+
+struct List<'a>(&'a [GuardFigures]);
+
+impl Serialize for List<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for x in self.0 {
+            seq.serialize_element(x)?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Decision {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("action", self.action())?;
+        match self {
+            Decision::Start { from, to } | Decision::Advance { from, to, .. } => {
+                m.serialize_entry("from", &Num(Some(*from)))?;
+                m.serialize_entry("to", &Num(Some(*to)))?;
+            }
+            Decision::Hold { reason, .. } => {
+                m.serialize_entry("reason", reason.as_str())?;
+                match reason {
+                    HoldReason::TooSoon { minutes, need } => {
+                        m.serialize_entry("minutes", &Num(Some(*minutes)))?;
+                        m.serialize_entry("need", need)?;
+                    }
+                    HoldReason::TooFewRequests { have, need } => {
+                        m.serialize_entry("have", have)?;
+                        m.serialize_entry("need", need)?;
+                    }
+                    HoldReason::AtRisk { guard } => m.serialize_entry("guard", guard)?,
+                    _ => {}
+                }
+            }
+            Decision::Breach { guard, .. } => m.serialize_entry("guard", guard)?,
+            Decision::Complete { .. } => {}
+        }
+        m.serialize_entry("figures", &List(self.figures()))?;
+        m.end()
+    }
+}
+
+impl Serialize for GuardFigures {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("guard", &self.guard)?;
+        m.serialize_entry("metric", self.metric)?;
+        if self.percentile.is_some() {
+            m.serialize_entry("percentile", &Num(self.percentile))?;
+        }
+        m.serialize_entry("treatment", &Num(self.treatment))?;
+        m.serialize_entry("control", &Num(self.control))?;
+        m.serialize_entry("limit", &Num(self.limit))?;
+        m.serialize_entry("samples", &self.samples)?;
+        m.serialize_entry("p_value", &Num(self.p_value))?;
+        m.serialize_entry("alpha", &Num(Some(self.alpha)))?;
+        m.serialize_entry("past_limit", &self.past_limit)?;
+        m.serialize_entry("breached", &self.breached)?;
+        m.end()
+    }
+}
