@@ -48,7 +48,8 @@ function exportsControl(dir) {
  * clients outside this process (the CLI): `url` is its origin. `cf` is
  * the `request.cf` of requests that arrive over that port (Miniflare's
  * option; default: its placeholder, country "US", ...): pass NO_CF to keep
- * browsers' contexts as sent. */
+ * browsers' contexts as sent. `scheduled()` runs the Worker's scheduled
+ * handler once (the guard's every-minute tick). */
 export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false, queueRetryDelay } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
@@ -107,7 +108,10 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
       list.push(client((url, init) => fetcher.fetch(url, init)));
     }
   }
-  return { mf, kv, db, url, ...list[0], instances: list, control, close: () => mf.dispose() };
+  // The Cron Trigger's run (wrangler.toml `[triggers]`): Miniflare does
+  // not fire crons by itself; tests call this between traffic bursts.
+  const scheduled = async (cron = "* * * * *") => (await mf.getWorker()).scheduled({ cron, scheduledTime: new Date() });
+  return { mf, kv, db, url, ...list[0], instances: list, control, scheduled, close: () => mf.dispose() };
 }
 
 /** The events queue's name (wrangler.toml). */

@@ -99,6 +99,9 @@ export default {
   async queue(batch, env, ctx) {
     return new Worker(ctx, wrap(env)).queue(batch);
   },
+  async scheduled(controller, env, ctx) {
+    return new Worker(ctx, wrap(env)).scheduled(controller);
+  },
 };
 
 export class Control {

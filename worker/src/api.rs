@@ -8,6 +8,7 @@
 use edgeflags::edit::Edit;
 
 use crate::errors::ApiError;
+use crate::rollouts::Manual;
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +20,8 @@ pub enum Access {
     /// `POST /v1/events`: the events write key when one is configured
     /// (checked by the handler: sendBeacon puts it in the body).
     Events,
-    /// Experiment results: a read key, the server key or an admin token;
-    /// never anonymous, even without a `READ_KEY`.
+    /// Experiment results and rollout state: a read key, the server key
+    /// or an admin token; never anonymous, even without a `READ_KEY`.
     Results,
 }
 
@@ -57,6 +58,12 @@ pub enum Endpoint {
     ListExperiments,
     /// `GET /v1/experiments/{flag}`: one experiment's results.
     GetExperiment(String),
+    /// `POST /v1/flags/{key}/rollout/{pause|resume|abort}`: a rollout by hand.
+    RolloutAction(String, Manual),
+    /// `GET /v1/rollouts`: every rollout plan, its step, status and latest decisions.
+    ListRollouts,
+    /// `GET /v1/rollouts/{key}/decisions`: one rollout's decision log.
+    RolloutDecisions(String),
     /// `OPTIONS` on any API path: a CORS preflight.
     Preflight,
 }
@@ -131,6 +138,10 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
             };
             vec![("POST", FlagAction(key.to_string(), edit), Admin)]
         }
+        ["flags", key, "rollout", action] if !key.is_empty() => {
+            let action = Manual::parse(action).ok_or_else(not_found)?;
+            vec![("POST", RolloutAction(key.to_string(), action), Admin)]
+        }
         ["ruleset"] => vec![("GET", GetRuleset, Read), ("PUT", PutRuleset, Admin)],
         ["versions"] => vec![("GET", ListVersions, Admin)],
         ["versions", "current"] => vec![("GET", GetCurrentVersion, Admin)],
@@ -140,6 +151,10 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
         ["events"] => vec![("POST", PostEvents, Events)],
         ["experiments"] => vec![("GET", ListExperiments, Results)],
         ["experiments", key] if !key.is_empty() => vec![("GET", GetExperiment(key.to_string()), Results)],
+        ["rollouts"] => vec![("GET", ListRollouts, Results)],
+        ["rollouts", key, "decisions"] if !key.is_empty() => {
+            vec![("GET", RolloutDecisions(key.to_string()), Results)]
+        }
         _ => return Err(not_found()),
     };
     if method == "OPTIONS" {
@@ -221,6 +236,19 @@ mod tests {
         assert_eq!(route("GET", "/v1/events").unwrap_err().status, 405);
         assert_eq!(route("GET", "/v1/experiments").unwrap(), Target::Api(Endpoint::ListExperiments, Access::Results));
         assert_eq!(ep("GET", "/v1/experiments/checkout%20test"), Endpoint::GetExperiment("checkout test".into()));
+        assert_eq!(
+            route("POST", "/v1/flags/api/rollout/pause").unwrap(),
+            Target::Api(Endpoint::RolloutAction("api".into(), Manual::Pause), Access::Admin)
+        );
+        assert_eq!(ep("POST", "/v1/flags/api/rollout/abort"), Endpoint::RolloutAction("api".into(), Manual::Abort));
+        assert_eq!(route("GET", "/v1/flags/api/rollout/pause").unwrap_err().status, 405);
+        assert_eq!(route("POST", "/v1/flags/api/rollout/explode").unwrap_err().status, 404);
+        assert_eq!(route("GET", "/v1/rollouts").unwrap(), Target::Api(Endpoint::ListRollouts, Access::Results));
+        assert_eq!(
+            route("GET", "/v1/rollouts/new%20api/decisions").unwrap(),
+            Target::Api(Endpoint::RolloutDecisions("new api".into()), Access::Results)
+        );
+        assert_eq!(route("GET", "/v1/rollouts/api").unwrap_err().status, 404);
     }
 
     #[test]

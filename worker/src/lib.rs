@@ -11,7 +11,9 @@
 //! Rust, tested natively with `cargo test`: the endpoint table ([`api`]),
 //! tokens ([`auth`]), settings ([`config`]), CORS ([`cors`]), request
 //! bodies and conditional headers ([`body`]), contexts ([`requester`]),
-//! the store's layout and the writer's decisions ([`store`]), errors
+//! the store's layout and the writer's decisions ([`store`]), the route
+//! metrics guarded rollouts read ([`metrics`]) and the guard's own
+//! bookkeeping ([`rollouts`]), errors
 //! ([`errors`]) and the evaluate answers, the core's results in the
 //! Worker's envelope ([`answer`]), and OpenFeature's remote evaluation
 //! protocol, OFREP ([`ofrep`]). The `runtime` module, compiled for
@@ -32,6 +34,7 @@ pub mod events;
 pub mod metrics;
 pub mod ofrep;
 pub mod requester;
+pub mod rollouts;
 pub mod store;
 
 #[cfg(target_arch = "wasm32")]

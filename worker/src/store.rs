@@ -90,15 +90,25 @@ pub enum Action {
         /// The version whose document was restored.
         restored: u64,
     },
+    /// A guarded rollout moved: by the guard (a decision, with its
+    /// figures and the window it read) or by hand (pause, resume, abort).
+    Rollout {
+        /// The flag.
+        flag: String,
+        /// The decision (`crate::rollouts`' JSON: the core's decision, or
+        /// `{"action": "pause"|"resume"|"abort"}` by hand).
+        decision: Value,
+    },
 }
 
 impl Action {
-    /// `"put"`, `"edit"` or `"rollback"`.
+    /// `"put"`, `"edit"`, `"rollback"` or `"rollout"`.
     pub fn name(&self) -> &'static str {
         match self {
             Action::Put => "put",
             Action::Edit { .. } => "edit",
             Action::Rollback { .. } => "rollback",
+            Action::Rollout { .. } => "rollout",
         }
     }
 }
@@ -153,6 +163,10 @@ impl Change {
                 m.push(("edits".into(), Value::Array(edits.iter().map(edit_json).collect())));
             }
             Action::Rollback { restored } => m.push(("restored".into(), num(*restored))),
+            Action::Rollout { flag, decision } => {
+                m.push(("flag".into(), Value::String(flag.clone())));
+                m.push(("decision".into(), decision.clone()));
+            }
         }
         Value::Object(m)
     }
@@ -201,7 +215,8 @@ pub const ANSWER_BYTES_HEADER: &str = "X-Edgeflags-Answer-Bytes";
 /// documents), `audit` (one entry per version), `meta` (the current and
 /// published versions, the publish failures in a row). A document is stored in parts
 /// of at most [`DOC_PART_BYTES`]: a ruleset may be up to 16 MiB and a
-/// Durable Object's SQLite value at most 2 MB.
+/// Durable Object's SQLite value at most 2 MB. The guarded rollouts'
+/// tables are [`crate::rollouts::SCHEMA`]'s.
 pub const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS versions (version INTEGER PRIMARY KEY, summary TEXT NOT NULL, in_kv INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS doc_parts (version INTEGER NOT NULL, part INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (version, part))",

@@ -44,7 +44,10 @@ use super::kv::Store;
 use crate::api::{self, Endpoint, Target};
 use crate::body;
 use crate::errors::ApiError;
+use crate::rollouts::{self, Manual};
 use crate::store::{self, Action, Change};
+
+mod guard;
 
 /// Documents fetched from (or published to) KV at once.
 const KV_BATCH: usize = 16;
@@ -73,7 +76,7 @@ struct Inner {
 impl DurableObject for Control {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
-        for q in store::SCHEMA {
+        for q in store::SCHEMA.iter().chain(crate::rollouts::SCHEMA) {
             if let Err(e) = sql.exec(q, None) {
                 console_error!("edgeflags control: creating the tables failed: {e}");
             }
@@ -116,6 +119,7 @@ enum Op {
     Put(Value),
     Edit { key: String, edits: Vec<Edit> },
     Rollback(u64),
+    Rollout { key: String, action: Manual },
 }
 
 /// A committed change.
@@ -249,6 +253,10 @@ impl Inner {
         // IDNA tables into the wasm.
         let url = req.inner().url();
         let (path, query) = api::split_url(&url);
+        if path == crate::rollouts::TICK_PATH && method == "POST" {
+            self.ensure_ready().await?;
+            return self.tick().await;
+        }
         let endpoint = match api::route(&method, path)? {
             Target::Api(endpoint, _) => endpoint,
             Target::Proxy => return Err(ApiError::not_found(path)),
@@ -258,7 +266,11 @@ impl Inner {
             .collect();
         let header = |name: &str| req.headers().get(name).ok().flatten();
         let if_match = match &endpoint {
-            Endpoint::PutRuleset | Endpoint::EditFlag(_) | Endpoint::FlagAction(..) | Endpoint::Rollback(_) => {
+            Endpoint::PutRuleset
+            | Endpoint::EditFlag(_)
+            | Endpoint::FlagAction(..)
+            | Endpoint::Rollback(_)
+            | Endpoint::RolloutAction(..) => {
                 body::if_match(header("If-Match").as_deref())?
             }
             _ => None,
@@ -276,6 +288,9 @@ impl Inner {
             }
             Endpoint::FlagAction(key, e) => self.change(if_match, Op::Edit { key, edits: vec![e] }, by).await,
             Endpoint::Rollback(n) => self.change(if_match, Op::Rollback(n), by).await,
+            Endpoint::RolloutAction(key, action) => self.change(if_match, Op::Rollout { key, action }, by).await,
+            Endpoint::ListRollouts => self.list_rollouts(),
+            Endpoint::RolloutDecisions(key) => self.decision_log(&key, &query),
             Endpoint::ListVersions => self.list(false, &query),
             Endpoint::ListAudit => self.list(true, &query),
             Endpoint::GetVersion(n) => {
@@ -325,7 +340,8 @@ impl Inner {
     /// validate, number, write.
     fn commit(&self, if_match: Option<Option<u64>>, op: Op, by: String, now: i64) -> Result<Committed, ApiError> {
         let current = self.meta(store::META_CURRENT)?;
-        let (mut doc, action) = match op {
+        let mut manual_log = None;
+        let (doc, action) = match op {
             Op::Put(doc) => {
                 check_if_match(if_match, current)?;
                 (doc, Action::Put)
@@ -352,7 +368,37 @@ impl Inner {
                 check_if_match(if_match, current)?;
                 (self.doc_value(n)?, Action::Rollback { restored: n })
             }
+            Op::Rollout { key, action } => {
+                if current == 0 {
+                    return Err(ApiError::new(404, "FLAG_NOT_FOUND", format!("no flag \"{key}\": there is no ruleset yet")));
+                }
+                check_if_match(if_match, current)?;
+                let doc = self.doc_value(current)?;
+                let rs = Ruleset::from_value(&doc).map_err(ApiError::invalid_ruleset)?;
+                if rs.flag(&key).is_none() {
+                    return Err(ApiError::new(404, "FLAG_NOT_FOUND", format!("no flag \"{key}\" in the ruleset")));
+                }
+                let state = rs.rollouts().find(|(k, _, _)| *k == key).map(|(_, _, s)| s);
+                let doc = rollouts::manual(&doc, &key, state.as_ref(), action, now)?;
+                let decision = action.decision();
+                let inputs = serde_json::json!({ "version": current, "by": by.clone(), "state": state.map(|s| serde_json::json!({
+                    "percentage": s.percentage, "status": s.status.as_str(), "since": s.since.map(edgeflags::time::format_rfc3339),
+                })) });
+                manual_log = Some((key.clone(), decision.clone(), inputs));
+                (doc, Action::Rollout { flag: key, decision: rollouts::to_value(&decision) })
+            }
         };
+        let c = self.store_version(current, doc, action, by, now)?;
+        if let Some((flag, decision, inputs)) = manual_log {
+            self.log_decision(&flag, now, current, Some(c.change.version), &decision, &inputs)?;
+        }
+        Ok(c)
+    }
+
+    /// Numbers, validates and writes a new current version `doc` made by
+    /// `action` from version `current` (inside the caller's transaction),
+    /// and notes where each rollout's step began.
+    fn store_version(&self, current: u64, mut doc: Value, action: Action, by: String, now: i64) -> Result<Committed, ApiError> {
         // Numbers are never reused: after the highest ever stored (an
         // import can bring versions above the current one).
         let version = current.max(self.highest()?) + 1;
@@ -380,6 +426,7 @@ impl Inner {
             vec![int(version), change.audit_entry().to_json().into()],
         )?;
         self.set_meta(store::META_CURRENT, version)?;
+        self.note_steps(&rs, version)?;
         Ok(Committed { change, text, flags: rs.len() })
     }
 

@@ -8,6 +8,7 @@ mod admin;
 mod control;
 mod evaluate;
 mod events;
+mod guard;
 mod http;
 mod kv;
 mod ofrep;
@@ -49,6 +50,13 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: worker::Context) -> worker:
 async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: worker::Context) -> worker::Result<()> {
     events::consume(batch, &env).await;
     Ok(())
+}
+
+/// The Cron Trigger (every minute): the guard decides every running
+/// rollout (docs/rollouts.md).
+#[event(scheduled)]
+async fn scheduled(event: worker::ScheduledEvent, env: Env, ctx: worker::ScheduleContext) {
+    guard::scheduled(event.schedule(), &env, &ctx).await;
 }
 
 // The raw `web_sys::Request` is used, not the `worker` crate's `Request`:
@@ -134,7 +142,7 @@ async fn handle(
         return Err(ApiError::new(
             401,
             "UNAUTHORIZED",
-            "experiment results need a read key, the server key or an admin token: Authorization: Bearer <token>",
+            "experiment results and rollouts need a read key, the server key or an admin token: Authorization: Bearer <token>",
         )
         .header("WWW-Authenticate", "Bearer"));
     }
@@ -156,7 +164,10 @@ async fn handle(
         | Endpoint::ListVersions
         | Endpoint::GetVersion(_)
         | Endpoint::GetCurrentVersion
-        | Endpoint::ListAudit => admin::forward(req, env, label, &endpoint).await,
+        | Endpoint::ListAudit
+        | Endpoint::RolloutAction(..)
+        | Endpoint::ListRollouts
+        | Endpoint::RolloutDecisions(_) => admin::forward(req, env, label, &endpoint).await,
         Endpoint::Preflight => Err(ApiError::internal("preflight reached the dispatcher")),
     }
 }

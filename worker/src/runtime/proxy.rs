@@ -168,8 +168,9 @@ export function edgeflags_header_names(h) {
 }
 "#)]
 extern "C" {
+    /// The global `fetch` (also the guard's webhooks').
     #[wasm_bindgen(js_name = upstream_fetch)]
-    fn fetch(req: &web_sys::Request) -> js_sys::Promise;
+    pub(super) fn fetch(req: &web_sys::Request) -> js_sys::Promise;
     #[wasm_bindgen(js_name = edgeflags_header_names)]
     fn edgeflags_header_names(h: &web_sys::Headers) -> String;
 }
