@@ -84,7 +84,7 @@ function ruleset(v1, v2, plan = {}) {
         },
       },
     },
-    routes: [{ id: "api", path: "/api/*", flag: FLAG, upstreams: { on: v2.url, off: v1.url } }],
+    routes: [{ id: "api", path: "/api/**", flag: FLAG, upstreams: { on: v2.url, off: v1.url } }],
   };
 }
 
@@ -415,7 +415,7 @@ describe("route metrics", () => {
       assert.ok(hist.every((h) => h.length === 35));
       assert.equal(hist.flat().reduce((a, b) => a + b, 0), 80);
       // An unreachable upstream and a timeout are errors too.
-      doc.routes.push({ id: "dead", path: "/dead/*", flag: FLAG, upstreams: { on: "http://127.0.0.1:9", off: "http://127.0.0.1:9" } });
+      doc.routes.push({ id: "dead", path: "/dead/**", flag: FLAG, upstreams: { on: "http://127.0.0.1:9", off: "http://127.0.0.1:9" } });
       assert.equal((await putRuleset(w, doc)).status, 200);
       const dead = await w.fetch("/dead/x", { headers: { "X-User-Id": CONTROL[0] } });
       assert.equal(dead.status, 502);

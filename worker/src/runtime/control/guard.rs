@@ -29,6 +29,8 @@ use crate::store::{self, Action};
 
 /// The D1 binding the route metrics are in.
 const DB: &str = "DB";
+/// Above every decision id (and still exact as a JS number).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// One running rollout to decide.
 struct Job {
@@ -256,7 +258,7 @@ impl Inner {
         let rows = self.rows(
             "SELECT id, at, version, applied, decision, inputs FROM decisions WHERE flag = ? AND id < ? \
              ORDER BY id DESC LIMIT ?",
-            vec![flag.into(), int(before.unwrap_or(i64::MAX as u64)), int(limit)],
+            vec![flag.into(), int(before.unwrap_or(MAX_SAFE_INTEGER)), int(limit)],
         )?;
         let json = |v: Option<&SqlStorageValue>| {
             v.and_then(as_text).and_then(|t| serde_json::from_str(t).ok()).unwrap_or(serde_json::Value::Null)
