@@ -11,6 +11,7 @@
 //! edgeflags diff A B                   semantic diff and blast radius of files or versions
 //! edgeflags history --url URL          versions and who changed what
 //! edgeflags rollback VERSION --url URL
+//! edgeflags rollout status --url URL   guarded rollouts: plans, steps, guard figures, last decisions
 //!
 //! edgeflags sample-size --baseline RATE [--mde EFFECT]   units a test needs (and days)
 //! edgeflags experiment EVENTS.jsonl --ruleset FILE        an experiment's report from exported events

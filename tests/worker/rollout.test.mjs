@@ -225,7 +225,8 @@ describe("the guard in workerd", () => {
       assert.equal(audit[1].decision.observed.treatment.requests, 150);
       assert.equal(audit[1].decision.figures[0].metric, "error_rate");
       assert.equal(audit[3].version, r.decisions[0].applied);
-      console.log(`  healthy canary: 0 -> 10 -> 50 -> 100 -> done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      const p99 = [a1, a2, done].map((d) => d.decision.figures[1].treatment);
+      console.log(`  healthy canary: 0 -> 10 -> 50 -> 100 -> done in ${((Date.now() - t0) / 1000).toFixed(1)} s; treatment p99 per step ${p99.join(", ")} ms`);
     } finally {
       await w.close();
       v1.close();

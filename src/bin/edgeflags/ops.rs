@@ -1,6 +1,6 @@
 //! The operator's commands against a Worker's management API: `push`,
 //! `pull`, `diff`, `history`, `rollback` (docs/worker.md, "The operator's
-//! CLI"). Fetching, asking and printing happen here; what a change does
+//! CLI"), and `rollout` (guarded rollouts, in `rollout.rs`). Fetching, asking and printing happen here; what a change does
 //! is decided by the core (`edgeflags::diff`).
 //!
 //! With `--json` a command prints one JSON object on stdout at its end,
@@ -19,6 +19,9 @@ use crate::client::{version_number, Client};
 use crate::fail::{Exit, Fail};
 use crate::{render, sample};
 
+#[path = "rollout.rs"]
+mod rollout;
+
 pub const USAGE: &str =
     "  edgeflags push FILE --url URL [--yes] [--dry-run] [--contexts FILE.jsonl] [--now RFC3339] [--json]
   edgeflags pull [VERSION] --url URL [-o FILE] [--json]
@@ -26,10 +29,12 @@ pub const USAGE: &str =
                                           (A, B: a file, or a version: 7, v7, current)
   edgeflags history --url URL [--limit N] [--json]
   edgeflags rollback VERSION --url URL [--yes] [--dry-run] [--contexts FILE.jsonl] [--now RFC3339] [--json]
+  edgeflags rollout status [FLAG] --url URL [--limit N] [--json]
+  edgeflags rollout pause|resume|abort FLAG --url URL [--yes] [--json]
   (the admin token comes from EDGEFLAGS_TOKEN; --url falls back to EDGEFLAGS_URL)";
 
 /// The commands this module runs.
-pub const COMMANDS: &[&str] = &["push", "pull", "diff", "history", "rollback"];
+pub const COMMANDS: &[&str] = &["push", "pull", "diff", "history", "rollback", "rollout"];
 
 /// Runs `cmd` (one of [`COMMANDS`]) and prints its outcome.
 pub fn run(cmd: &str, args: &[String]) -> ExitCode {
@@ -40,6 +45,7 @@ pub fn run(cmd: &str, args: &[String]) -> ExitCode {
         "pull" => pull(args, &mut r),
         "diff" => diff(args, &mut r),
         "history" => history(args, &mut r),
+        "rollout" => rollout::run(args, &mut r),
         _ => rollback(args, &mut r),
     };
     match result {
