@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN, ROOT, UNIT_HASH_KEY, json, seed, startWorker } from "./helpers.mjs";
+import { ADMIN, NO_CF, ROOT, UNIT_HASH_KEY, json, seed, startWorker } from "./helpers.mjs";
 
 export const RULESET = {
   flags: {
@@ -313,6 +313,32 @@ test("the Python tracker of docs/experiments.md posts to the Worker as documente
     assert.deepEqual(out.trim().split("\n").map((l) => JSON.parse(l)), [{ accepted: 1, ignored: 0 }, { accepted: 1, ignored: 0 }]);
     await waitCount(w, "SELECT COUNT(*) FROM tracks WHERE value = 12.5", 1);
     await waitCount(w, "SELECT COUNT(*) FROM exposures", 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test("every exposure vector (tests/vectors/exposures.json) through the Worker: exactly the expected exposures reach D1", async () => {
+  const vectors = JSON.parse((await import("node:fs")).readFileSync(join(ROOT, "tests/vectors/exposures.json"), "utf8"));
+  const w = await startWorker();
+  try {
+    await seed(w.kv, vectors.ruleset);
+    for (const c of vectors.cases) {
+      const res = await w.fetch(`/v1/flags/${encodeURIComponent(c.flag)}`, {
+        method: "POST",
+        body: JSON.stringify({ context: c.context }),
+        headers: { "Content-Type": "application/json" },
+        cf: NO_CF,
+      });
+      assert.ok(res.status === 200 || (res.status === 404 && c.exposure === null), `${c.name}: ${res.status}`);
+      await res.arrayBuffer();
+    }
+    const want = vectors.cases.filter((c) => c.exposure).map((c) => [c.flag, c.exposure.variant, unitHash(c.exposure.unit)]);
+    await waitCount(w, "SELECT COUNT(*) FROM exposures", want.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    const rows = (await w.db.prepare("SELECT experiment, variant, unit FROM exposures").all()).results.map((r) => [r.experiment, r.variant, r.unit]);
+    const key = (x) => x.join("\u0000");
+    assert.deepEqual(rows.map(key).sort(), want.map(key).sort());
   } finally {
     await w.close();
   }
