@@ -2,6 +2,7 @@
 //! stands, through `Ruleset::rollouts`), what is rejected (each problem
 //! at its path), the client view (no plan, no webhook), and `apply`'s
 //! edits of the document, which load again.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use edgeflags::rollout::{
     apply, decide, Breach, Decision, Guard, GuardData, HoldReason, RolloutState, RolloutStatus, VariantWindow,
