@@ -24,11 +24,13 @@ const GUARD_FIELDS: &[&str] = &["metric", "max", "max_increase", "percentile", "
 const MAX_MINUTES: f64 = 525_600.0;
 const MAX_INCREASE_MS: f64 = 60_000.0;
 
-/// The compiled `rollout` of a flag whose flag-level serve is compiled.
+/// The compiled `rollout` of a flag whose flag-level serve is compiled
+/// (`fixed`: the flag sets a percentage and no schedule or split).
 pub(super) fn rollout(
     c: &mut Checker,
     path: &Path<'_>,
     v: &Value,
+    fixed: bool,
     fallthrough: Option<&Serve>,
 ) -> Option<Box<Rollout>> {
     let mut fv = [None; ROLLOUT_FIELDS.len()];
@@ -97,11 +99,13 @@ pub(super) fn rollout(
     };
     // The current step is the flag's own fixed percentage.
     let percentage = match fallthrough {
-        Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => Some(*p),
-        _ => {
+        _ if !fixed => {
             c.err(path, "a rollout needs the flag's percentage (not a schedule or split)");
             None
         }
+        Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => Some(*p),
+        // The percentage did not compile: reported there.
+        _ => None,
     };
     if let (Some(p), Some(steps)) = (percentage, &steps) {
         if p != 0.0 && !steps.contains(&p) {
