@@ -153,7 +153,7 @@ fn every_problem_has_its_path() {
     rejects(
         &plan(r#", "on_breach": "delete""#),
         &format!("{r}.on_breach"),
-        "on_breach must be \"rollback\", \"pause\" or \"kill\"",
+        "on_breach must be rollback, pause or kill",
     );
     rejects(
         &plan(r#", "status": "stopped""#),
@@ -185,13 +185,13 @@ fn every_guard_problem_has_its_path() {
     rejects(
         &guard(r#"{"metric": "errors", "max": 0.01}"#),
         &format!("{g}.metric"),
-        "metric must be \"error_rate\" or \"latency\"",
+        "a guard needs a metric: error_rate or latency",
     );
-    rejects(&guard(r#"{"metric": "error_rate"}"#), g, "a guard needs one of max, max_increase");
+    rejects(&guard(r#"{"metric": "error_rate"}"#), g, "a guard needs max or max_increase");
     rejects(
         &guard(r#"{"metric": "error_rate", "max": 0.01, "max_increase": 0.01}"#),
         g,
-        "a guard needs one of max, max_increase",
+        "a guard needs max or max_increase",
     );
     rejects(&guard(r#"{"metric": "error_rate", "max": 1.5}"#), &format!("{g}.max"), "max must be between 0 and 1");
     rejects(
@@ -215,7 +215,7 @@ fn every_guard_problem_has_its_path() {
         &format!("{g}.percentile"),
         "percentile must be 50, 90, 95, 99 or 99.9",
     );
-    rejects(&guard(r#"{"metric": "latency", "percentile": 99}"#), g, "a guard needs one of max_ms, max_increase_ms");
+    rejects(&guard(r#"{"metric": "latency", "percentile": 99}"#), g, "a guard needs max_ms or max_increase_ms");
     rejects(
         &guard(r#"{"metric": "latency", "percentile": 99, "max": 0.1}"#),
         &format!("{g}.max"),
