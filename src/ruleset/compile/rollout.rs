@@ -54,7 +54,8 @@ pub(super) fn rollout(
             None
         }
     };
-    let (ok_minutes, ok_requests) = (|n: f64| n >= 0.0 && n <= MAX_MINUTES, |n: f64| n >= 0.0 && n <= MAX_REQUESTS);
+    let (ok_minutes, ok_requests) =
+        (|n: f64| (0.0..=MAX_MINUTES).contains(&n), |n: f64| (0.0..=MAX_REQUESTS).contains(&n));
     let min_minutes = field!(fv, ROLLOUT_FIELDS, "min_minutes")
         .map_or(Some(f64::from(DEFAULT_MIN_MINUTES)), |m| num(c, path, "min_minutes", m, ok_minutes, WHOLE_MINUTES));
     let min_requests = field!(fv, ROLLOUT_FIELDS, "min_requests")
