@@ -86,6 +86,9 @@ const ENGINE_ONLY: &[&str] = &[
     "is not a variant the split assigns",
     "no rule has id",
     "is already a metric of this experiment",
+    // A rollout's steps in order, and the flag's percentage among them.
+    "steps must increase",
+    "is not 0 or a step",
 ];
 
 fn engine_only(problem: &str) -> bool {
@@ -156,6 +159,19 @@ fn route_with(fields: &str) -> String {
     let mut members: Vec<&str> = base.iter().filter(|(k, _)| *k != key).map(|(_, v)| *v).collect();
     members.push(fields);
     format!(r#"{{"flags": {{"f": true}}, "routes": [{{"flag": "f", {}}}]}}"#, members.join(", "))
+}
+
+/// A flag with a full rollout plan.
+const ROLLOUT: &str = r#"{"flags": {"f": {"variants": {"v1": 1, "v2": 2}, "default_variant": "v1", "off_variant": "v1",
+    "rollout_variant": "v2", "percentage": 5, "rollout": {"steps": [1, 5, 25, 100], "min_minutes": 10,
+    "min_requests": 500, "guards": [{"metric": "error_rate", "max": 0.01}, {"metric": "error_rate", "max_increase": 0.005},
+    {"metric": "latency", "percentile": 99, "max_ms": 500}, {"metric": "latency", "percentile": 95, "max_increase_ms": 100}],
+    "on_breach": "kill", "alpha": 0.05, "webhook": "https://hooks.example/x", "status": "running",
+    "since": "2026-11-30T10:00:00Z"}}}}"#;
+
+/// A flag with a plan whose only guard is `g`.
+fn guard(g: &str) -> String {
+    flag(&format!(r#"{{"percentage": 0, "rollout": {{"steps": [100], "guards": [{g}]}}}}"#))
 }
 
 fn rule(condition: &str) -> String {
@@ -323,6 +339,37 @@ fn hand_written_cases_agree() {
         ("hashed other field", Invalid, r#"{"hash_salt": "s", "flags": {"f": {"users": {"sha256": [], "md5": []}}}}"#.into()),
         ("hashed without salt", EngineOnly, format!(r#"{{"flags": {{"f": {{"users": {{"sha256": ["{HEX}"]}}}}}}}}"#)),
         ("salt not a string", Invalid, r#"{"hash_salt": 1, "flags": {}}"#.into()),
+        // Rollout plans.
+        ("rollout", Valid, ROLLOUT.into()),
+        ("rollout defaults", Valid, flag(r#"{"percentage": 0, "rollout": {"steps": [100]}}"#)),
+        ("rollout nulls", Valid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "guards": null, "since": null}}"#)),
+        ("rollout of rollout_percentage", Valid, flag(r#"{"rollout_percentage": 100, "rollout": {"steps": [100]}}"#)),
+        ("rollout without steps", Invalid, flag(r#"{"percentage": 0, "rollout": {}}"#)),
+        ("rollout without percentage", Invalid, flag(r#"{"rollout": {"steps": [100]}}"#)),
+        ("rollout with null percentage", Invalid, flag(r#"{"percentage": null, "rollout": {"steps": [100]}}"#)),
+        ("rollout of a schedule", Invalid, flag(r#"{"schedule": {"start": 0, "steps": [[0, 1]]}, "rollout": {"steps": [100]}}"#)),
+        ("rollout of a split", Invalid, flag(r#"{"split": [["on", 50], ["off", 50]], "rollout": {"steps": [100]}}"#)),
+        ("rollout percentage not a step", EngineOnly, flag(r#"{"percentage": 7, "rollout": {"steps": [5, 100]}}"#)),
+        ("rollout steps decreasing", EngineOnly, flag(r#"{"percentage": 0, "rollout": {"steps": [50, 5, 100]}}"#)),
+        ("rollout last step", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [5, 50]}}"#)),
+        ("rollout step 0", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [0, 100]}}"#)),
+        ("rollout fractional minutes", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "min_minutes": 1.5}}"#)),
+        ("rollout alpha 1", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "alpha": 1}}"#)),
+        ("rollout on_breach", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "on_breach": "stop"}}"#)),
+        ("rollout status", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "status": "stopped"}}"#)),
+        ("rollout since", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "since": "soon"}}"#)),
+        ("rollout http webhook", Invalid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "webhook": "http://a.example"}}"#)),
+        ("rollout local webhook", Valid, flag(r#"{"percentage": 0, "rollout": {"steps": [100], "webhook": "http://127.0.0.1:9/x"}}"#)),
+        ("guard both limits", Invalid, guard(r#"{"metric": "error_rate", "max": 0.1, "max_increase": 0.1}"#)),
+        ("guard no limit", Invalid, guard(r#"{"metric": "error_rate"}"#)),
+        ("guard max 1", Invalid, guard(r#"{"metric": "error_rate", "max": 1}"#)),
+        ("guard latency field on error_rate", Invalid, guard(r#"{"metric": "error_rate", "max": 0.1, "percentile": 99}"#)),
+        ("guard max_ms not a bound", Invalid, guard(r#"{"metric": "latency", "percentile": 99, "max_ms": 450}"#)),
+        ("guard percentile", Invalid, guard(r#"{"metric": "latency", "percentile": 98, "max_ms": 500}"#)),
+        ("guard no percentile", Invalid, guard(r#"{"metric": "latency", "max_ms": 500}"#)),
+        ("guard increase ms", Valid, guard(r#"{"metric": "latency", "percentile": 99.9, "max_increase_ms": 60000}"#)),
+        ("guard increase ms 0", Invalid, guard(r#"{"metric": "latency", "percentile": 50, "max_increase_ms": 0}"#)),
+        ("guard metric", Invalid, guard(r#"{"metric": "cpu", "max": 0.5}"#)),
     ];
     check_cases(&cases);
 }
@@ -359,6 +406,8 @@ fn units() -> Vec<Value> {
         ("flags".into(), Value::Object(vec![get("order_service_v2")])),
         ("routes".into(), doc.get("routes").unwrap().clone()),
     ]));
+    // Not in the example (the Worker's tests would run its plan).
+    out.push(Value::parse(ROLLOUT).unwrap());
     out
 }
 

@@ -146,8 +146,12 @@ fn flag(
     let experiment = field!(fv, FLAG_FIELDS, "experiment").and_then(|e| {
         super::experiment::experiment(c, &path.key("experiment"), e, &variants, &rules, fallthrough.as_ref(), off)
     });
+    let fixed = (field!(fv, FLAG_FIELDS, "percentage").is_some()
+        || field!(fv, FLAG_FIELDS, "rollout_percentage").is_some())
+        && field!(fv, FLAG_FIELDS, "schedule").is_none()
+        && field!(fv, FLAG_FIELDS, "split").is_none();
     let rollout = field!(fv, FLAG_FIELDS, "rollout")
-        .and_then(|r| super::rollout::rollout(c, &path.key("rollout"), r, fallthrough.as_ref()));
+        .and_then(|r| super::rollout::rollout(c, &path.key("rollout"), r, fixed, fallthrough.as_ref()));
     Flag {
         kind,
         default,

@@ -7,12 +7,11 @@
 
 use super::{field, Checker, Path};
 use crate::context::number_str;
-use crate::error::{join, msg, uint};
+use crate::error::msg;
 use crate::limits::MAX_UPSTREAM_LEN;
-use crate::rollout::LATENCY_BOUNDS_MS;
 use crate::rollout::{
-    Breach, Guard, RolloutPlan, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES, DEFAULT_MIN_REQUESTS, MAX_GUARDS,
-    MAX_STEPS, PERCENTILES,
+    Breach, Guard, RolloutPlan, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES, DEFAULT_MIN_REQUESTS,
+    LATENCY_BOUNDS_MS, MAX_GUARDS, MAX_STEPS, PERCENTILES,
 };
 use crate::ruleset::model::{Percentage, Rollout, Serve};
 use crate::value::Value;
@@ -20,15 +19,24 @@ use crate::value::Value;
 const ROLLOUT_FIELDS: &[&str] =
     &["steps", "min_minutes", "min_requests", "guards", "on_breach", "alpha", "webhook", "status", "since"];
 const GUARD_FIELDS: &[&str] = &["metric", "max", "max_increase", "percentile", "max_ms", "max_increase_ms"];
-/// The largest `min_minutes` (a year) and `max_increase_ms` (a minute).
+/// The largest `min_minutes` (a year), `min_requests` and
+/// `max_increase_ms` (a minute); the messages below say them.
 const MAX_MINUTES: f64 = 525_600.0;
+const MAX_REQUESTS: f64 = 1e15;
 const MAX_INCREASE_MS: f64 = 60_000.0;
+/// The problem of a `max_ms` that is not one of [`LATENCY_BOUNDS_MS`],
+/// written out: a literal is smaller in the wasm than the code that would
+/// format it (tested against the array).
+const BOUNDS: &str = " must be one of 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 250, 300, 400, 500, \
+    600, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 7500, 10000, 15000, 20000, 30000, 60000";
 
-/// The compiled `rollout` of a flag whose flag-level serve is compiled.
+/// The compiled `rollout` of a flag whose flag-level serve is compiled
+/// (`fixed`: the flag sets a percentage and no schedule or split).
 pub(super) fn rollout(
     c: &mut Checker,
     path: &Path<'_>,
     v: &Value,
+    fixed: bool,
     fallthrough: Option<&Serve>,
 ) -> Option<Box<Rollout>> {
     let mut fv = [None; ROLLOUT_FIELDS.len()];
@@ -38,70 +46,59 @@ pub(super) fn rollout(
             *f = None;
         }
     }
-    let mut ok = true;
+    // Each part is `None` when wrong (reported) and its default when unset.
     let steps = match field!(fv, ROLLOUT_FIELDS, "steps") {
         Some(s) => steps(c, &path.key("steps"), s),
         None => {
-            c.err(path, "a rollout needs steps, e.g. [1, 5, 25, 100]");
+            c.err(path, "a rollout needs steps");
             None
         }
     };
-    let min_minutes = whole(c, path, "min_minutes", field!(fv, ROLLOUT_FIELDS, "min_minutes"), MAX_MINUTES, &mut ok)
-        .map_or(DEFAULT_MIN_MINUTES, |n| n as u32);
-    let min_requests = whole(c, path, "min_requests", field!(fv, ROLLOUT_FIELDS, "min_requests"), 1e15, &mut ok)
-        .map_or(DEFAULT_MIN_REQUESTS, |n| n as u64);
+    let (ok_minutes, ok_requests) =
+        (|n: f64| (0.0..=MAX_MINUTES).contains(&n), |n: f64| (0.0..=MAX_REQUESTS).contains(&n));
+    let min_minutes = field!(fv, ROLLOUT_FIELDS, "min_minutes")
+        .map_or(Some(f64::from(DEFAULT_MIN_MINUTES)), |m| num(c, path, "min_minutes", m, ok_minutes, WHOLE_MINUTES));
+    let min_requests = field!(fv, ROLLOUT_FIELDS, "min_requests")
+        .map_or(Some(DEFAULT_MIN_REQUESTS as f64), |m| num(c, path, "min_requests", m, ok_requests, WHOLE_REQUESTS));
     let guards = match field!(fv, ROLLOUT_FIELDS, "guards") {
         Some(g) => guards(c, &path.key("guards"), g),
         None => Some(Vec::new()),
     };
-    let on_breach = match field!(fv, ROLLOUT_FIELDS, "on_breach") {
-        None => Some(Breach::Rollback),
-        Some(b) => match b.as_str() {
-            Some("rollback") => Some(Breach::Rollback),
-            Some("pause") => Some(Breach::Pause),
-            Some("kill") => Some(Breach::Kill),
-            _ => {
-                c.err(&path.key("on_breach"), "on_breach must be \"rollback\", \"pause\" or \"kill\"");
-                None
-            }
-        },
-    };
-    let alpha = match field!(fv, ROLLOUT_FIELDS, "alpha") {
-        None => Some(DEFAULT_ALPHA),
-        Some(a) => {
-            let ap = path.key("alpha");
-            let n = c.number(&ap, a);
-            if n.is_some_and(|n| !(n > 0.0 && n < 1.0)) {
-                c.err(&ap, "alpha must be between 0 and 1 (exclusive)");
-            }
-            n.filter(|n| *n > 0.0 && *n < 1.0)
-        }
-    };
+    const BREACHES: [Breach; 3] = [Breach::Rollback, Breach::Pause, Breach::Kill];
+    let on_breach = field!(fv, ROLLOUT_FIELDS, "on_breach").map_or(Some(0), |b| {
+        choice(c, path, "on_breach", b, &["rollback", "pause", "kill"], " must be rollback, pause or kill")
+    });
+    let alpha =
+        field!(fv, ROLLOUT_FIELDS, "alpha").map_or(Some(DEFAULT_ALPHA), |a| num(c, path, "alpha", a, open_unit, UNIT));
     let webhook = match field!(fv, ROLLOUT_FIELDS, "webhook") {
         None => Some(None),
         Some(w) => webhook(c, &path.key("webhook"), w).map(|w| Some(w.into())),
     };
-    let status = match field!(fv, ROLLOUT_FIELDS, "status") {
-        None => Some(RolloutStatus::Running),
-        Some(s) => {
-            let found = s.as_str().and_then(RolloutStatus::parse);
-            if found.is_none() {
-                c.err(&path.key("status"), "status must be running, paused, done, rolled_back or killed");
-            }
-            found
-        }
-    };
+    const STATUSES: [RolloutStatus; 5] = [
+        RolloutStatus::Running,
+        RolloutStatus::Paused,
+        RolloutStatus::Done,
+        RolloutStatus::RolledBack,
+        RolloutStatus::Killed,
+    ];
+    let status = field!(fv, ROLLOUT_FIELDS, "status").map_or(Some(0), |s| {
+        let names = ["running", "paused", "done", "rolled_back", "killed"];
+        choice(c, path, "status", s, &names, " must be running, paused, done, rolled_back or killed")
+    });
     let since = match field!(fv, ROLLOUT_FIELDS, "since") {
         None => Some(None),
         Some(s) => c.time(&path.key("since"), s).map(Some),
     };
     // The current step is the flag's own fixed percentage.
+    let mut ok = true;
     let percentage = match fallthrough {
-        Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => Some(*p),
-        _ => {
-            c.err(path, "a rollout needs the flag's percentage (not a schedule or split)");
+        _ if !fixed => {
+            c.err(path, "a rollout needs the flag's percentage, not a schedule or split");
             None
         }
+        Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => Some(*p),
+        // The percentage did not compile: reported there.
+        _ => None,
     };
     if let (Some(p), Some(steps)) = (percentage, &steps) {
         if p != 0.0 && !steps.contains(&p) {
@@ -111,15 +108,53 @@ pub(super) fn rollout(
     }
     let plan = RolloutPlan {
         steps: steps?,
-        min_minutes,
-        min_requests,
+        min_minutes: min_minutes? as u32,
+        min_requests: min_requests? as u64,
         guards: guards?,
-        on_breach: on_breach?,
+        on_breach: BREACHES[on_breach?],
         alpha: alpha?,
         webhook: webhook?,
     };
-    let (status, since) = (status?, since?);
+    let (status, since) = (STATUSES[status?], since?);
     ok.then(|| Box::new(Rollout { plan, status, since }))
+}
+
+const UNIT: (&str, bool) = (" must be between 0 and 1", false);
+const WHOLE_MINUTES: (&str, bool) = (" must be a whole number 0 to 525600", true);
+const WHOLE_REQUESTS: (&str, bool) = (" must be a whole number 0 to 1e15", true);
+
+fn open_unit(n: f64) -> bool {
+    n > 0.0 && n < 1.0
+}
+
+/// The number `v` at `path.name` if `ok` says so (and whole, if `whole`);
+/// else the problem "name`want`".
+#[inline(never)]
+fn num(
+    c: &mut Checker,
+    path: &Path<'_>,
+    name: &str,
+    v: &Value,
+    ok: fn(f64) -> bool,
+    want: (&str, bool),
+) -> Option<f64> {
+    let p = path.key(name);
+    let n = c.number(&p, v)?;
+    if !ok(n) || (want.1 && n.fract() != 0.0) {
+        c.err(&p, msg![name, want.0]);
+        return None;
+    }
+    Some(n)
+}
+
+/// The index of `v` (a string at `path.name`) among `names`.
+#[inline(never)]
+fn choice(c: &mut Checker, path: &Path<'_>, name: &str, v: &Value, names: &[&str], want: &str) -> Option<usize> {
+    let found = v.as_str().and_then(|s| names.iter().position(|n| *n == s));
+    if found.is_none() {
+        c.err(&path.key(name), msg![name, want]);
+    }
+    found
 }
 
 /// `steps`: percentages above 0, increasing, the last one 100.
@@ -129,40 +164,21 @@ fn steps(c: &mut Checker, sp: &Path<'_>, v: &Value) -> Option<Vec<f64>> {
     let mut ok = true;
     for (i, s) in items.iter().enumerate() {
         let ip = sp.idx(i);
-        match c.percentage(&ip, s) {
-            Some(p) if p <= 0.0 => {
-                c.err(&ip, "a step must be above 0");
-                ok = false;
-            }
-            Some(p) if out.last().is_some_and(|&l| p <= l) => {
-                c.err(&ip, "steps must increase");
-                ok = false;
-            }
-            Some(p) => out.push(p),
-            None => ok = false,
+        let Some(p) = c.percentage(&ip, s) else {
+            ok = false;
+            continue;
+        };
+        if p <= out.last().copied().unwrap_or(0.0) {
+            c.err(&ip, if p == 0.0 { "a step must be above 0" } else { "steps must increase" });
+            ok = false;
         }
+        out.push(p);
     }
     if ok && out.last() != Some(&100.0) {
         c.err(sp, "the last step must be 100");
         ok = false;
     }
     ok.then_some(out)
-}
-
-/// An optional whole number from 0 to `max` (sets `ok` false when wrong).
-fn whole(c: &mut Checker, path: &Path<'_>, name: &str, v: Option<&Value>, max: f64, ok: &mut bool) -> Option<f64> {
-    let p = path.key(name);
-    let n = c.number(&p, v?);
-    match n {
-        Some(n) if n >= 0.0 && n <= max && n.fract() == 0.0 => Some(n),
-        _ => {
-            if n.is_some() {
-                c.err(&p, msg![name, " must be a whole number 0 to ", number_str(max)]);
-            }
-            *ok = false;
-            None
-        }
-    }
 }
 
 fn guards(c: &mut Checker, gp: &Path<'_>, v: &Value) -> Option<Vec<Guard>> {
@@ -182,93 +198,96 @@ fn guards(c: &mut Checker, gp: &Path<'_>, v: &Value) -> Option<Vec<Guard>> {
 /// `percentile` and `max_ms` or `max_increase_ms`.
 fn guard(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Guard> {
     let mut fv = [None; GUARD_FIELDS.len()];
-    let members = c.fields(path, v, GUARD_FIELDS, "a guard", &mut fv)?;
-    let latency = match field!(fv, GUARD_FIELDS, "metric").map(|m| m.as_str()) {
-        Some(Some("error_rate")) => false,
-        Some(Some("latency")) => true,
-        Some(_) => {
-            c.err(&path.key("metric"), "metric must be \"error_rate\" or \"latency\"");
+    c.fields(path, v, GUARD_FIELDS, "a guard", &mut fv)?;
+    // Which fields apply (in GUARD_FIELDS order), and the two limits.
+    let (latency, applies, limits) = match fv[0].and_then(Value::as_str) {
+        Some("error_rate") => (false, [true, true, true, false, false, false], (1, 2)),
+        Some("latency") => (true, [true, false, false, true, true, true], (4, 5)),
+        _ => {
+            let mp = path.key("metric");
+            c.err(if fv[0].is_some() { &mp } else { path }, "a guard needs a metric: error_rate or latency");
             return None;
         }
-        None => {
-            c.err(path, "a guard needs a metric");
-            return None;
-        }
-    };
-    let (allowed, limits): (&[&str], [&str; 2]) = if latency {
-        (&["metric", "percentile", "max_ms", "max_increase_ms"], ["max_ms", "max_increase_ms"])
-    } else {
-        (&["metric", "max", "max_increase"], ["max", "max_increase"])
     };
     let mut ok = true;
-    for (k, _) in members {
-        if !allowed.contains(&k.as_str()) {
-            c.err(&path.key(k), msg![k, " does not apply to this metric"]);
+    for (i, name) in GUARD_FIELDS.iter().enumerate() {
+        if fv[i].is_some() && !applies[i] {
+            c.err(&path.key(name), msg![name, " does not apply to this metric"]);
             ok = false;
         }
     }
-    let set: Vec<(&str, &Value)> =
-        limits.iter().filter_map(|&n| members.iter().find(|(k, _)| k == n).map(|(_, v)| (n, v))).collect();
-    let [(name, value)] = set[..] else {
-        c.err(path, msg!["a guard needs one of ", join(&limits, ", ")]);
-        return None;
-    };
-    let lp = path.key(name);
-    let n = c.number(&lp, value)?;
-    if !latency {
-        if !(n > 0.0 && n < 1.0) {
-            c.err(&lp, msg![name, " must be between 0 and 1 (exclusive)"]);
+    let (limit, value) = match (fv[limits.0], fv[limits.1]) {
+        (Some(v), None) => (limits.0, v),
+        (None, Some(v)) => (limits.1, v),
+        _ => {
+            c.err(
+                path,
+                if latency { "a guard needs max_ms or max_increase_ms" } else { "a guard needs max or max_increase" },
+            );
             return None;
         }
-        return ok.then_some(if name == "max" {
+    };
+    let name = GUARD_FIELDS[limit];
+    if !latency {
+        let n = num(c, path, name, value, open_unit, UNIT)?;
+        return ok.then_some(if limit == 1 {
             Guard::ErrorRate { max: n }
         } else {
             Guard::ErrorRateIncrease { max_increase: n }
         });
     }
-    let percentile = match field!(fv, GUARD_FIELDS, "percentile") {
+    let percentile = match fv[3] {
+        Some(p) => {
+            num(c, path, "percentile", p, |n| PERCENTILES.contains(&n), (" must be 50, 90, 95, 99 or 99.9", false))
+        }
         None => {
             c.err(path, "a latency guard needs a percentile");
             None
         }
-        Some(p) => {
-            let pp = path.key("percentile");
-            let n = c.number(&pp, p)?;
-            if !PERCENTILES.contains(&n) {
-                c.err(&pp, "percentile must be 50, 90, 95, 99 or 99.9");
-            }
-            PERCENTILES.contains(&n).then_some(n)
-        }
     };
-    let guard = if name == "max_ms" {
-        let Some(&max_ms) = LATENCY_BOUNDS_MS.iter().find(|&&b| f64::from(b) == n) else {
-            let bounds: Vec<String> = LATENCY_BOUNDS_MS.iter().map(|&b| uint(b as usize)).collect();
-            let bounds: Vec<&str> = bounds.iter().map(|s| &**s).collect();
-            c.err(&lp, msg!["max_ms must be one of ", join(&bounds, ", ")]);
-            return None;
-        };
-        Guard::Latency { percentile: percentile?, max_ms }
+    let n = if limit == 4 {
+        num(c, path, name, value, |n| LATENCY_BOUNDS_MS.iter().any(|&b| f64::from(b) == n), (BOUNDS, false))?
     } else {
-        if !((1.0..=MAX_INCREASE_MS).contains(&n) && n.fract() == 0.0) {
-            c.err(&lp, "max_increase_ms must be a whole number 1 to 60000");
-            return None;
-        }
-        Guard::LatencyIncrease { percentile: percentile?, max_increase_ms: n as u32 }
+        num(
+            c,
+            path,
+            name,
+            value,
+            |n| (1.0..=MAX_INCREASE_MS).contains(&n),
+            (" must be a whole number 1 to 60000", true),
+        )?
+    };
+    let (percentile, ms) = (percentile?, n as u32);
+    let guard = if limit == 4 {
+        Guard::Latency { percentile, max_ms: ms }
+    } else {
+        Guard::LatencyIncrease { percentile, max_increase_ms: ms }
     };
     ok.then_some(guard)
 }
 
 /// `https://host...`, or `http://` to 127.0.0.1 or localhost (tests); no
-/// whitespace.
+/// spaces or control characters.
 fn webhook<'v>(c: &mut Checker, path: &Path<'_>, v: &'v Value) -> Option<&'v str> {
     let s = c.string(path, v, MAX_UPSTREAM_LEN)?;
-    let local = ["http://127.0.0.1", "http://localhost"]
-        .iter()
-        .any(|p| s.strip_prefix(p).is_some_and(|r| r.is_empty() || r.starts_with([':', '/'])));
-    let https = s.strip_prefix("https://").is_some_and(|r| !r.is_empty() && !r.starts_with('/'));
-    if !(local || https) || s.contains(char::is_whitespace) {
-        c.err(path, "webhook must be https:// (or http:// to 127.0.0.1 or localhost)");
+    let after = |prefix: &str| s.strip_prefix(prefix).map(|r| r.bytes().next());
+    let local = [after("http://127.0.0.1"), after("http://localhost")]
+        .into_iter()
+        .any(|r| matches!(r, Some(None | Some(b':' | b'/'))));
+    let https = matches!(after("https://"), Some(Some(b)) if b != b'/');
+    if !(local || https) || s.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        c.err(path, "webhook must be https://, or http:// to 127.0.0.1 or localhost");
         return None;
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn bounds_text_lists_the_bounds() {
+        let list = super::BOUNDS.trim_start_matches(" must be one of ");
+        let listed: Vec<u32> = list.split(", ").map(|b| b.parse().unwrap()).collect();
+        assert_eq!(listed, crate::rollout::LATENCY_BOUNDS_MS);
+    }
 }
