@@ -118,8 +118,7 @@ impl Aggregate {
 
     /// Adds a row's counts to its key's.
     pub fn merge(&mut self, row: Row) {
-        let (requests, errors, latency) =
-            self.rows.entry(row.key).or_insert_with(|| (0, 0, vec![0; LATENCY_BUCKETS]));
+        let (requests, errors, latency) = self.rows.entry(row.key).or_insert_with(|| (0, 0, vec![0; LATENCY_BUCKETS]));
         *requests += row.requests;
         *errors += row.errors;
         for (a, b) in latency.iter_mut().zip(&row.latency) {

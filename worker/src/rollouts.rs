@@ -118,9 +118,9 @@ impl Inputs<'_> {
     /// "control": {"variant", "requests", "errors", "latency"},
     /// "treatment": {...}}`.
     pub fn to_json(&self) -> serde_json::Value {
-        let plan = self.plan.map_or(serde_json::Value::Null, |p| {
-            serde_json::from_str(&p.to_json()).unwrap_or(serde_json::Value::Null)
-        });
+        let plan = self
+            .plan
+            .map_or(serde_json::Value::Null, |p| serde_json::from_str(&p.to_json()).unwrap_or(serde_json::Value::Null));
         serde_json::json!({
             "version": self.version,
             "now": format_rfc3339(self.now),
@@ -213,7 +213,13 @@ fn edit_error(e: EditError) -> ApiError {
 /// `doc` with `action` applied to flag `key`'s rollout at `now`; `state`
 /// is where it stands in `doc` (`None`: the flag has no plan). Refused
 /// (409) when the rollout's status does not allow the action.
-pub fn manual(doc: &Value, key: &str, state: Option<&RolloutState>, action: Manual, now: Millis) -> Result<Value, ApiError> {
+pub fn manual(
+    doc: &Value,
+    key: &str,
+    state: Option<&RolloutState>,
+    action: Manual,
+    now: Millis,
+) -> Result<Value, ApiError> {
     let Some(state) = state else {
         return Err(ApiError::new(404, "NO_ROLLOUT", format!("flag \"{key}\" has no rollout plan")));
     };
@@ -350,13 +356,21 @@ mod tests {
         let now = st.since.unwrap() + 120_000;
         let d = decide(plan, &st, &data, now);
         let s = sides(&rs, &doc, "api").unwrap();
-        let inputs =
-            Inputs { version: 3, plan: plan_doc(&doc, "api"), state: &st, window: window_start(&st, 3), sides: &s, data: &data, now }
-                .to_json();
+        let inputs = Inputs {
+            version: 3,
+            plan: plan_doc(&doc, "api"),
+            state: &st,
+            window: window_start(&st, 3),
+            sides: &s,
+            data: &data,
+            now,
+        }
+        .to_json();
         // Replay from the logged inputs alone.
         let pdoc = Value::parse(&inputs["plan"].to_string()).unwrap();
         let replay_doc =
-            Value::parse(&format!(r#"{{"flags": {{"api": {{"percentage": 10, "rollout": {}}}}}}}"#, pdoc.to_json())).unwrap();
+            Value::parse(&format!(r#"{{"flags": {{"api": {{"percentage": 10, "rollout": {}}}}}}}"#, pdoc.to_json()))
+                .unwrap();
         let rs2 = Ruleset::from_value(&replay_doc).unwrap();
         let (_, plan2, st2) = rs2.rollouts().next().unwrap();
         let mut data2 = GuardData::default();
@@ -398,14 +412,17 @@ mod tests {
         assert_eq!(manual(&doc, "api", Some(&api), Manual::Resume, now).unwrap_err().status, 409);
         assert_eq!(manual(&doc, "plain", None, Manual::Pause, now).unwrap_err().code, "NO_ROLLOUT");
         // A killed rollout resumes with its kill switch off.
-        let killed = Value::parse(&DOC.replace(r#""status": "running""#, r#""status": "killed""#).replace(
-            r#""api": {"percentage": 10,"#,
-            r#""api": {"killed": true, "percentage": 10,"#,
-        ))
+        let killed = Value::parse(
+            &DOC.replace(r#""status": "running""#, r#""status": "killed""#)
+                .replace(r#""api": {"percentage": 10,"#, r#""api": {"killed": true, "percentage": 10,"#),
+        )
         .unwrap();
         let k = state(&Ruleset::from_value(&killed).unwrap(), "api");
         let back = manual(&killed, "api", Some(&k), Manual::Resume, now).unwrap();
-        assert_eq!(back.get("flags").and_then(|f| f.get("api")).and_then(|f| f.get("killed")), Some(&Value::Bool(false)));
+        assert_eq!(
+            back.get("flags").and_then(|f| f.get("api")).and_then(|f| f.get("killed")),
+            Some(&Value::Bool(false))
+        );
         assert_eq!(Manual::parse("abort"), Some(Manual::Abort));
         assert_eq!(Manual::parse("stop"), None);
     }

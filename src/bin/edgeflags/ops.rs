@@ -519,6 +519,9 @@ fn history(args: &[String], r: &mut Report) -> Result<(), Fail> {
         if let Some(v) = get("restored").and_then(version_number) {
             what = format!("{what} (restored version {v})");
         }
+        if let Some(d) = get("decision") {
+            what = format!("{} ({})", what.trim_end(), rollout::decision_words(d));
+        }
         let live = if current == Some(*n) { "  <- live" } else { "" };
         lines.push(format!("  v{n:<6} {:<24} {:<16} {}{live}", text("time"), text("by"), what.trim_end()));
     }

@@ -83,7 +83,9 @@ fn status(flag: Option<&str>, url: Option<&str>, limit: Option<usize>, r: &mut R
     let mut lines = vec![match (rollouts.len(), version) {
         (0, Some(v)) => format!("No rollout plans at {} (version {v}).", c.base()),
         (0, None) => format!("No ruleset is published at {} yet.", c.base()),
-        (n, v) => format!("{n} rollout plan{} at {} (version {}):", if n == 1 { "" } else { "s" }, c.base(), v.unwrap_or(0)),
+        (n, v) => {
+            format!("{n} rollout plan{} at {} (version {}):", if n == 1 { "" } else { "s" }, c.base(), v.unwrap_or(0))
+        }
     }];
     for item in &rollouts {
         lines.extend(render(item));
@@ -143,7 +145,7 @@ fn trim(x: f64) -> String {
 }
 
 /// One decision in words: `advance 10% -> 50%`, `hold: too_few_requests (40 of 100)`, ...
-fn decision_words(d: &Value) -> String {
+pub(super) fn decision_words(d: &Value) -> String {
     let text = |k: &str| d.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
     let n = |k: &str| d.get(k).and_then(Value::as_f64).map_or("-".into(), trim);
     let action = text("action");
@@ -210,7 +212,13 @@ fn render(item: &Value) -> Vec<String> {
         None => String::new(),
     };
     let mut lines = vec![
-        format!("  {}  {}  at {}{next}  (steps {})", text("flag"), text("status"), pct(item.get("percentage")), steps.join(" ")),
+        format!(
+            "  {}  {}  at {}{next}  (steps {})",
+            text("flag"),
+            text("status"),
+            pct(item.get("percentage")),
+            steps.join(" ")
+        ),
         format!("    step since {}", text("since")),
     ];
     let ds = decisions(item);
@@ -255,7 +263,8 @@ mod tests {
             decision_words(&d),
             "rollback: guard 0 breached (error_rate 20% (control 0%, limit 5%, n 150, p 0): BREACHED)"
         );
-        let h = Value::parse(r#"{"action":"hold","reason":"too_few_requests","have":40,"need":100,"figures":[]}"#).unwrap();
+        let h =
+            Value::parse(r#"{"action":"hold","reason":"too_few_requests","have":40,"need":100,"figures":[]}"#).unwrap();
         assert_eq!(decision_words(&h), "hold: too_few_requests (40 of 100)");
         let a = Value::parse(r#"{"action":"advance","from":10,"to":50,"figures":[]}"#).unwrap();
         assert_eq!(decision_words(&a), "advance 10% -> 50%");

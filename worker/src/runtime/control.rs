@@ -270,9 +270,7 @@ impl Inner {
             | Endpoint::EditFlag(_)
             | Endpoint::FlagAction(..)
             | Endpoint::Rollback(_)
-            | Endpoint::RolloutAction(..) => {
-                body::if_match(header("If-Match").as_deref())?
-            }
+            | Endpoint::RolloutAction(..) => body::if_match(header("If-Match").as_deref())?,
             _ => None,
         };
         let if_none_match = header("If-None-Match");
@@ -370,7 +368,11 @@ impl Inner {
             }
             Op::Rollout { key, action } => {
                 if current == 0 {
-                    return Err(ApiError::new(404, "FLAG_NOT_FOUND", format!("no flag \"{key}\": there is no ruleset yet")));
+                    return Err(ApiError::new(
+                        404,
+                        "FLAG_NOT_FOUND",
+                        format!("no flag \"{key}\": there is no ruleset yet"),
+                    ));
                 }
                 check_if_match(if_match, current)?;
                 let doc = self.doc_value(current)?;
@@ -398,7 +400,14 @@ impl Inner {
     /// Numbers, validates and writes a new current version `doc` made by
     /// `action` from version `current` (inside the caller's transaction),
     /// and notes where each rollout's step began.
-    fn store_version(&self, current: u64, mut doc: Value, action: Action, by: String, now: i64) -> Result<Committed, ApiError> {
+    fn store_version(
+        &self,
+        current: u64,
+        mut doc: Value,
+        action: Action,
+        by: String,
+        now: i64,
+    ) -> Result<Committed, ApiError> {
         // Numbers are never reused: after the highest ever stored (an
         // import can bring versions above the current one).
         let version = current.max(self.highest()?) + 1;

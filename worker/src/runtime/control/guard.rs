@@ -106,7 +106,10 @@ impl Inner {
             }
             self.state.storage().sync().await.map_err(|e| unavailable("sync after a rollout change", e))?;
             if !self.publish(ticked.version).await {
-                console_log!("edgeflags control: rollout version {} committed; KV publish retried by the alarm", ticked.version);
+                console_log!(
+                    "edgeflags control: rollout version {} committed; KV publish retried by the alarm",
+                    ticked.version
+                );
             }
         }
         let body = serde_json::json!({
@@ -131,7 +134,9 @@ impl Inner {
     ) -> Result<Ticked, ApiError> {
         let mut out = Ticked { version: current, decisions: Vec::new(), webhooks: Vec::new(), changed: false };
         if self.meta(store::META_CURRENT)? != current {
-            console_log!("edgeflags control: tick: the ruleset changed while reading the windows; deciding next minute");
+            console_log!(
+                "edgeflags control: tick: the ruleset changed while reading the windows; deciding next minute"
+            );
             out.version = self.meta(store::META_CURRENT)?;
             return Ok(out);
         }
@@ -152,13 +157,11 @@ impl Inner {
             let mut applied = None;
             if decision.changes() {
                 let audit = audit_decision(&logged, &inputs);
-                let stored = apply(&doc, &job.key, &decision, now)
-                    .map_err(|e| e.to_string())
-                    .and_then(|new| {
-                        // A decision whose result does not load is logged, not applied.
-                        Ruleset::from_value(&new).map_err(|e| e.to_string())?;
-                        Ok(new)
-                    });
+                let stored = apply(&doc, &job.key, &decision, now).map_err(|e| e.to_string()).and_then(|new| {
+                    // A decision whose result does not load is logged, not applied.
+                    Ruleset::from_value(&new).map_err(|e| e.to_string())?;
+                    Ok(new)
+                });
                 match stored {
                     Ok(new) => {
                         let previous = out.version;
@@ -169,8 +172,7 @@ impl Inner {
                         out.changed = true;
                         applied = Some(c.change.version);
                         if let Some(url) = &plan.webhook {
-                            let body =
-                                rollouts::webhook_body(&job.key, &audit, previous, c.change.version, now);
+                            let body = rollouts::webhook_body(&job.key, &audit, previous, c.change.version, now);
                             out.webhooks.push(serde_json::json!({ "url": &**url, "body": body }));
                         }
                     }
@@ -348,9 +350,7 @@ impl Inner {
 fn audit_decision(decision: &serde_json::Value, inputs: &serde_json::Value) -> serde_json::Value {
     let mut d = decision.clone();
     if let serde_json::Value::Object(m) = &mut d {
-        let side = |s: &serde_json::Value| {
-            serde_json::json!({ "variant": s["variant"], "requests": s["requests"], "errors": s["errors"] })
-        };
+        let side = |s: &serde_json::Value| serde_json::json!({ "variant": s["variant"], "requests": s["requests"], "errors": s["errors"] });
         m.insert(
             "observed".into(),
             serde_json::json!({
