@@ -5,6 +5,8 @@
 //!
 //! - server-only flags (`"client": false`) and `routes` are left out, and
 //!   segments no client flag uses;
+//! - rollout plans (`rollout`, whose `webhook` is a URL browsers must not
+//!   read) are dropped: evaluation does not read them;
 //! - metadata evaluation does not read is dropped: the document's and
 //!   rules' `description`, flags' `owner`, `description`, `created`,
 //!   `expires`, `tags`, `client`, segments' `description`, `$schema`,
@@ -52,6 +54,7 @@ const KEPT_FLAG_FIELDS: &[&str] = &[
     "rollout_variant",
     // The package records exposures of experiments (docs/experiments.md).
     "experiment",
+    // Not "rollout": the guard's plan and its webhook URL stay server-side.
 ];
 
 /// The client view of the ruleset document `doc` (see the module
