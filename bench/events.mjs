@@ -185,4 +185,11 @@ log(`exposure cost: ${opt.requests} requests x 3 rounds`);
 const cost = await exposureCost(Number(opt.requests));
 for (const r of cost.rows) log(`${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
 mkdirSync(dirname(opt.out), { recursive: true });
-writeFileSync(opt.out, JSON.stringify({ ingestion: ingest, exposure: cost }, null, 2));
+const { execFileSync } = await import('node:child_process');
+const os = await import('node:os');
+let commit = '?';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+} catch {}
+const run = { commit, at: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC', loadavg: os.loadavg() };
+writeFileSync(opt.out, JSON.stringify({ run, ingestion: ingest, exposure: cost }, null, 2));

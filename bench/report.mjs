@@ -353,7 +353,11 @@ if (events) {
   out.push(`## Experiment events (Queue and D1 in workerd)
 
 The Worker with its local Queue and D1 (Miniflare, bindings from wrangler.toml),
-load generator in the same process (bench/events.mjs).
+load generator in the same process (bench/events.mjs).${
+    events.run
+      ? ` This part was run on its own (\`scripts/bench.sh --only events\`) at commit \`${events.run.commit}\`, ${events.run.at}, load average ${events.run.loadavg.map((x) => x.toFixed(2)).join(' / ')}: compare its rows with each other, not with the sections above.`
+      : ''
+  }
 
 **Ingestion**: ${i.events.toLocaleString('en-US')} tracked events posted to \`POST /v1/events\` in
 ${i.batches} batches of 500, 8 in flight: accepted (202, on the queue) at

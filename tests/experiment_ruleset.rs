@@ -157,3 +157,31 @@ fn bad_experiments_are_rejected_with_paths() {
         load(r#"{"flags": {"f": {"enabled": true, "experiment": {"control": "on", "metrics": ["x"]}}}}"#).unwrap_err();
     assert!(p[0].contains("needs a random assignment"), "{p:?}");
 }
+
+/// The shared exposure vectors (tests/vectors/exposures.json), natively.
+#[test]
+fn exposure_vectors() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/exposures.json")).unwrap();
+    let doc = Value::parse(&text).unwrap();
+    let rs = Ruleset::from_value(doc.get("ruleset").unwrap()).unwrap();
+    let Some(Value::Array(cases)) = doc.get("cases") else { panic!("no cases") };
+    assert!(cases.len() >= 15);
+    for case in cases {
+        let name = case.get("name").and_then(Value::as_str).unwrap();
+        let flag = case.get("flag").and_then(Value::as_str).unwrap();
+        let ctx = Context::from_value(case.get("context").unwrap().clone()).unwrap();
+        let got = rs.flag_id(flag).and_then(|id| {
+            let r = rs.resolve(id, &ctx, 0);
+            rs.exposure(id, &ctx, &r).map(|e| (e.variant.to_string(), e.unit))
+        });
+        let want = match case.get("exposure") {
+            Some(Value::Null) => None,
+            Some(e) => Some((
+                e.get("variant").and_then(Value::as_str).unwrap().to_string(),
+                e.get("unit").and_then(Value::as_str).unwrap().to_string(),
+            )),
+            None => panic!("{name}: no exposure field"),
+        };
+        assert_eq!(got, want, "{name}");
+    }
+}

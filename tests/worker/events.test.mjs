@@ -11,7 +11,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADMIN, ROOT, UNIT_HASH_KEY, json, seed, startWorker } from "./helpers.mjs";
+import { ADMIN, NO_CF, ROOT, UNIT_HASH_KEY, json, seed, startWorker } from "./helpers.mjs";
 
 export const RULESET = {
   flags: {
@@ -264,6 +264,17 @@ describe("GET /v1/experiments", () => {
       assert.deepEqual(list.experiments.map((e) => e.flag), ["exp"]);
       assert.equal((await json(await w.admin("/v1/experiments/plain"))).error.code, "NOT_AN_EXPERIMENT");
       assert.equal((await w.admin("/v1/experiments/nope")).status, 404);
+      // A unit exposed to both variants is left out and counted.
+      const events = [exposure("u1", "control"), exposure("u1", "treatment"), exposure("u2", "control"), exposure("u3", "treatment"), track("u1", "purchase", { id: "m1" }), track("u2", "purchase", { id: "m2" })];
+      assert.equal((await post(w, { events })).status, 202);
+      await waitCount(w, "SELECT COUNT(*) FROM exposures", 4);
+      await waitCount(w, "SELECT COUNT(*) FROM tracks", 2);
+      const r = await json(await w.fetch("/v1/experiments/exp", { headers: { Authorization: `Bearer ${ADMIN}` } }));
+      assert.equal(r.multiple_exposures, 1);
+      assert.deepEqual(r.variants.map((v) => [v.name, v.units]), [["control", 1], ["treatment", 1]]);
+      const purchase = r.metrics.find((m) => m.event === "purchase");
+      assert.deepEqual(purchase.variants.map((v) => [v.name, v.converted]), [["control", 1], ["treatment", 0]]);
+      assert.equal(r.verdict.status, "not_enough_data");
     } finally {
       await w.close();
     }
@@ -287,5 +298,48 @@ test("wrangler applies migrations/ to a local D1 database (the run command's ste
     assert.match(again, /No migrations to apply/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the Python tracker of docs/experiments.md posts to the Worker as documented", async () => {
+  const doc = (await import("node:fs")).readFileSync(join(ROOT, "docs/experiments.md"), "utf8");
+  const code = doc.match(/```python\n([\s\S]*?)```/)[1];
+  const w = await startWorker({}, { listen: true });
+  try {
+    await seed(w.kv, RULESET);
+    const script = `${code}\nimport sys\nprint(json.dumps(track_conversion("user:7", "revenue", 12.5)))\n` +
+      `print(json.dumps(post_events([{"type": "exposure", "flag": "exp", "variant": "control", "unit": "user:7"}], url=sys.argv[1])))\n`;
+    const out = execFileSync("python3", ["-c", script.replace('url="https://flags.example.com/v1/events"', `url="${w.url}/v1/events"`), `${w.url}/v1/events`], { encoding: "utf8" });
+    assert.deepEqual(out.trim().split("\n").map((l) => JSON.parse(l)), [{ accepted: 1, ignored: 0 }, { accepted: 1, ignored: 0 }]);
+    await waitCount(w, "SELECT COUNT(*) FROM tracks WHERE value = 12.5", 1);
+    await waitCount(w, "SELECT COUNT(*) FROM exposures", 1);
+  } finally {
+    await w.close();
+  }
+});
+
+test("every exposure vector (tests/vectors/exposures.json) through the Worker: exactly the expected exposures reach D1", async () => {
+  const vectors = JSON.parse((await import("node:fs")).readFileSync(join(ROOT, "tests/vectors/exposures.json"), "utf8"));
+  const w = await startWorker();
+  try {
+    await seed(w.kv, vectors.ruleset);
+    for (const c of vectors.cases) {
+      const res = await w.fetch(`/v1/flags/${encodeURIComponent(c.flag)}`, {
+        method: "POST",
+        body: JSON.stringify({ context: c.context }),
+        headers: { "Content-Type": "application/json" },
+        cf: NO_CF,
+      });
+      assert.ok(res.status === 200 || (res.status === 404 && c.exposure === null), `${c.name}: ${res.status}`);
+      await res.arrayBuffer();
+    }
+    const want = vectors.cases.filter((c) => c.exposure).map((c) => [c.flag, c.exposure.variant, unitHash(c.exposure.unit)]);
+    await waitCount(w, "SELECT COUNT(*) FROM exposures", want.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    const rows = (await w.db.prepare("SELECT experiment, variant, unit FROM exposures").all()).results.map((r) => [r.experiment, r.variant, r.unit]);
+    const key = (x) => x.join("\u0000");
+    assert.deepEqual(rows.map(key).sort(), want.map(key).sort());
+  } finally {
+    await w.close();
   }
 });
