@@ -240,9 +240,10 @@ mod field_tests {
     use crate::ruleset::compile::flag::FLAG_FIELDS;
 
     /// The fields the view rewrites (user lists and rules, hashed) and
-    /// the metadata it drops on purpose.
+    /// the metadata it drops on purpose (a rollout plan holds its webhook
+    /// URL, and evaluation does not read it).
     const REWRITTEN: &[&str] = &["users", "allowed_users", "targets", "rules"];
-    const DROPPED: &[&str] = &["owner", "description", "created", "expires", "tags", "client"];
+    const DROPPED: &[&str] = &["owner", "description", "created", "expires", "tags", "client", "rollout"];
 
     /// A field the compiler learns must be placed here too: kept, rewritten
     /// or dropped on purpose. Otherwise the view would silently drop a field
