@@ -5,6 +5,8 @@
 //!
 //! - server-only flags (`"client": false`) and `routes` are left out, and
 //!   segments no client flag uses;
+//! - rollout plans (`rollout`, whose `webhook` is a URL browsers must not
+//!   read) are dropped: evaluation does not read them;
 //! - metadata evaluation does not read is dropped: the document's and
 //!   rules' `description`, flags' `owner`, `description`, `created`,
 //!   `expires`, `tags`, `client`, segments' `description`, `$schema`,
@@ -52,6 +54,7 @@ const KEPT_FLAG_FIELDS: &[&str] = &[
     "rollout_variant",
     // The package records exposures of experiments (docs/experiments.md).
     "experiment",
+    // Not "rollout": the guard's plan and its webhook URL stay server-side.
 ];
 
 /// The client view of the ruleset document `doc` (see the module
@@ -237,9 +240,10 @@ mod field_tests {
     use crate::ruleset::compile::flag::FLAG_FIELDS;
 
     /// The fields the view rewrites (user lists and rules, hashed) and
-    /// the metadata it drops on purpose.
+    /// the metadata it drops on purpose (a rollout plan holds its webhook
+    /// URL, and evaluation does not read it).
     const REWRITTEN: &[&str] = &["users", "allowed_users", "targets", "rules"];
-    const DROPPED: &[&str] = &["owner", "description", "created", "expires", "tags", "client"];
+    const DROPPED: &[&str] = &["owner", "description", "created", "expires", "tags", "client", "rollout"];
 
     /// A field the compiler learns must be placed here too: kept, rewritten
     /// or dropped on purpose. Otherwise the view would silently drop a field

@@ -416,11 +416,14 @@ fn streams_at_the_limits_alarm_at_most_alpha() {
 
 /// Breached within `within` checks in every stream; prints the distribution.
 fn breaches(name: &str, treatment: Side, guard: usize, within: u64) {
-    let p = standard();
+    breaches_under(name, &standard(), treatment, guard, within)
+}
+
+fn breaches_under(name: &str, p: &RolloutPlan, treatment: Side, guard: usize, within: u64) {
     let s = Scenario { control: HEALTHY, treatment, traffic: steady };
     let mut at = Vec::new();
     for seed in 0..200 {
-        let run = simulate(&p, &s, 5_000 + seed, 200);
+        let run = simulate(p, &s, 5_000 + seed, 200);
         let (m, g) = run.breach.unwrap_or_else(|| panic!("{name}, seed {seed}: {run:?}"));
         assert_eq!(g, guard, "{name}, seed {seed}");
         at.push(m);
@@ -491,29 +494,49 @@ fn bursty_traffic_holds_between_bursts() {
 /// one-sided z-test at the same alpha looked at every minute.
 #[test]
 fn one_test_at_its_limit_against_a_naive_test() {
-    let mut p = plan(vec![Guard::ErrorRate { max: 0.02 }]);
-    p.steps = vec![100.0];
-    p.min_minutes = 525_600;
-    let side = Side { error: 0.02, latency: FAST };
     let (streams, minutes) = (400, 120);
-    let (mut guard_alarms, mut naive_alarms) = (0, 0);
-    for seed in 0..streams {
-        let mut rng = Rng(9_000 + seed);
-        let mut w = GuardData::default();
-        let (mut naive, mut guard) = (false, false);
-        for m in 1..=minutes {
-            w.treatment.add(&side.minute(&mut rng, 2_000));
-            let (x, n) = (w.treatment.errors as f64, w.treatment.requests as f64);
-            naive |= (x - n * 0.02) / (n * 0.02 * 0.98).sqrt() > 1.6449;
-            guard |= matches!(decide(&p, &running(100.0, T0), &w, T0 + m * MIN), Decision::Breach { .. });
+    // The ceiling: 2% errors against max 0.02, at 100% (2,000 requests a minute).
+    let mut p = plan(vec![Guard::ErrorRate { max: 0.02 }]);
+    (p.steps, p.min_minutes) = (vec![100.0], 525_600);
+    let at_limit = Side { error: 0.02, latency: FAST };
+    // The increase: 2% against control's 1% + 0.01, at 50% (1,000 each a minute).
+    let mut q = plan(vec![Guard::ErrorRateIncrease { max_increase: 0.01 }]);
+    (q.steps, q.min_minutes) = (vec![50.0, 100.0], 525_600);
+    for (name, p, pct) in [("ceiling", &p, 100.0), ("increase", &q, 50.0)] {
+        let (mut guard_alarms, mut naive_alarms) = (0, 0);
+        for seed in 0..streams {
+            let mut rng = Rng(9_000 + seed);
+            let mut w = GuardData::default();
+            let (mut naive, mut guard) = (false, false);
+            for m in 1..=minutes {
+                let treated = (2_000.0 * pct / 100.0) as u64;
+                w.treatment.add(&at_limit.minute(&mut rng, treated));
+                w.control.add(&HEALTHY.minute(&mut rng, 2_000 - treated));
+                let (x, n) = (w.treatment.errors as f64, w.treatment.requests as f64);
+                let (xc, nc) = (w.control.errors as f64, w.control.requests.max(1) as f64);
+                let z = if pct == 100.0 {
+                    (x - n * 0.02) / (n * 0.02 * 0.98).sqrt()
+                } else {
+                    let (pt, pc) = (x / n, xc / nc);
+                    (pt - pc - 0.01) / (pt * (1.0 - pt) / n + pc * (1.0 - pc) / nc).sqrt()
+                };
+                naive |= z > 1.6449;
+                guard |= matches!(decide(p, &running(pct, T0), &w, T0 + m * MIN), Decision::Breach { .. });
+            }
+            naive_alarms += u64::from(naive);
+            guard_alarms += u64::from(guard);
         }
-        naive_alarms += u64::from(naive);
-        guard_alarms += u64::from(guard);
+        let (g, n) = (guard_alarms as f64 / streams as f64, naive_alarms as f64 / streams as f64);
+        eprintln!(
+            "{name} guard alone at its limit, {streams} streams of {minutes} checks: guard false alarms {g:.3}, \
+             naive z-test looked at every minute {n:.3} (alpha 0.05)"
+        );
+        assert!(g <= 0.05 && n > 0.15, "{g} {n}");
     }
-    let (g, n) = (guard_alarms as f64 / streams as f64, naive_alarms as f64 / streams as f64);
-    eprintln!(
-        "one guard at its limit, {streams} streams of {minutes} checks: guard false alarms {g:.3}, \
-         naive z-test looked at every minute {n:.3} (alpha 0.05)"
-    );
-    assert!(g <= 0.05 && n > 0.15, "{g} {n}");
+}
+
+#[test]
+fn the_increase_guard_alone_finds_a_clear_increase() {
+    let p = plan(vec![Guard::ErrorRateIncrease { max_increase: 0.01 }]);
+    breaches_under("increase guard alone, 5% vs 1% (limit +1 point)", &p, Side { error: 0.05, latency: FAST }, 0, 30);
 }

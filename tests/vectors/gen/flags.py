@@ -380,13 +380,23 @@ def rollouts():
                                   "split": [["a", 50], ["b", 50]]}],
                        "percentage": 100, "rollout_variant": "b"},
         "unicode_units": {"percentage": 50},
+        # A guarded rollout plan (docs/rollouts.md) changes nothing in evaluation: the flag serves its
+        # percentage. Paused, so a Worker's guard leaves it as it is.
+        "guarded": {"variants": {"v1": "v1", "v2": "v2"}, "default_variant": "v1", "off_variant": "v1",
+                    "rollout_variant": "v2", "percentage": 10,
+                    "rollout": {"steps": [1, 10, 50, 100], "min_minutes": 5, "min_requests": 100,
+                                "guards": [{"metric": "error_rate", "max": 0.01},
+                                           {"metric": "latency", "percentile": 99, "max_ms": 500}],
+                                "on_breach": "rollback", "webhook": "https://hooks.example/guard",
+                                "status": "paused", "since": "2026-11-30T10:00:00Z"}},
     }
     f = File(
         "rollouts.json",
         "Percentage rollouts and weighted splits (docs/ruleset.md, Bucketing, Weighted splits; "
         "shared/spec/bucketing.md): flag-level and in rules, rollout_variant, off_variant, bucket_by, salt, "
-        "numeric and non-ASCII units, and contexts without the bucketing attribute (never bucketed: the "
-        "rollout is skipped). Memberships computed with bucketing.py.",
+        "numeric and non-ASCII units, contexts without the bucketing attribute (never bucketed: the "
+        "rollout is skipped), and a flag with a guarded rollout plan (served as its percentage). Memberships "
+        "computed with bucketing.py.",
         {"flags": flags},
     )
     rollout(f, "roll25", "roll25", 25, USERS[:30])
@@ -445,6 +455,7 @@ def rollouts():
     f.case("rule_split US without user id: default", "rule_split", result("C", "c", "DEFAULT"), context={"country": "US"})
     # Units are UTF-8 strings: non-ASCII, astral, combining, empty, numeric text.
     rollout(f, "unicode_units", "unicode_units", 50, UNICODE_UNITS)
+    rollout(f, "guarded", "guarded", 10, USERS[:16], on=("v2", "v2"), off=("v1", "v1"))
     return f
 
 
