@@ -282,6 +282,42 @@ describe("the guard in workerd", () => {
     }
   });
 
+  test("the design notes' auto kill switch: an ops flag at 100 % with an error-rate guard kills itself, and the audit log says so", async () => {
+    const [v1, v2] = await Promise.all([upstream("v1"), upstream("v2", (n) => ({ status: n % 4 === 0 ? 503 : 200, delay: 0 }))]);
+    // Everyone on v2 (the step is 100 %); the plan only watches.
+    const w = await startWorker();
+    w.sent = 0;
+    const doc = ruleset(v1, v2, { steps: [100], min_minutes: 60, on_breach: "kill", guards: [{ metric: "error_rate", max: 0.05 }] });
+    doc.flags[FLAG].percentage = 100;
+    doc.flags[FLAG].tags = ["ops"];
+    assert.equal((await putRuleset(w, doc)).status, 200);
+    try {
+      assert.equal((await tick(w)).decision.action, "start");
+      const before = await traffic(w, users.slice(0, 20));
+      assert.deepEqual(before.variants, { on: 20 });
+      await waitRequests(w, 20);
+      w.sent = 20;
+      await burst(w, 120, 0, 0);
+      const d = await tick(w);
+      assert.equal(d.decision.action, "kill", JSON.stringify(d.decision));
+      assert.ok(d.decision.figures[0].breached);
+      const r = await rollout(w);
+      assert.equal(r.status, "killed");
+      // Killed: everyone gets the off variant, so v1.
+      const after = await traffic(w, users.slice(0, 20));
+      assert.deepEqual(after.variants, { off: 20 });
+      const flag = await json(await w.admin("/v1/versions/current"));
+      assert.equal(flag.flags[FLAG].killed, true);
+      const last = (await guardAudit(w)).at(-1);
+      assert.equal(last.decision.action, "kill");
+      assert.equal(last.by, "rollout-guard");
+    } finally {
+      await w.close();
+      v1.close();
+      v2.close();
+    }
+  });
+
   test("a canary 800 ms slower breaches the p99 guard", async () => {
     const [v1, v2] = await Promise.all([upstream("v1"), upstream("v2", () => ({ status: 200, delay: 800 }))]);
     const w = await start(v1, v2);
