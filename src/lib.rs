@@ -57,6 +57,7 @@ pub mod path;
 pub mod rollout;
 mod ruleset;
 pub mod semver;
+mod ser;
 pub mod stats;
 pub mod time;
 mod value;

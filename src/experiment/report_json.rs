@@ -5,7 +5,9 @@
 //! hand: the core's serde has no derive feature, and this keeps it so.
 //! The shape is documented in docs/experiments.md ("Reading results").
 
-use serde::ser::{Serialize, SerializeSeq, SerializeStruct, Serializer};
+use serde::ser::{Serialize, SerializeStruct, Serializer};
+
+use crate::ser::{List, Num};
 
 use super::report::{
     Comparison, MetricReport, MetricValue, MetricVariant, Report, ReportVerdict, SampleSizeReport, Sequential,
@@ -13,33 +15,8 @@ use super::report::{
 };
 use crate::stats::Interval;
 
-/// A number, or `null` when absent or not finite.
-struct Num(Option<f64>);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Some(x) if x.is_finite() => s.serialize_f64(x),
-            _ => s.serialize_none(),
-        }
-    }
-}
-
 fn num(x: f64) -> Num {
     Num(Some(x))
-}
-
-/// A slice as a JSON array.
-struct List<'a, T>(&'a [T]);
-
-impl<T: Serialize> Serialize for List<'_, T> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for x in self.0 {
-            seq.serialize_element(x)?;
-        }
-        seq.end()
-    }
 }
 
 impl Serialize for Report {

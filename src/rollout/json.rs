@@ -10,33 +10,11 @@
 //! {"action": "rollback", "guard": 0, "figures": [{"guard": 0, "metric": "error_rate", ...}]}
 //! ```
 
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::ser::{List, Num};
 
 use super::decide::{Decision, GuardFigures, HoldReason};
-
-/// A number, or `null` when absent or not finite.
-struct Num(Option<f64>);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            Some(x) if x.is_finite() => s.serialize_f64(x),
-            _ => s.serialize_none(),
-        }
-    }
-}
-
-struct List<'a>(&'a [GuardFigures]);
-
-impl Serialize for List<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for x in self.0 {
-            seq.serialize_element(x)?;
-        }
-        seq.end()
-    }
-}
 
 impl Serialize for Decision {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
