@@ -44,14 +44,7 @@ pub fn run(cmd: &str, args: &[String]) -> ExitCode {
     let printed = match result {
         Ok(text) => print(&text).map(|()| ExitCode::SUCCESS),
         Err(f) => {
-            let mut err = io::stderr().lock();
-            let _ = writeln!(err, "edgeflags {cmd}: {}", f.message);
-            for d in &f.details {
-                let _ = writeln!(err, "  {d}");
-            }
-            if f.exit == Exit::Usage && f.code == "USAGE" {
-                let _ = writeln!(err, "usage:\n{USAGE}");
-            }
+            f.print(cmd, USAGE);
             let answer = if json {
                 let doc =
                     Value::Object(vec![("command".into(), Value::String(cmd.into())), ("error".into(), f.to_value())]);

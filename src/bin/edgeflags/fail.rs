@@ -67,6 +67,20 @@ impl Fail {
         f.with("problems", problems_value(e))
     }
 
+    /// Writes the failure to stderr as every command does: `edgeflags
+    /// CMD: message`, the detail lines, and `usage` after a usage error.
+    pub fn print(&self, cmd: &str, usage: &str) {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "edgeflags {cmd}: {}", self.message);
+        for d in &self.details {
+            let _ = writeln!(err, "  {d}");
+        }
+        if self.exit == Exit::Usage && self.code == "USAGE" {
+            let _ = writeln!(err, "usage:\n{usage}");
+        }
+    }
+
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(self.exit as u8)
     }

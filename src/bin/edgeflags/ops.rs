@@ -54,14 +54,7 @@ pub fn run(cmd: &str, args: &[String]) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(f) => {
-            let mut err = io::stderr().lock();
-            let _ = writeln!(err, "edgeflags {cmd}: {}", f.message);
-            for d in &f.details {
-                let _ = writeln!(err, "  {d}");
-            }
-            if f.exit == Exit::Usage && f.code == "USAGE" {
-                let _ = writeln!(err, "usage:\n{USAGE}");
-            }
+            f.print(cmd, USAGE);
             r.set("error", f.to_value());
             r.finish();
             f.exit_code()
