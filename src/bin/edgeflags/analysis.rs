@@ -21,7 +21,7 @@ use edgeflags::{Ruleset, Value};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
 use crate::fail::{Exit, Fail};
-use crate::report_text;
+use crate::report_text::{self, trim};
 
 pub const USAGE: &str =
     "  edgeflags sample-size --baseline RATE [--mde EFFECT] [--absolute] [--alpha 0.05] [--power 0.8]
@@ -242,16 +242,6 @@ fn option_error(e: StatsError) -> Fail {
         }
     }
     input(text)
-}
-
-/// A number with at most `digits` decimals, trailing zeros dropped.
-fn trim(x: f64, digits: usize) -> String {
-    let text = format!("{x:.digits$}");
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text
-    }
 }
 
 fn signed(x: f64) -> String {

@@ -190,7 +190,7 @@ fn p_text(p: Option<f64>) -> String {
 }
 
 /// At most `digits` decimals, trailing zeros dropped.
-fn trim(x: f64, digits: usize) -> String {
+pub(crate) fn trim(x: f64, digits: usize) -> String {
     let text = format!("{x:.digits$}");
     if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.').to_string()
