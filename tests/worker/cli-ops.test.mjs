@@ -18,13 +18,12 @@
 //
 // Needs target/release/edgeflags (scripts/test-worker.sh builds it).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ADMIN, NO_CF, ROOT, bucket, exampleText, json, startWorker } from "./helpers.mjs";
+import { ADMIN, NO_CF, ROOT, bucket, exampleText, json, runCli, startWorker } from "./helpers.mjs";
 
 const CLI = join(ROOT, "target/release/edgeflags");
 if (!existsSync(CLI)) {
@@ -48,35 +47,8 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the CLI (stdin a pipe, so never a terminal). `token: null` runs
- * it without EDGEFLAGS_TOKEN. Resolves {code, stdout, stderr, json}. */
-function cli(args, { token = ADMIN, input = "" } = {}) {
-  const env = { ...process.env };
-  delete env.EDGEFLAGS_TOKEN;
-  delete env.EDGEFLAGS_URL;
-  if (token !== null) env.EDGEFLAGS_TOKEN = token;
-  return new Promise((resolve, reject) => {
-    const child = spawn(CLI, args, { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      let parsed = null;
-      if (args.includes("--json")) {
-        try {
-          parsed = JSON.parse(stdout);
-        } catch {
-          parsed = null;
-        }
-      }
-      resolve({ code, stdout, stderr, json: parsed });
-    });
-    // A CLI that exits without reading stdin closes it: not an error here.
-    child.stdin.on("error", () => {});
-    child.stdin.end(input);
-  });
+function cli(args, opts = {}) {
+  return runCli(args, opts);
 }
 
 function file(name, content) {

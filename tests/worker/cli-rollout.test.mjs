@@ -8,12 +8,11 @@
 //
 // Needs target/release/edgeflags (cargo build --release --bin edgeflags).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ADMIN, ROOT, bucket, putRuleset, startWorker } from "./helpers.mjs";
+import { ADMIN, ROOT, bucket, putRuleset, runCli, startWorker } from "./helpers.mjs";
 
 const CLI = join(ROOT, "target/release/edgeflags");
 if (!existsSync(CLI)) {
@@ -61,31 +60,7 @@ after(async () => {
 });
 
 function cli(args, { token = ADMIN } = {}) {
-  const env = { ...process.env };
-  delete env.EDGEFLAGS_TOKEN;
-  env.EDGEFLAGS_URL = w.url;
-  if (token !== null) env.EDGEFLAGS_TOKEN = token;
-  return new Promise((resolve, reject) => {
-    const child = spawn(CLI, args, { env, stdio: ["pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      let parsed = null;
-      if (args.includes("--json")) {
-        try {
-          parsed = JSON.parse(stdout);
-        } catch {
-          parsed = null;
-        }
-      }
-      resolve({ code, stdout, stderr, json: parsed });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end("");
-  });
+  return runCli(args, { token, url: w.url });
 }
 
 async function waitRequests(want) {

@@ -4,6 +4,7 @@
 // each test and the store's control object (a Durable Object with SQLite
 // storage, in memory). No ports: requests go through mf.dispatchFetch.
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -259,3 +260,37 @@ export const OPENFEATURE_REASONS = Object.freeze({
   PREREQUISITE_FAILED: "DEFAULT",
   OVERRIDE: "STATIC",
 });
+
+/** Runs the operator's CLI (target/release/edgeflags) with stdin a pipe,
+ * so never a terminal. `token: null` runs it without EDGEFLAGS_TOKEN;
+ * `url` sets EDGEFLAGS_URL (unset when absent). Resolves
+ * {code, stdout, stderr, json} (json: stdout parsed when --json). */
+export function runCli(args, { token = ADMIN, input = "", url } = {}) {
+  const env = { ...process.env };
+  delete env.EDGEFLAGS_TOKEN;
+  delete env.EDGEFLAGS_URL;
+  if (token !== null) env.EDGEFLAGS_TOKEN = token;
+  if (url !== undefined) env.EDGEFLAGS_URL = url;
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(join(ROOT, "target/release/edgeflags"), args, { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      let parsed = null;
+      if (args.includes("--json")) {
+        try {
+          parsed = JSON.parse(stdout);
+        } catch {
+          parsed = null;
+        }
+      }
+      resolveRun({ code, stdout, stderr, json: parsed });
+    });
+    // A CLI that exits without reading stdin closes it: not an error here.
+    child.stdin.on("error", () => {});
+    child.stdin.end(input);
+  });
+}
