@@ -6,9 +6,16 @@
 //! ```json
 //! {"events": [
 //!   {"type": "exposure", "flag": "checkout", "variant": "b", "unit": "user:42"},
-//!   {"type": "track", "event": "purchase", "unit": "user:42", "value": 19.99}
+//!   {"type": "track", "event": "purchase", "unit": "user:42", "value": 19.99},
+//!   {"type": "outcome", "id": "req-81f3", "flag": "new_api", "variant": "v2",
+//!    "error": false, "latency_ms": 182, "metrics": {"checkout_failed": 0}}
 //! ]}
 //! ```
+//!
+//! An outcome is what an application saw where it used a flag's variant:
+//! one request (or evaluation), whether it failed, how long it took, and
+//! custom metrics. Guarded rollouts count it beside what the Worker's
+//! proxy measures (docs/rollouts.md, "Metrics from applications").
 
 use crate::error::{msg, uint, Problem};
 use crate::limits::MAX_NAME_LEN;
@@ -27,6 +34,10 @@ pub const MAX_UNIT_LEN: usize = 1024;
 pub const MAX_ID_LEN: usize = 128;
 /// Largest magnitude of a tracked value.
 pub const MAX_VALUE: f64 = 1e12;
+/// Largest `latency_ms` of an outcome (a day).
+pub const MAX_LATENCY_MS: f64 = 86_400_000.0;
+/// Most custom metrics in one outcome.
+pub const MAX_OUTCOME_METRICS: usize = 20;
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +58,22 @@ pub enum EventKind {
         /// Its value (revenue, a latency...), when it has one.
         value: Option<f64>,
     },
+    /// What an application saw where it served `variant` of `flag`: one
+    /// request, failed or not, how long it took, custom metrics.
+    Outcome {
+        /// The flag's key.
+        flag: String,
+        /// The variant served.
+        variant: String,
+        /// The ruleset version that served it, when known.
+        version: Option<u64>,
+        /// Whether it failed.
+        error: bool,
+        /// How long it took, when measured.
+        latency_ms: Option<f64>,
+        /// Custom metrics' values, by name (in the order sent).
+        metrics: Vec<(String, f64)>,
+    },
 }
 
 /// One event.
@@ -54,7 +81,8 @@ pub enum EventKind {
 pub struct Event {
     /// The sender's id for it, when given (retries resend the same id).
     pub id: Option<String>,
-    /// The unit (user id, or the flag's `bucket_by` attribute).
+    /// The unit (user id, or the flag's `bucket_by` attribute); empty for
+    /// an outcome sent without one.
     pub unit: String,
     /// When it happened, ms since the epoch, when given.
     pub time: Option<Millis>,
@@ -85,6 +113,12 @@ impl Event {
                 field("track");
                 field(event);
                 field(&value.map(|v| format!("{:x}", v.to_bits())).unwrap_or_default());
+            }
+            // Outcomes always have an id (parse_event requires one).
+            EventKind::Outcome { flag, variant, .. } => {
+                field("outcome");
+                field(flag);
+                field(variant);
             }
         }
         field(&self.unit);
@@ -160,6 +194,7 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
     };
     let (mut ty, mut id, mut unit, mut time) = (None, None, None, None);
     let (mut flag, mut variant, mut version, mut event, mut value) = (None, None, None, None, None);
+    let (mut error, mut latency, mut metrics) = (None, None, None);
     for (k, v) in members {
         let p = at(k);
         match k.as_str() {
@@ -182,7 +217,23 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
                 Value::Number(_) => problems.push(problem(&p, "value must be between -1e12 and 1e12")),
                 _ => problems.push(problem(&p, msg!["value must be a number, not ", v.type_name()])),
             },
+            "error" => match v {
+                Value::Bool(b) => error = Some(*b),
+                _ => problems.push(problem(&p, msg!["error must be true or false, not ", v.type_name()])),
+            },
+            "latency_ms" => match v {
+                Value::Number(n) if (0.0..=MAX_LATENCY_MS).contains(n) => latency = Some(*n),
+                _ => problems.push(problem(&p, "latency_ms must be a number of milliseconds, 0 to 86400000")),
+            },
+            "metrics" => metrics = outcome_metrics(&mut problems, &p, v),
             other => problems.push(problem(&p, msg!["unknown field \"", other, "\" in an event"])),
+        }
+    }
+    let has = |name: &str| members.iter().any(|(k, _)| k == name);
+    let outcome_only = ["error", "latency_ms", "metrics"];
+    if ty != Some("outcome") {
+        if let Some(f) = outcome_only.iter().find(|f| has(f)) {
+            problems.push(problem(&at(f), msg!["\"", *f, "\" belongs to an outcome event"]));
         }
     }
     let kind = match ty {
@@ -206,22 +257,72 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
             }
             event.map(|event| EventKind::Track { event, value })
         }
+        Some("outcome") => {
+            for (name, set) in [("flag", flag.is_some()), ("variant", variant.is_some()), ("id", id.is_some())] {
+                if !set && !has(name) {
+                    let why = if name == "id" { " (unique per outcome, so a retried batch counts once)" } else { "" };
+                    problems.push(problem(path, msg!["an outcome needs \"", name, "\"", why]));
+                }
+            }
+            if event.is_some() || value.is_some() {
+                problems
+                    .push(problem(path, "an outcome has no \"event\" or \"value\" (custom values go in \"metrics\")"));
+            }
+            flag.zip(variant).map(|(flag, variant)| EventKind::Outcome {
+                flag,
+                variant,
+                version,
+                error: error.unwrap_or(false),
+                latency_ms: latency,
+                metrics: metrics.unwrap_or_default(),
+            })
+        }
         Some(other) => {
-            problems.push(problem(&at("type"), msg!["unknown type \"", other, "\" (expected exposure or track)"]));
+            problems
+                .push(problem(&at("type"), msg!["unknown type \"", other, "\" (expected exposure, track or outcome)"]));
             None
         }
         None => {
-            problems.push(problem(path, "an event needs \"type\": \"exposure\" or \"track\""));
+            problems.push(problem(path, "an event needs \"type\": \"exposure\", \"track\" or \"outcome\""));
             None
         }
     };
-    if unit.is_none() && !members.iter().any(|(k, _)| k == "unit") {
+    if ty == Some("outcome") && !has("unit") {
+        unit = Some(String::new());
+    }
+    if unit.is_none() && !has("unit") {
         problems.push(problem(path, "an event needs \"unit\": the user (or bucketing unit) id"));
     }
     match (kind, unit) {
         (Some(kind), Some(unit)) if problems.is_empty() => Ok(Event { id, unit, time, kind }),
         _ => Err(problems),
     }
+}
+
+/// An outcome's `metrics`: an object of at most [`MAX_OUTCOME_METRICS`]
+/// names (1 to 64 bytes) with numbers within [`MAX_VALUE`].
+fn outcome_metrics(problems: &mut Vec<Problem>, path: &str, v: &Value) -> Option<Vec<(String, f64)>> {
+    let Value::Object(members) = v else {
+        problems.push(problem(path, msg!["metrics must be an object of numbers by name, not ", v.type_name()]));
+        return None;
+    };
+    if members.len() > MAX_OUTCOME_METRICS {
+        problems.push(problem(path, msg!["at most ", uint(MAX_OUTCOME_METRICS), " metrics per outcome"]));
+        return None;
+    }
+    let mut out = Vec::with_capacity(members.len());
+    for (k, x) in members {
+        let p = msg![path, ".", k];
+        match x {
+            _ if k.is_empty() || k.len() > MAX_NAME_LEN => {
+                problems.push(problem(&p, msg!["a metric name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]))
+            }
+            Value::Number(n) if n.abs() <= MAX_VALUE => out.push((k.clone(), *n)),
+            Value::Number(_) => problems.push(problem(&p, "a metric's value must be between -1e12 and 1e12")),
+            _ => problems.push(problem(&p, msg!["a metric's value must be a number, not ", x.type_name()])),
+        }
+    }
+    Some(out)
 }
 
 /// The keyed hash the event store keeps for a unit: HMAC-SHA256 of the
@@ -332,6 +433,47 @@ mod tests {
         let ids: Vec<String> = a.events.iter().map(Event::dedup_id).collect();
         assert_ne!(ids[0], ids[1]);
         assert_eq!(ids[0], ids[2]);
+    }
+
+    #[test]
+    fn outcomes() {
+        let b = parse(
+            r#"{"events":[{"type":"outcome","id":"r1","flag":"api","variant":"v2","error":true,"latency_ms":12.5,
+            "metrics":{"failed":1,"cart":3.5},"version":4},{"type":"outcome","id":"r2","flag":"api","variant":"v1","unit":"u"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            b.events[0].kind,
+            EventKind::Outcome {
+                flag: "api".into(),
+                variant: "v2".into(),
+                version: Some(4),
+                error: true,
+                latency_ms: Some(12.5),
+                metrics: vec![("failed".into(), 1.0), ("cart".into(), 3.5)],
+            }
+        );
+        assert_eq!(b.events[0].unit, "");
+        assert_eq!(b.events[0].dedup_id(), "r1");
+        assert!(matches!(b.events[1].kind, EventKind::Outcome { error: false, latency_ms: None, .. }));
+        let e = parse(
+            r#"{"events":[{"type":"outcome","flag":"api","variant":"v2"},{"type":"outcome","id":"x","flag":"a","variant":"b",
+            "error":1,"latency_ms":-1,"metrics":{"m":"x","":1}},{"type":"track","event":"e","unit":"u","error":true},
+            {"type":"outcome","id":"y","flag":"a","variant":"b","event":"e"}]}"#,
+        )
+        .unwrap_err();
+        let joined: String = e.iter().map(|p| format!("{}: {}\n", p.path, p.message)).collect();
+        for want in [
+            "events[0]: an outcome needs \"id\" (unique per outcome",
+            "events[1].error: error must be true or false, not number",
+            "events[1].latency_ms: latency_ms must be a number of milliseconds",
+            "events[1].metrics.m: a metric's value must be a number, not string",
+            "events[1].metrics.: a metric name must be 1 to 256 bytes",
+            "events[2].error: \"error\" belongs to an outcome event",
+            "events[3]: an outcome has no \"event\" or \"value\"",
+        ] {
+            assert!(joined.contains(want), "{want} missing in\n{joined}");
+        }
     }
 
     #[test]

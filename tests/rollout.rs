@@ -8,8 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use edgeflags::rollout::{
-    decide, latency_bucket, Breach, Decision, Guard, GuardData, HoldReason, RolloutPlan, RolloutState, RolloutStatus,
-    VariantWindow,
+    decide, latency_bucket, Breach, Decision, Guard, GuardData, HoldReason, MetricBound, MetricSums, RolloutPlan,
+    RolloutState, RolloutStatus, VariantWindow,
 };
 
 const MIN: i64 = 60_000;
@@ -262,6 +262,9 @@ impl Rng {
 struct Side {
     error: f64,
     latency: &'static [(f64, f64)],
+    /// A custom 0/1 metric (`checkout_failed`) every request reports, at
+    /// this rate; `None`: not reported.
+    metric: Option<f64>,
 }
 
 const FAST: &[(f64, f64)] = &[(40.0, 0.93), (200.0, 0.065), (400.0, 0.005)];
@@ -283,6 +286,12 @@ impl Side {
             mass -= share;
         }
         w.latency[latency_bucket(self.latency[0].0)] += left;
+        if let Some(rate) = self.metric {
+            let k = rng.binomial(n, rate) as f64;
+            if n > 0 {
+                w.metrics.insert("checkout_failed".into(), MetricSums { n, sum: k, sum_sq: k });
+            }
+        }
         w
     }
 }
@@ -344,7 +353,7 @@ fn simulate(plan: &RolloutPlan, scenario: &Scenario, seed: u64, max_checks: u64)
     run
 }
 
-const HEALTHY: Side = Side { error: 0.01, latency: FAST };
+const HEALTHY: Side = Side { error: 0.01, latency: FAST, metric: None };
 
 fn steady(_: u64) -> u64 {
     20_000
@@ -400,14 +409,20 @@ fn streams_at_the_limits_alarm_at_most_alpha() {
     let p = standard();
     let alpha = p.alpha;
     // Error rate at the 2% ceiling (and at control + 1 point, the increase limit).
-    let at_limits = Side { error: 0.02, latency: FAST };
+    let at_limits = Side { error: 0.02, latency: FAST, metric: None };
     let r1 = false_alarms("error rate at both limits (2% vs control 1%)", &p, at_limits, HEALTHY, 300, 150);
     // Slightly worse than control (1.5% vs 1%), well within both limits.
-    let slightly = Side { error: 0.015, latency: FAST };
+    let slightly = Side { error: 0.015, latency: FAST, metric: None };
     let r2 = false_alarms("slightly worse (1.5% vs 1%)", &p, slightly, HEALTHY, 300, 150);
     // p99 exactly at 500 ms.
-    let r3 =
-        false_alarms("p99 at its 500 ms limit", &p, Side { error: 0.01, latency: P99_AT_LIMIT }, HEALTHY, 300, 150);
+    let r3 = false_alarms(
+        "p99 at its 500 ms limit",
+        &p,
+        Side { error: 0.01, latency: P99_AT_LIMIT, metric: None },
+        HEALTHY,
+        300,
+        150,
+    );
     // The increase guard alone (its test is asymptotic), at its limit.
     let only = plan(vec![Guard::ErrorRateIncrease { max_increase: 0.01 }]);
     let r4 = false_alarms("increase guard alone at its limit (2% vs 1%)", &only, at_limits, HEALTHY, 300, 150);
@@ -440,18 +455,18 @@ fn breaches_under(name: &str, p: &RolloutPlan, treatment: Side, guard: usize, wi
 #[test]
 fn clearly_worse_canaries_are_rolled_back_within_a_few_checks() {
     // 20% errors (issue 13's failing upstream): the ceiling, at the 1% step.
-    breaches("20% errors", Side { error: 0.2, latency: FAST }, 0, 2);
+    breaches("20% errors", Side { error: 0.2, latency: FAST, metric: None }, 0, 2);
     // 4% errors: twice the ceiling.
     // At the 1% step that is 200 requests a minute: a few hundred requests.
-    breaches("4% errors", Side { error: 0.04, latency: FAST }, 0, 25);
+    breaches("4% errors", Side { error: 0.04, latency: FAST, metric: None }, 0, 25);
     // 5% of requests slower than 500 ms (+800 ms): the p99 guard.
-    breaches("5% slow", Side { error: 0.01, latency: SLOW }, 2, 8);
+    breaches("5% slow", Side { error: 0.01, latency: SLOW, metric: None }, 2, 8);
 }
 
 #[test]
 fn no_traffic_always_holds() {
     let p = standard();
-    let s = Scenario { control: HEALTHY, treatment: Side { error: 1.0, latency: SLOW }, traffic: |_| 0 };
+    let s = Scenario { control: HEALTHY, treatment: Side { error: 1.0, latency: SLOW, metric: None }, traffic: |_| 0 };
     for seed in 0..20 {
         let run = simulate(&p, &s, seed, 500);
         assert!(run.breach.is_none() && !run.completed, "{run:?}");
@@ -481,7 +496,8 @@ fn bursty_traffic_holds_between_bursts() {
     let run = simulate(&p, &healthy, 7, 1_000);
     eprintln!("bursty healthy: completed after {} checks; holds {:?}", run.checks, run.holds);
     // A failing canary is caught at its first burst with traffic.
-    let failing = Scenario { control: HEALTHY, treatment: Side { error: 0.2, latency: FAST }, traffic: bursty };
+    let failing =
+        Scenario { control: HEALTHY, treatment: Side { error: 0.2, latency: FAST, metric: None }, traffic: bursty };
     for seed in 0..50 {
         let run = simulate(&p, &failing, seed, 1_000);
         let (m, guard) = run.breach.unwrap();
@@ -498,7 +514,7 @@ fn one_test_at_its_limit_against_a_naive_test() {
     // The ceiling: 2% errors against max 0.02, at 100% (2,000 requests a minute).
     let mut p = plan(vec![Guard::ErrorRate { max: 0.02 }]);
     (p.steps, p.min_minutes) = (vec![100.0], 525_600);
-    let at_limit = Side { error: 0.02, latency: FAST };
+    let at_limit = Side { error: 0.02, latency: FAST, metric: None };
     // The increase: 2% against control's 1% + 0.01, at 50% (1,000 each a minute).
     let mut q = plan(vec![Guard::ErrorRateIncrease { max_increase: 0.01 }]);
     (q.steps, q.min_minutes) = (vec![50.0, 100.0], 525_600);
@@ -538,5 +554,118 @@ fn one_test_at_its_limit_against_a_naive_test() {
 #[test]
 fn the_increase_guard_alone_finds_a_clear_increase() {
     let p = plan(vec![Guard::ErrorRateIncrease { max_increase: 0.01 }]);
-    breaches_under("increase guard alone, 5% vs 1% (limit +1 point)", &p, Side { error: 0.05, latency: FAST }, 0, 30);
+    breaches_under(
+        "increase guard alone, 5% vs 1% (limit +1 point)",
+        &p,
+        Side { error: 0.05, latency: FAST, metric: None },
+        0,
+        30,
+    );
+}
+
+// ------------------------------------------------------------ custom metrics
+
+fn custom(bound: MetricBound) -> Guard {
+    Guard::Metric { name: "checkout_failed".into(), bound, min_samples: 100 }
+}
+
+/// Checkout failures at 2% on both sides, reported by every request.
+const REPORTING: Side = Side { error: 0.01, latency: FAST, metric: Some(0.02) };
+
+fn custom_plan() -> RolloutPlan {
+    plan(vec![custom(MetricBound::Max(0.05)), custom(MetricBound::MaxIncrease(0.01))])
+}
+
+#[test]
+fn custom_metric_guards_advance_a_healthy_canary() {
+    let p = custom_plan();
+    let s = Scenario { control: REPORTING, treatment: REPORTING, traffic: steady };
+    for seed in 0..30 {
+        let run = simulate(&p, &s, seed, 1_000);
+        assert!(run.completed && run.breach.is_none(), "seed {seed}: {run:?}");
+        assert_eq!(run.steps, [1.0, 5.0, 10.0, 25.0, 50.0, 100.0]);
+    }
+}
+
+#[test]
+fn custom_metric_guards_at_their_limits_alarm_at_most_alpha() {
+    let p = custom_plan();
+    // 3% against control's 2% + 1 point: the increase guard's limit.
+    let at_increase = Side { metric: Some(0.03), ..REPORTING };
+    let r1 = false_alarms("custom increase at its limit (3% vs 2% + 1 point)", &p, at_increase, REPORTING, 300, 150);
+    // 5% against max 5%: the ceiling's limit (control at 4%, so the increase guard holds too).
+    let at_max = Side { metric: Some(0.05), ..REPORTING };
+    let control = Side { metric: Some(0.04), ..REPORTING };
+    let r2 = false_alarms("custom max at its limit (5%, max 5%)", &p, at_max, control, 300, 150);
+    assert!(r1 <= p.alpha && r2 <= p.alpha, "{r1} {r2}");
+}
+
+#[test]
+fn custom_metric_guards_roll_back_a_clearly_worse_canary() {
+    let p = custom_plan();
+    let s = Scenario { control: REPORTING, treatment: Side { metric: Some(0.15), ..REPORTING }, traffic: steady };
+    let mut at = Vec::new();
+    for seed in 0..100 {
+        let run = simulate(&p, &s, 7_000 + seed, 200);
+        let (m, _) = run.breach.unwrap_or_else(|| panic!("seed {seed}: {run:?}"));
+        at.push(m);
+    }
+    at.sort_unstable();
+    eprintln!("custom metric 15% vs 2% (max 5%, +1 point): breached at checks {}..={}", at[0], at[99]);
+    assert!(at[99] <= 15, "{at:?}");
+}
+
+#[test]
+fn a_custom_guard_without_values_holds_the_step() {
+    let p = custom_plan();
+    // Requests arrive, but the application reports no checkout values.
+    let silent = Side { metric: None, ..REPORTING };
+    let s = Scenario { control: silent, treatment: silent, traffic: steady };
+    let run = simulate(&p, &s, 3, 300);
+    assert!(run.breach.is_none() && !run.completed, "{run:?}");
+    assert_eq!(run.steps, [1.0]);
+    assert!(run.holds.get("too_few_samples").copied().unwrap_or(0) > 280, "{:?}", run.holds);
+}
+
+#[test]
+fn custom_bounds_below_and_their_json() {
+    // A metric where higher is better (revenue per request): min and max_decrease.
+    let p = plan(vec![
+        Guard::Metric { name: "revenue".into(), bound: MetricBound::Min(1.0), min_samples: 50 },
+        Guard::Metric { name: "revenue".into(), bound: MetricBound::MaxDecrease(0.5), min_samples: 50 },
+    ]);
+    let side = |values: &[f64]| {
+        let mut w = window(5_000, 0, 0);
+        w.metrics.insert("revenue".into(), MetricSums::of(values));
+        w
+    };
+    let control: Vec<f64> = (0..400).map(|i| 2.0 + (i % 5) as f64 * 0.5).collect(); // mean 3
+    let healthy: Vec<f64> = (0..400).map(|i| 1.8 + (i % 5) as f64 * 0.5).collect(); // mean 2.8
+    let d = decide(&p, &running(5.0, T0), &data(side(&control), side(&healthy)), T0 + 20 * MIN);
+    assert!(matches!(d, Decision::Advance { .. }), "{d:?}");
+    let worse: Vec<f64> = (0..400).map(|i| 0.2 + (i % 5) as f64 * 0.2).collect(); // mean 0.6
+    let d = decide(&p, &running(5.0, T0), &data(side(&control), side(&worse)), T0 + 20 * MIN);
+    let Decision::Breach { guard: 0, ref figures, .. } = d else { panic!("{d:?}") };
+    assert!(figures[0].breached && figures[1].breached, "{figures:?}");
+    let json = serde_json::to_value(&d).unwrap();
+    let f = &json["figures"][1];
+    assert_eq!(
+        (f["metric"].as_str(), f["name"].as_str(), f["bound"].as_str()),
+        (Some("custom"), Some("revenue"), Some("max_decrease"))
+    );
+    assert!((f["treatment"].as_f64().unwrap() - 0.6).abs() < 1e-9);
+    assert!((f["limit"].as_f64().unwrap() - 2.5).abs() < 1e-9);
+    assert_eq!((f["samples"].as_u64(), f["control_samples"].as_u64()), (Some(400), Some(400)));
+    // Too few values on control: the relative guard holds the step.
+    let d = decide(&p, &running(5.0, T0), &data(side(&control[..10]), side(&healthy)), T0 + 20 * MIN);
+    assert!(
+        matches!(d, Decision::Hold { reason: HoldReason::TooFewSamples { guard: 1, have: 10, need: 50 }, .. }),
+        "{d:?}"
+    );
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!((json["reason"].as_str(), json["have"].as_u64()), (Some("too_few_samples"), Some(10)));
+    // Values that never vary are decided by their mean alone.
+    let flat = vec![0.5; 200];
+    let d = decide(&p, &running(5.0, T0), &data(side(&control), side(&flat)), T0 + 20 * MIN);
+    assert!(matches!(d, Decision::Breach { guard: 0, .. }), "{d:?}");
 }

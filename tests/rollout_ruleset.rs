@@ -185,7 +185,43 @@ fn every_guard_problem_has_its_path() {
     rejects(
         &guard(r#"{"metric": "errors", "max": 0.01}"#),
         &format!("{g}.metric"),
-        "a guard needs a metric: error_rate or latency",
+        "a guard needs a metric: error_rate, latency or custom",
+    );
+    rejects(&guard(r#"{"metric": "custom", "max": 1}"#), g, "a custom guard needs a name");
+    rejects(
+        &guard(r#"{"metric": "custom", "name": "", "max": 1}"#),
+        &format!("{g}.name"),
+        "a metric name must not be empty",
+    );
+    rejects(
+        &guard(r#"{"metric": "custom", "name": "m"}"#),
+        g,
+        "a custom guard needs one of max, min, max_increase, max_decrease",
+    );
+    rejects(
+        &guard(r#"{"metric": "custom", "name": "m", "max": 1, "min": 0}"#),
+        g,
+        "a custom guard needs one of max, min, max_increase, max_decrease",
+    );
+    rejects(
+        &guard(r#"{"metric": "custom", "name": "m", "max_increase": 0}"#),
+        &format!("{g}.max_increase"),
+        "max_increase must be above 0",
+    );
+    rejects(
+        &guard(r#"{"metric": "custom", "name": "m", "max": 1, "min_samples": 1.5}"#),
+        &format!("{g}.min_samples"),
+        "min_samples must be a whole number 2 to 1e9",
+    );
+    rejects(
+        &guard(r#"{"metric": "custom", "name": "m", "max": 1, "percentile": 99}"#),
+        &format!("{g}.percentile"),
+        "percentile does not apply to this metric",
+    );
+    rejects(
+        &guard(r#"{"metric": "error_rate", "max": 0.01, "name": "m"}"#),
+        &format!("{g}.name"),
+        "name does not apply to this metric",
     );
     rejects(&guard(r#"{"metric": "error_rate"}"#), g, "a guard needs max or max_increase");
     rejects(
@@ -370,4 +406,29 @@ fn apply_starts_rolls_back_kills_and_completes() {
     assert!(apply(&doc, "nope", &d, 0).is_err());
     let doc = Value::parse(r#"{"flags": {"f": {"percentage": 5}}}"#).unwrap();
     assert!(apply(&doc, "f", &d, 0).is_err());
+}
+
+#[test]
+fn custom_guards_compile() {
+    let rs = load(&plan(
+        r#", "guards": [{"metric": "custom", "name": "checkout_failed", "max": 0.02},
+        {"metric": "custom", "name": "revenue", "max_decrease": 0.5, "min_samples": 400},
+        {"metric": "custom", "name": "revenue", "min": -3}]"#,
+    ))
+    .unwrap();
+    let (_, p, _) = rs.rollouts().next().unwrap();
+    use edgeflags::rollout::{Guard, MetricBound, DEFAULT_MIN_SAMPLES};
+    assert_eq!(
+        p.guards,
+        vec![
+            Guard::Metric {
+                name: "checkout_failed".into(),
+                bound: MetricBound::Max(0.02),
+                min_samples: DEFAULT_MIN_SAMPLES
+            },
+            Guard::Metric { name: "revenue".into(), bound: MetricBound::MaxDecrease(0.5), min_samples: 400 },
+            Guard::Metric { name: "revenue".into(), bound: MetricBound::Min(-3.0), min_samples: DEFAULT_MIN_SAMPLES },
+        ]
+    );
+    assert_eq!(rs.flag("f").unwrap().rollout_variant().map(|v| &*v.name), Some("on"));
 }

@@ -165,7 +165,8 @@ fn route_with(fields: &str) -> String {
 const ROLLOUT: &str = r#"{"flags": {"f": {"variants": {"v1": 1, "v2": 2}, "default_variant": "v1", "off_variant": "v1",
     "rollout_variant": "v2", "percentage": 5, "rollout": {"steps": [1, 5, 25, 100], "min_minutes": 10,
     "min_requests": 500, "guards": [{"metric": "error_rate", "max": 0.01}, {"metric": "error_rate", "max_increase": 0.005},
-    {"metric": "latency", "percentile": 99, "max_ms": 500}, {"metric": "latency", "percentile": 95, "max_increase_ms": 100}],
+    {"metric": "latency", "percentile": 99, "max_ms": 500}, {"metric": "latency", "percentile": 95, "max_increase_ms": 100},
+    {"metric": "custom", "name": "checkout_failed", "max_increase": 0.01, "min_samples": 200}],
     "on_breach": "kill", "alpha": 0.05, "webhook": "https://hooks.example/x", "status": "running",
     "since": "2026-11-30T10:00:00Z"}}}}"#;
 
@@ -370,6 +371,15 @@ fn hand_written_cases_agree() {
         ("guard increase ms", Valid, guard(r#"{"metric": "latency", "percentile": 99.9, "max_increase_ms": 60000}"#)),
         ("guard increase ms 0", Invalid, guard(r#"{"metric": "latency", "percentile": 50, "max_increase_ms": 0}"#)),
         ("guard metric", Invalid, guard(r#"{"metric": "cpu", "max": 0.5}"#)),
+        ("guard custom", Valid, guard(r#"{"metric": "custom", "name": "cart", "min": -2.5}"#)),
+        ("guard custom decrease", Valid, guard(r#"{"metric": "custom", "name": "cart", "max_decrease": 2}"#)),
+        ("guard custom no name", Invalid, guard(r#"{"metric": "custom", "max": 1}"#)),
+        ("guard custom empty name", Invalid, guard(r#"{"metric": "custom", "name": "", "max": 1}"#)),
+        ("guard custom two bounds", Invalid, guard(r#"{"metric": "custom", "name": "c", "max": 1, "min": 0}"#)),
+        ("guard custom no bound", Invalid, guard(r#"{"metric": "custom", "name": "c"}"#)),
+        ("guard custom samples", Invalid, guard(r#"{"metric": "custom", "name": "c", "max": 1, "min_samples": 1}"#)),
+        ("guard custom increase 0", Invalid, guard(r#"{"metric": "custom", "name": "c", "max_increase": 0}"#)),
+        ("guard custom percentile", Invalid, guard(r#"{"metric": "custom", "name": "c", "max": 1, "percentile": 99}"#)),
     ];
     check_cases(&cases);
 }

@@ -80,6 +80,8 @@ pub fn aggregate<'e>(spec: &ExperimentSpec, events: impl IntoIterator<Item = &'e
                     *totals.entry((&e.unit, m)).or_insert(0.0) += add;
                 }
             }
+            // A rollout's outcomes are not experiment data.
+            EventKind::Outcome { .. } => {}
         }
     }
 

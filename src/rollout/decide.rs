@@ -22,14 +22,14 @@
 //! [`RolloutPlan::test_alpha`] and the estimate is past the threshold;
 //! nothing breaches without data.
 
-use super::plan::{Breach, Guard, RolloutPlan, RolloutState, RolloutStatus};
-use super::{VariantWindow, LATENCY_BOUNDS_MS};
+use super::plan::{Breach, Guard, MetricBound, RolloutPlan, RolloutState, RolloutStatus};
+use super::{MetricSums, VariantWindow, LATENCY_BOUNDS_MS};
 use crate::time::Millis;
 
 /// What both sides of a rollout saw over the window since the current
 /// step began (`since`): control is the flag's off variant, treatment its
 /// rollout variant.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GuardData {
     /// Units outside the percentage (the off variant).
     pub control: VariantWindow,
@@ -65,6 +65,17 @@ pub enum HoldReason {
         /// `min_requests`.
         need: u64,
     },
+    /// Custom-metric guard `guard` has fewer values than its
+    /// `min_samples` (on the treatment, or on either side for a bound
+    /// relative to control): it cannot vouch for the step yet.
+    TooFewSamples {
+        /// Its index in the plan's guards.
+        guard: usize,
+        /// Values on the side with fewer.
+        have: u64,
+        /// `min_samples`.
+        need: u64,
+    },
     /// Guard `guard`'s estimate is past its threshold without evidence
     /// yet: wait for more data rather than widen the exposure.
     AtRisk {
@@ -75,7 +86,8 @@ pub enum HoldReason {
 
 impl HoldReason {
     /// The stable name: `"paused"`, `"done"`, `"rolled_back"`, `"killed"`,
-    /// `"no_traffic"`, `"too_soon"`, `"too_few_requests"` or `"at_risk"`.
+    /// `"no_traffic"`, `"too_soon"`, `"too_few_requests"`,
+    /// `"too_few_samples"` or `"at_risk"`.
     pub fn as_str(&self) -> &'static str {
         match self {
             HoldReason::Paused => "paused",
@@ -85,6 +97,7 @@ impl HoldReason {
             HoldReason::NoTraffic => "no_traffic",
             HoldReason::TooSoon { .. } => "too_soon",
             HoldReason::TooFewRequests { .. } => "too_few_requests",
+            HoldReason::TooFewSamples { .. } => "too_few_samples",
             HoldReason::AtRisk { .. } => "at_risk",
         }
     }
@@ -97,19 +110,26 @@ pub struct GuardFigures {
     pub guard: usize,
     /// [`Guard::metric`].
     pub metric: &'static str,
+    /// A custom guard's metric name.
+    pub name: Option<Box<str>>,
+    /// A custom guard's bound ([`MetricBound::as_str`]).
+    pub bound: Option<&'static str>,
     /// The percentile of a latency guard.
     pub percentile: Option<f64>,
-    /// The treatment's value: error rate (0..1) or percentile (ms, read
-    /// from the histogram: a bucket's upper bound); `None` without data.
+    /// The treatment's value: error rate (0..1), percentile (ms, read
+    /// from the histogram: a bucket's upper bound) or a custom metric's
+    /// mean; `None` without data.
     pub treatment: Option<f64>,
     /// Control's value, the same way.
     pub control: Option<f64>,
     /// The limit the treatment's value is held to: `max`, `max_ms`, or
     /// control's value plus the allowed increase (`None` without control).
     pub limit: Option<f64>,
-    /// Samples the test used: treatment requests (error rates) or
-    /// treatment latencies.
+    /// Samples the test used: treatment requests (error rates),
+    /// treatment latencies, or the treatment's values of a custom metric.
     pub samples: u64,
+    /// A custom guard's values on control.
+    pub control_samples: Option<u64>,
     /// The always-valid p-value of "the treatment is within the limit";
     /// `None` when there is no evidence either way yet.
     pub p_value: Option<f64>,
@@ -216,8 +236,10 @@ impl Decision {
 /// 4. no treatment request: hold, no traffic;
 /// 5. the step is younger than `min_minutes`: hold, too soon;
 /// 6. fewer treatment requests than `min_requests`: hold;
-/// 7. a guard's estimate past its limit (without evidence yet): hold, at risk;
-/// 8. at the last step: complete; else advance to the next step.
+/// 7. a custom guard with fewer values than its `min_samples` (control's
+///    too for a bound relative to control, below 100 %): hold;
+/// 8. a guard's estimate past its limit (without evidence yet): hold, at risk;
+/// 9. at the last step: complete; else advance to the next step.
 pub fn decide(plan: &RolloutPlan, state: &RolloutState, data: &GuardData, now: Millis) -> Decision {
     let stopped = match state.status {
         RolloutStatus::Running => None,
@@ -249,6 +271,8 @@ pub fn decide(plan: &RolloutPlan, state: &RolloutState, data: &GuardData, now: M
         Some(HoldReason::TooSoon { minutes: minutes.max(0.0), need: plan.min_minutes })
     } else if have < plan.min_requests {
         Some(HoldReason::TooFewRequests { have, need: plan.min_requests })
+    } else if let Some(r) = too_few_samples(plan, &figures, state.percentage >= 100.0) {
+        Some(r)
     } else {
         figures.iter().find(|f| f.past_limit).map(|f| HoldReason::AtRisk { guard: f.guard })
     };
@@ -259,6 +283,20 @@ pub fn decide(plan: &RolloutPlan, state: &RolloutState, data: &GuardData, now: M
         Some(to) => Decision::Advance { from: state.percentage, to, figures },
         None => Decision::Complete { figures },
     }
+}
+
+/// The first custom guard short of its `min_samples` (control's values
+/// count too for a bound relative to control, except at 100 %, where
+/// there is no control left).
+fn too_few_samples(plan: &RolloutPlan, figures: &[GuardFigures], everyone: bool) -> Option<HoldReason> {
+    plan.guards.iter().zip(figures).find_map(|(g, f)| {
+        let Guard::Metric { min_samples, .. } = g else { return None };
+        let have = match f.control_samples {
+            Some(c) if !everyone => c.min(f.samples),
+            _ => f.samples,
+        };
+        (have < *min_samples).then_some(HoldReason::TooFewSamples { guard: f.guard, have, need: *min_samples })
+    })
 }
 
 /// Every guard's figures over `data`.
@@ -284,38 +322,57 @@ fn check(i: usize, g: &Guard, data: &GuardData, alpha: f64) -> GuardFigures {
     let mut f = GuardFigures {
         guard: i,
         metric: g.metric(),
+        name: None,
+        bound: None,
         percentile: None,
         treatment: None,
         control: None,
         limit: None,
         samples: 0,
+        control_samples: None,
         p_value: None,
         alpha,
         past_limit: false,
         breached: false,
     };
     // (p_value, past_limit) of the guard's test, when there is evidence.
-    let tested = match *g {
-        Guard::ErrorRate { max } => {
+    let tested = match g {
+        &Guard::ErrorRate { max } => {
             (f.treatment, f.control, f.limit, f.samples) = (rate(t), rate(c), Some(max), t.requests);
             ceiling(t.errors.min(t.requests), t.requests, max)
         }
-        Guard::ErrorRateIncrease { max_increase } => {
+        &Guard::ErrorRateIncrease { max_increase } => {
             (f.treatment, f.control, f.samples) = (rate(t), rate(c), t.requests);
             f.limit = f.control.map(|r| r + max_increase);
             increase(c, t, max_increase, alpha)
         }
-        Guard::Latency { percentile, max_ms } => {
+        &Guard::Latency { percentile, max_ms } => {
             f.percentile = Some(percentile);
             (f.treatment, f.control) = (quantile(t, percentile), quantile(c, percentile));
             (f.limit, f.samples) = (Some(f64::from(max_ms)), latencies(t));
             ceiling(t.slower_than(max_ms), f.samples, 1.0 - percentile / 100.0)
         }
-        Guard::LatencyIncrease { percentile, max_increase_ms } => {
+        &Guard::LatencyIncrease { percentile, max_increase_ms } => {
             f.percentile = Some(percentile);
             (f.treatment, f.control, f.samples) = (quantile(t, percentile), quantile(c, percentile), latencies(t));
             f.limit = f.control.map(|q| q + f64::from(max_increase_ms));
             latency_increase(c, t, percentile, max_increase_ms)
+        }
+        Guard::Metric { name, bound, min_samples } => {
+            let (mt, mc) = (t.metrics.get(&**name), c.metrics.get(&**name));
+            f.name = Some(name.clone());
+            f.bound = Some(bound.as_str());
+            (f.treatment, f.control) = (mt.and_then(MetricSums::mean), mc.and_then(MetricSums::mean));
+            f.samples = mt.map_or(0, |m| m.n);
+            f.limit = match *bound {
+                MetricBound::Max(x) | MetricBound::Min(x) => Some(x),
+                MetricBound::MaxIncrease(x) => f.control.map(|m| m + x),
+                MetricBound::MaxDecrease(x) => f.control.map(|m| m - x),
+            };
+            if matches!(bound, MetricBound::MaxIncrease(_) | MetricBound::MaxDecrease(_)) {
+                f.control_samples = Some(mc.map_or(0, |m| m.n));
+            }
+            metric_test(mt, mc, *bound, *min_samples, alpha)
         }
     };
     if let Some((p, past)) = tested {
@@ -379,6 +436,41 @@ fn increase(c: &VariantWindow, t: &VariantWindow, max_increase: f64, alpha: f64)
     let d = pt - pc - max_increase;
     let tau = max_increase.max(1e-4);
     let m = crate::stats::msprt(d, adj(c) + adj(t), tau * tau, alpha).ok()?;
+    Some((m.p_value, d > 0.0))
+}
+
+/// A custom metric's mean against its bound: the mSPRT of
+/// `d = mean_t - max` (`min - mean_t`; for bounds relative to control,
+/// `(mean_t - mean_c) - max_increase` or `(mean_c - mean_t) -
+/// max_decrease`) with the variance of the means from the sample
+/// variances, and `τ` a tenth of the values' standard deviation (of the
+/// allowed change, for relative bounds). Tested only once each side it
+/// reads has `min_samples` values (at least two). Values that do not vary
+/// at all are decided by the sign of `d` alone.
+fn metric_test(
+    t: Option<&MetricSums>,
+    c: Option<&MetricSums>,
+    bound: MetricBound,
+    min_samples: u64,
+    alpha: f64,
+) -> Option<(f64, bool)> {
+    let enough = |m: Option<&MetricSums>| m.copied().filter(|m| m.n >= min_samples.max(2));
+    let t = enough(t)?;
+    let (mt, vt) = (t.mean()?, t.variance()?);
+    let (d, var, tau) = match bound {
+        MetricBound::Max(x) => (mt - x, vt / t.n as f64, 0.1 * vt.sqrt()),
+        MetricBound::Min(x) => (x - mt, vt / t.n as f64, 0.1 * vt.sqrt()),
+        MetricBound::MaxIncrease(x) | MetricBound::MaxDecrease(x) => {
+            let c = enough(c)?;
+            let (mc, vc) = (c.mean()?, c.variance()?);
+            let diff = if matches!(bound, MetricBound::MaxIncrease(_)) { mt - mc } else { mc - mt };
+            (diff - x, vt / t.n as f64 + vc / c.n as f64, x)
+        }
+    };
+    if var <= 0.0 || tau <= 0.0 {
+        return Some((if d > 0.0 { 0.0 } else { 1.0 }, d > 0.0));
+    }
+    let m = crate::stats::msprt(d, var, tau * tau, alpha).ok()?;
     Some((m.p_value, d > 0.0))
 }
 

@@ -36,6 +36,11 @@ impl Serialize for Decision {
                         m.serialize_entry("have", have)?;
                         m.serialize_entry("need", need)?;
                     }
+                    HoldReason::TooFewSamples { guard, have, need } => {
+                        m.serialize_entry("guard", guard)?;
+                        m.serialize_entry("have", have)?;
+                        m.serialize_entry("need", need)?;
+                    }
                     HoldReason::AtRisk { guard } => m.serialize_entry("guard", guard)?,
                     _ => {}
                 }
@@ -53,6 +58,12 @@ impl Serialize for GuardFigures {
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("guard", &self.guard)?;
         m.serialize_entry("metric", self.metric)?;
+        if let Some(name) = &self.name {
+            m.serialize_entry("name", &**name)?;
+        }
+        if let Some(bound) = self.bound {
+            m.serialize_entry("bound", bound)?;
+        }
         if self.percentile.is_some() {
             m.serialize_entry("percentile", &Num(self.percentile))?;
         }
@@ -60,6 +71,9 @@ impl Serialize for GuardFigures {
         m.serialize_entry("control", &Num(self.control))?;
         m.serialize_entry("limit", &Num(self.limit))?;
         m.serialize_entry("samples", &self.samples)?;
+        if let Some(n) = self.control_samples {
+            m.serialize_entry("control_samples", &n)?;
+        }
         m.serialize_entry("p_value", &Num(self.p_value))?;
         m.serialize_entry("alpha", &Num(Some(self.alpha)))?;
         m.serialize_entry("past_limit", &self.past_limit)?;

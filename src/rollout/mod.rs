@@ -14,9 +14,11 @@ mod plan;
 pub use apply::apply;
 pub use decide::{decide, guard_figures, Decision, GuardData, GuardFigures, HoldReason};
 pub use plan::{
-    Breach, Guard, RolloutPlan, RolloutState, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES, DEFAULT_MIN_REQUESTS,
-    MAX_GUARDS, MAX_STEPS, PERCENTILES,
+    Breach, Guard, MetricBound, RolloutPlan, RolloutState, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES,
+    DEFAULT_MIN_REQUESTS, DEFAULT_MIN_SAMPLES, MAX_GUARDS, MAX_STEPS, PERCENTILES,
 };
+
+use std::collections::BTreeMap;
 
 /// Upper bounds (inclusive, milliseconds) of the latency histogram's
 /// buckets; one more bucket counts everything slower than the last bound.
@@ -39,7 +41,7 @@ pub fn latency_bucket(ms: f64) -> usize {
 }
 
 /// What one side (control or treatment) of a rollout saw over a window.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct VariantWindow {
     /// Requests routed to it (or evaluations reported for it).
     pub requests: u64,
@@ -48,11 +50,58 @@ pub struct VariantWindow {
     pub errors: u64,
     /// Requests per latency bucket ([`LATENCY_BUCKETS`] entries).
     pub latency: Vec<u64>,
+    /// Application-reported custom metrics (an outcome's `metrics`), by
+    /// name: what the custom guards test.
+    pub metrics: BTreeMap<String, MetricSums>,
 }
 
 impl Default for VariantWindow {
     fn default() -> VariantWindow {
-        VariantWindow { requests: 0, errors: 0, latency: vec![0; LATENCY_BUCKETS] }
+        VariantWindow { requests: 0, errors: 0, latency: vec![0; LATENCY_BUCKETS], metrics: BTreeMap::new() }
+    }
+}
+
+/// The sums of a custom metric's values over a window: enough for its
+/// mean and variance.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MetricSums {
+    /// Values reported.
+    pub n: u64,
+    /// Their sum.
+    pub sum: f64,
+    /// The sum of their squares.
+    pub sum_sq: f64,
+}
+
+impl MetricSums {
+    /// Sums of the values `xs`.
+    pub fn of(xs: &[f64]) -> MetricSums {
+        let mut m = MetricSums::default();
+        for &x in xs {
+            m.push(x);
+        }
+        m
+    }
+
+    /// Adds one value.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        self.sum += x;
+        self.sum_sq += x * x;
+    }
+
+    /// The mean (`None` without values).
+    pub fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / self.n as f64)
+    }
+
+    /// The sample variance (n - 1 in the denominator; `None` below two
+    /// values). Never negative.
+    pub fn variance(&self) -> Option<f64> {
+        (self.n > 1).then(|| {
+            let n = self.n as f64;
+            ((self.sum_sq - self.sum * self.sum / n) / (n - 1.0)).max(0.0)
+        })
     }
 }
 
@@ -101,6 +150,12 @@ impl VariantWindow {
         }
         for (a, b) in self.latency.iter_mut().zip(&other.latency) {
             *a += b;
+        }
+        for (name, m) in &other.metrics {
+            let mine = self.metrics.entry(name.clone()).or_default();
+            mine.n += m.n;
+            mine.sum += m.sum;
+            mine.sum_sq += m.sum_sq;
         }
     }
 }

@@ -17,6 +17,9 @@ pub const DEFAULT_ALPHA: f64 = 0.05;
 pub const MAX_STEPS: usize = 100;
 /// Most guards in a plan.
 pub const MAX_GUARDS: usize = 20;
+/// Default values a custom-metric guard needs on each side before it is
+/// tested (`min_samples`).
+pub const DEFAULT_MIN_SAMPLES: u64 = 100;
 /// The percentiles a latency guard may name.
 pub const PERCENTILES: [f64; 5] = [50.0, 90.0, 95.0, 99.0, 99.9];
 
@@ -56,8 +59,8 @@ impl RolloutPlan {
     }
 }
 
-/// One guard: a ceiling the treatment must stay under.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One guard: a limit the treatment must stay within.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Guard {
     /// The treatment's error rate stays at most `max` (absolute, 0..1).
@@ -87,17 +90,57 @@ pub enum Guard {
         /// The largest allowed increase, in milliseconds.
         max_increase_ms: u32,
     },
+    /// An application-reported metric (`{"metric": "custom", "name"}`):
+    /// the mean of the values outcomes report for it, held to a bound.
+    Metric {
+        /// The metric's name (an outcome's `metrics` member).
+        name: Box<str>,
+        /// The bound.
+        bound: MetricBound,
+        /// Values each side (the treatment; for a bound relative to
+        /// control, control too) needs before the guard is tested, and
+        /// the treatment needs before an advance.
+        min_samples: u64,
+    },
+}
+
+/// The bound of a custom-metric guard on the treatment's mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricBound {
+    /// At most this (`max`).
+    Max(f64),
+    /// At least this (`min`).
+    Min(f64),
+    /// At most control's mean plus this (`max_increase`).
+    MaxIncrease(f64),
+    /// At least control's mean minus this (`max_decrease`).
+    MaxDecrease(f64),
+}
+
+impl MetricBound {
+    /// The field that sets it: `"max"`, `"min"`, `"max_increase"` or
+    /// `"max_decrease"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricBound::Max(_) => "max",
+            MetricBound::Min(_) => "min",
+            MetricBound::MaxIncrease(_) => "max_increase",
+            MetricBound::MaxDecrease(_) => "max_decrease",
+        }
+    }
 }
 
 impl Guard {
     /// The stable name of what it watches: `"error_rate"`,
-    /// `"error_rate_increase"`, `"latency"` or `"latency_increase"`.
+    /// `"error_rate_increase"`, `"latency"`, `"latency_increase"` or
+    /// `"custom"`.
     pub fn metric(&self) -> &'static str {
         match self {
             Guard::ErrorRate { .. } => "error_rate",
             Guard::ErrorRateIncrease { .. } => "error_rate_increase",
             Guard::Latency { .. } => "latency",
             Guard::LatencyIncrease { .. } => "latency_increase",
+            Guard::Metric { .. } => "custom",
         }
     }
 }

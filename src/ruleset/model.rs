@@ -181,6 +181,15 @@ impl Flag {
     pub fn is_experiment(&self) -> bool {
         self.experiment.is_some()
     }
+    /// The variant its flag-level percentage serves inside the rollout
+    /// (`rollout_variant`, `on` by default): a guarded rollout's
+    /// treatment. `None` without a flag-level percentage or schedule.
+    pub fn rollout_variant(&self) -> Option<&Variant> {
+        match &self.fallthrough {
+            Some(Serve::Rollout { variant, .. }) => self.variants.get(*variant as usize),
+            _ => None,
+        }
+    }
     /// Its guarded rollout plan (`"rollout"`), if any.
     pub fn rollout_plan(&self) -> Option<&crate::rollout::RolloutPlan> {
         self.rollout.as_deref().map(|r| &r.plan)

@@ -8,9 +8,15 @@
 //! unit, variant): a unit's first exposure to a variant, later ones are
 //! the same row. `tracks` holds one row per tracked event, keyed by its id,
 //! so a retried batch or a redelivered queue message writes nothing twice.
+//! An application's outcome (a guarded rollout's data) becomes a
+//! `route_metrics` row of its own (one request, its error and latency,
+//! keyed by the outcome's id) and one `outcome_metrics` row per custom
+//! metric value, so the rollout's window sums them with what the proxy
+//! measured.
 
 use edgeflags::events::{unit_hash, Event, EventKind};
 use edgeflags::experiment::{ExperimentData, ExperimentSpec, MetricKind, MetricTotals, VariantData};
+use edgeflags::rollout::{latency_bucket, LATENCY_BUCKETS};
 use edgeflags::{Context, Ruleset};
 
 use crate::auth::{self, Tokens};
@@ -18,8 +24,9 @@ use crate::auth::{self, Tokens};
 /// Most events per queue message (a message is at most 128 KB; an event
 /// after hashing is at most about 900 bytes).
 pub const EVENTS_PER_MESSAGE: usize = 100;
-/// Rows per multi-row `INSERT` (D1 binds at most 100 parameters per statement).
-pub const ROWS_PER_INSERT: usize = 16;
+/// Parameters per statement D1 binds at most: a multi-row `INSERT` of
+/// `c` columns writes `MAX_PARAMS / c` rows.
+pub const MAX_PARAMS: usize = 100;
 
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +77,26 @@ pub enum Stored {
         /// When (ms).
         at: i64,
     },
+    /// An application's outcome for a flag's variant.
+    Outcome {
+        /// Its id (the sender's).
+        id: String,
+        /// The flag.
+        flag: String,
+        /// The variant served.
+        variant: String,
+        /// The ruleset version that served it (the sender's, or the
+        /// Worker's current one when not sent).
+        version: u64,
+        /// When (ms).
+        at: i64,
+        /// Whether it failed.
+        error: bool,
+        /// How long it took (ms), when measured.
+        latency_ms: Option<f64>,
+        /// Custom metrics' values.
+        metrics: Vec<(String, f64)>,
+    },
 }
 
 /// Whether a caller may post events: without `EVENTS_KEY` anyone may;
@@ -104,15 +131,27 @@ pub fn may_post(
     }
 }
 
-/// What a posted batch becomes: the stored events, and how many exposures
-/// were ignored (of flags that are not experiments in `rs`, or of variants
-/// their split does not assign).
-pub fn accept(events: Vec<Event>, rs: &Ruleset, unit_key: &[u8], received: i64) -> (Vec<Stored>, usize) {
+/// What a posted batch becomes: the stored events, and how many were
+/// ignored (exposures of flags that are not experiments in `rs`, or of
+/// variants their split does not assign; outcomes of flags `rs` does not
+/// have, or of variants the flag does not have). `version` is the
+/// ruleset version `rs` is: an outcome without one counts for it.
+pub fn accept(events: Vec<Event>, rs: &Ruleset, version: u64, unit_key: &[u8], received: i64) -> (Vec<Stored>, usize) {
     let mut out = Vec::with_capacity(events.len());
     let mut ignored = 0;
     for e in events {
         let at = e.time.unwrap_or(received);
         let id = e.dedup_id();
+        if let EventKind::Outcome { flag, variant, version: sent, error, latency_ms, metrics } = e.kind {
+            let known = rs.flag(&flag).is_some_and(|f| f.variants().iter().any(|v| *v.name == *variant));
+            if !known {
+                ignored += 1;
+                continue;
+            }
+            let version = sent.unwrap_or(version);
+            out.push(Stored::Outcome { id, flag, variant, version, at, error, latency_ms, metrics });
+            continue;
+        }
         let unit = unit_hash(unit_key, &e.unit);
         match e.kind {
             EventKind::Exposure { flag, variant, version } => {
@@ -128,6 +167,7 @@ pub fn accept(events: Vec<Event>, rs: &Ruleset, unit_key: &[u8], received: i64) 
                 out.push(Stored::Exposure { experiment: flag, variant, unit, at, version, source: Source::Api });
             }
             EventKind::Track { event, value } => out.push(Stored::Track { id, event, unit, value, at }),
+            EventKind::Outcome { .. } => {}
         }
     }
     (out, ignored)
@@ -185,6 +225,11 @@ fn to_json(e: &Stored) -> serde_json::Value {
         Stored::Track { id, event, unit, value, at } => serde_json::json!({
             "type": "track", "id": id, "event": event, "unit": unit, "value": value, "at": at,
         }),
+        Stored::Outcome { id, flag, variant, version, at, error, latency_ms, metrics } => serde_json::json!({
+            "type": "outcome", "id": id, "flag": flag, "variant": variant, "version": version, "at": at,
+            "error": error, "latency_ms": latency_ms,
+            "metrics": metrics.iter().map(|(k, v)| serde_json::json!([k, v])).collect::<Vec<_>>(),
+        }),
     }
 }
 
@@ -215,6 +260,21 @@ pub fn read_message(text: &str) -> Option<Vec<Stored>> {
                 value: e.get("value").and_then(|x| x.as_f64()),
                 at,
             },
+            "outcome" => Stored::Outcome {
+                id: s("id")?,
+                flag: s("flag")?,
+                variant: s("variant")?,
+                version: e.get("version")?.as_u64()?,
+                at,
+                error: e.get("error")?.as_bool()?,
+                latency_ms: e.get("latency_ms").and_then(|x| x.as_f64()),
+                metrics: e
+                    .get("metrics")?
+                    .as_array()?
+                    .iter()
+                    .map(|m| Some((m.get(0)?.as_str()?.to_string(), m.get(1)?.as_f64()?)))
+                    .collect::<Option<_>>()?,
+            },
             _ => return None,
         });
     }
@@ -240,8 +300,37 @@ pub enum Param {
 pub fn insert_statements(events: &[Stored]) -> Vec<(String, Vec<Param>)> {
     let mut exposures = Vec::new();
     let mut tracks = Vec::new();
+    let (mut outcomes, mut values) = (Vec::new(), Vec::new());
     for e in events {
         match e {
+            Stored::Outcome { id, flag, variant, version, at, error, latency_ms, metrics } => {
+                // The id names the flag: two flags' outcomes may share a sender's id.
+                let row_id = serde_json::json!(["outcome", flag, id]).to_string();
+                let minute = crate::metrics::minute_of(*at);
+                let mut latency = vec![0u64; LATENCY_BUCKETS];
+                if let Some(ms) = latency_ms {
+                    latency[latency_bucket(*ms)] = 1;
+                }
+                let head = [
+                    Param::Text(row_id.clone()),
+                    Param::Text(flag.clone()),
+                    Param::Text(variant.clone()),
+                    Param::Int(*version as i64),
+                    Param::Int(minute),
+                ];
+                let mut row = head.to_vec();
+                row.extend([
+                    Param::Int(1),
+                    Param::Int(i64::from(*error)),
+                    Param::Text(serde_json::to_string(&latency).unwrap_or_else(|_| "[]".into())),
+                ]);
+                outcomes.push(row);
+                for (name, value) in metrics {
+                    let mut row = head.to_vec();
+                    row.extend([Param::Text(name.clone()), Param::Real(*value)]);
+                    values.push(row);
+                }
+            }
             Stored::Exposure { experiment, variant, unit, at, version, source } => exposures.push(vec![
                 Param::Text(experiment.clone()),
                 Param::Text(unit.clone()),
@@ -261,7 +350,7 @@ pub fn insert_statements(events: &[Stored]) -> Vec<(String, Vec<Param>)> {
     }
     let mut out = Vec::new();
     let mut insert = |head: &str, cols: usize, rows: Vec<Vec<Param>>| {
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
+        for chunk in rows.chunks(MAX_PARAMS / cols) {
             let one = format!("({})", vec!["?"; cols].join(", "));
             let sql = format!("{head} VALUES {}", vec![one; chunk.len()].join(", "));
             out.push((sql, chunk.concat()));
@@ -269,6 +358,12 @@ pub fn insert_statements(events: &[Stored]) -> Vec<(String, Vec<Param>)> {
     };
     insert("INSERT OR IGNORE INTO exposures (experiment, unit, variant, first_at, version, source)", 6, exposures);
     insert("INSERT OR IGNORE INTO tracks (id, event, unit, value, at)", 5, tracks);
+    insert(
+        "INSERT OR IGNORE INTO route_metrics (id, flag, variant, version, minute, requests, errors, latency)",
+        8,
+        outcomes,
+    );
+    insert("INSERT OR IGNORE INTO outcome_metrics (id, flag, variant, version, minute, metric, value)", 7, values);
     out
 }
 
@@ -394,7 +489,7 @@ mod tests {
             {"type": "exposure", "flag": "missing", "variant": "on", "unit": "u1"},
             {"type": "track", "event": "buy", "unit": "u1", "id": "e1"}]}"#,
         );
-        let (stored, ignored) = accept(events, &rs, b"0123456789abcdef", 99);
+        let (stored, ignored) = accept(events, &rs, 1, b"0123456789abcdef", 99);
         assert_eq!(ignored, 3);
         assert_eq!(stored.len(), 2);
         let Stored::Exposure { unit, at, source, .. } = &stored[0] else { panic!() };
@@ -439,13 +534,68 @@ mod tests {
             .map(|i| Stored::Track { id: format!("id{i}"), event: "e".into(), unit: "h".into(), value: None, at: i })
             .collect();
         let stmts = insert_statements(&events);
-        assert_eq!(stmts.len(), 3);
+        // 5 columns: 20 rows per statement.
+        assert_eq!(stmts.len(), 2);
         for (sql, params) in &stmts {
             assert!(sql.starts_with("INSERT OR IGNORE INTO tracks"));
             assert_eq!(sql.matches('?').count(), params.len());
             assert!(params.len() <= 100);
         }
         assert_eq!(stmts[0].1[3], Param::Null);
+    }
+
+    #[test]
+    fn outcomes_become_route_rows_and_metric_rows() {
+        let rs = Ruleset::from_json(RS).unwrap();
+        let events = batch(
+            r#"{"events": [
+            {"type": "outcome", "id": "r1", "flag": "plain", "variant": "on", "error": true, "latency_ms": 480,
+             "metrics": {"failed": 1, "cart": 2.5}, "time": 120000},
+            {"type": "outcome", "id": "r2", "flag": "plain", "variant": "off", "version": 7},
+            {"type": "outcome", "id": "r3", "flag": "plain", "variant": "zz"},
+            {"type": "outcome", "id": "r4", "flag": "missing", "variant": "on"}]}"#,
+        );
+        let (stored, ignored) = accept(events, &rs, 3, b"0123456789abcdef", 99);
+        assert_eq!((stored.len(), ignored), (2, 2));
+        let Stored::Outcome { version, at, error, .. } = &stored[0] else { panic!() };
+        assert_eq!((*version, *at, *error), (3, 120_000, true));
+        let Stored::Outcome { version, latency_ms, metrics, .. } = &stored[1] else { panic!() };
+        assert_eq!((*version, *latency_ms, metrics.len()), (7, None, 0));
+        let back: Vec<Stored> = messages(&stored).iter().flat_map(|m| read_message(m).unwrap()).collect();
+        assert_eq!(back, stored);
+        let stmts = insert_statements(&stored);
+        assert_eq!(stmts.len(), 2);
+        let (routes, values) = (&stmts[0], &stmts[1]);
+        assert!(routes.0.starts_with("INSERT OR IGNORE INTO route_metrics"));
+        assert_eq!(routes.1.len(), 16);
+        assert_eq!(routes.1[0], Param::Text(r#"["outcome","plain","r1"]"#.into()));
+        assert_eq!(&routes.1[3..7], &[Param::Int(3), Param::Int(2), Param::Int(1), Param::Int(1)]);
+        let Param::Text(latency) = &routes.1[7] else { panic!() };
+        let latency: Vec<u64> = serde_json::from_str(latency).unwrap();
+        assert_eq!((latency.len(), latency[17], latency.iter().sum::<u64>()), (LATENCY_BUCKETS, 1, 1));
+        let Param::Text(none) = &routes.1[15] else { panic!() };
+        assert_eq!(serde_json::from_str::<Vec<u64>>(none).unwrap().iter().sum::<u64>(), 0);
+        assert!(values.0.starts_with("INSERT OR IGNORE INTO outcome_metrics"));
+        assert_eq!(values.1.len(), 14);
+        assert_eq!(&values.1[5..7], &[Param::Text("failed".into()), Param::Real(1.0)]);
+        assert_eq!(&values.1[12..14], &[Param::Text("cart".into()), Param::Real(2.5)]);
+        // 40 outcomes of two metrics: route rows 12 per statement, metric rows 14.
+        let many: Vec<Stored> = (0..40)
+            .map(|i| Stored::Outcome {
+                id: format!("o{i}"),
+                flag: "f".into(),
+                variant: "on".into(),
+                version: 1,
+                at: 0,
+                error: false,
+                latency_ms: Some(5.0),
+                metrics: vec![("a".into(), 1.0), ("b".into(), 0.0)],
+            })
+            .collect();
+        for (sql, params) in insert_statements(&many) {
+            assert_eq!(sql.matches('?').count(), params.len());
+            assert!(params.len() <= MAX_PARAMS);
+        }
     }
 
     #[test]

@@ -276,8 +276,16 @@ pub const LATENCY_QUERY: &str = "SELECT m.variant AS variant, CAST(j.key AS INTE
      FROM route_metrics m, json_each(m.latency) j \
      WHERE m.flag = ?1 AND m.minute >= ?2 AND m.version >= ?3 GROUP BY m.variant, j.key";
 
-/// Deletes rows older than a minute. Params: the first minute kept.
-pub const PRUNE_QUERY: &str = "DELETE FROM route_metrics WHERE minute < ?1";
+/// Per variant and custom metric: the values applications reported in a
+/// window (`outcome_metrics`), as count, sum and sum of squares. Params:
+/// flag, first minute, first version.
+pub const CUSTOM_QUERY: &str = "SELECT variant, metric, COUNT(*) AS n, TOTAL(value) AS sum, \
+     TOTAL(value * value) AS sum_sq FROM outcome_metrics \
+     WHERE flag = ?1 AND minute >= ?2 AND version >= ?3 GROUP BY variant, metric";
+/// Delete rows older than a minute (params: the first minute kept), one
+/// statement per table.
+pub const PRUNE_QUERIES: [&str; 2] =
+    ["DELETE FROM route_metrics WHERE minute < ?1", "DELETE FROM outcome_metrics WHERE minute < ?1"];
 /// How long rows are kept (a step's window reaches back at most this far).
 pub const KEPT_DAYS: i64 = 30;
 
@@ -303,9 +311,24 @@ pub struct BucketRow {
     pub n: f64,
 }
 
-/// `variant`'s window from the rows of the two queries (an empty window
+/// One row of [`CUSTOM_QUERY`].
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct CustomRow {
+    /// The variant.
+    pub variant: String,
+    /// The metric's name.
+    pub metric: String,
+    /// Values.
+    pub n: f64,
+    /// Their sum.
+    pub sum: f64,
+    /// The sum of their squares.
+    pub sum_sq: f64,
+}
+
+/// `variant`'s window from the rows of the three queries (an empty window
 /// when it has none). Buckets outside the histogram are ignored.
-pub fn window(variant: &str, totals: &[TotalsRow], buckets: &[BucketRow]) -> VariantWindow {
+pub fn window(variant: &str, totals: &[TotalsRow], buckets: &[BucketRow], custom: &[CustomRow]) -> VariantWindow {
     let mut w = VariantWindow::default();
     let count = |x: f64| if x.is_finite() && x > 0.0 { x as u64 } else { 0 };
     for t in totals.iter().filter(|t| t.variant == variant) {
@@ -316,6 +339,12 @@ pub fn window(variant: &str, totals: &[TotalsRow], buckets: &[BucketRow]) -> Var
         if let Some(slot) = usize::try_from(b.bucket).ok().and_then(|i| w.latency.get_mut(i)) {
             *slot += count(b.n);
         }
+    }
+    for c in custom.iter().filter(|c| c.variant == variant) {
+        let m = w.metrics.entry(c.metric.clone()).or_default();
+        m.n += count(c.n);
+        m.sum += c.sum;
+        m.sum_sq += c.sum_sq;
     }
     w
 }
@@ -416,14 +445,20 @@ mod tests {
             BucketRow { variant: "on".into(), bucket: 99, n: 5.0 },
             BucketRow { variant: "off".into(), bucket: 0, n: 900.0 },
         ];
-        let on = window("on", &totals, &buckets);
+        let custom = vec![
+            CustomRow { variant: "on".into(), metric: "failed".into(), n: 50.0, sum: 4.0, sum_sq: 4.0 },
+            CustomRow { variant: "off".into(), metric: "failed".into(), n: 80.0, sum: 2.0, sum_sq: 2.0 },
+        ];
+        let on = window("on", &totals, &buckets, &custom);
+        assert_eq!(on.metrics["failed"], edgeflags::rollout::MetricSums { n: 50, sum: 4.0, sum_sq: 4.0 });
         assert_eq!((on.requests, on.errors), (120, 7));
         assert_eq!(on.latency[3], 100);
         assert_eq!(on.latency[20], 20);
         assert_eq!(on.latency.iter().sum::<u64>(), 120);
-        let off = window("off", &totals, &buckets);
+        let off = window("off", &totals, &buckets, &custom);
+        assert_eq!(off.metrics["failed"].n, 80);
         assert_eq!((off.requests, off.errors, off.latency[0]), (900, 2, 900));
-        assert_eq!(window("nope", &totals, &buckets), VariantWindow::default());
+        assert_eq!(window("nope", &totals, &buckets, &custom), VariantWindow::default());
         assert_eq!(WindowStart::new(125_000, 9), WindowStart { minute: 2, version: 9 });
     }
 }

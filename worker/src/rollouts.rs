@@ -59,16 +59,11 @@ pub struct Sides {
     pub treatment: String,
 }
 
-/// The sides of flag `key`'s rollout in `rs` (compiled from `doc`).
-pub fn sides(rs: &Ruleset, doc: &Value, key: &str) -> Option<Sides> {
+/// The sides of flag `key`'s rollout in `rs`.
+pub fn sides(rs: &Ruleset, key: &str) -> Option<Sides> {
     let flag = rs.flag(key)?;
-    let treatment = doc
-        .get("flags")
-        .and_then(|f| f.get(key))
-        .and_then(|f| f.get("rollout_variant"))
-        .and_then(Value::as_str)
-        .unwrap_or("on");
-    Some(Sides { control: flag.off_variant().name.to_string(), treatment: treatment.to_string() })
+    let treatment = flag.rollout_variant()?;
+    Some(Sides { control: flag.off_variant().name.to_string(), treatment: treatment.name.to_string() })
 }
 
 /// Whether the decision reads measurements: a running rollout whose step
@@ -88,7 +83,14 @@ pub fn plan_doc<'d>(doc: &'d Value, key: &str) -> Option<&'d Value> {
 }
 
 fn window_json(w: &VariantWindow, variant: &str) -> serde_json::Value {
-    serde_json::json!({ "variant": variant, "requests": w.requests, "errors": w.errors, "latency": w.latency })
+    let metrics: serde_json::Map<String, serde_json::Value> = w
+        .metrics
+        .iter()
+        .map(|(k, m)| (k.clone(), serde_json::json!({ "n": m.n, "sum": m.sum, "sum_sq": m.sum_sq })))
+        .collect();
+    serde_json::json!({
+        "variant": variant, "requests": w.requests, "errors": w.errors, "latency": w.latency, "metrics": metrics,
+    })
 }
 
 /// What a decision was taken from, enough to replay it: the ruleset
@@ -331,10 +333,10 @@ mod tests {
 
     #[test]
     fn sides_and_windows() {
-        let (doc, rs) = load();
-        assert_eq!(sides(&rs, &doc, "api"), Some(Sides { control: "off".into(), treatment: "on".into() }));
-        assert_eq!(sides(&rs, &doc, "colors"), Some(Sides { control: "blue".into(), treatment: "green".into() }));
-        assert_eq!(sides(&rs, &doc, "nope"), None);
+        let (_, rs) = load();
+        assert_eq!(sides(&rs, "api"), Some(Sides { control: "off".into(), treatment: "on".into() }));
+        assert_eq!(sides(&rs, "colors"), Some(Sides { control: "blue".into(), treatment: "green".into() }));
+        assert_eq!(sides(&rs, "nope"), None);
         let api = state(&rs, "api");
         assert!(needs_data(&api));
         let since = api.since.unwrap();
@@ -355,7 +357,7 @@ mod tests {
         data.control.requests = 400;
         let now = st.since.unwrap() + 120_000;
         let d = decide(plan, &st, &data, now);
-        let s = sides(&rs, &doc, "api").unwrap();
+        let s = sides(&rs, "api").unwrap();
         let inputs = Inputs {
             version: 3,
             plan: plan_doc(&doc, "api"),

@@ -10,15 +10,26 @@ use crate::context::number_str;
 use crate::error::msg;
 use crate::limits::MAX_UPSTREAM_LEN;
 use crate::rollout::{
-    Breach, Guard, RolloutPlan, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES, DEFAULT_MIN_REQUESTS,
-    LATENCY_BOUNDS_MS, MAX_GUARDS, MAX_STEPS, PERCENTILES,
+    Breach, Guard, MetricBound, RolloutPlan, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES, DEFAULT_MIN_REQUESTS,
+    DEFAULT_MIN_SAMPLES, LATENCY_BOUNDS_MS, MAX_GUARDS, MAX_STEPS, PERCENTILES,
 };
 use crate::ruleset::model::{Percentage, Rollout, Serve};
 use crate::value::Value;
 
 const ROLLOUT_FIELDS: &[&str] =
     &["steps", "min_minutes", "min_requests", "guards", "on_breach", "alpha", "webhook", "status", "since"];
-const GUARD_FIELDS: &[&str] = &["metric", "max", "max_increase", "percentile", "max_ms", "max_increase_ms"];
+const GUARD_FIELDS: &[&str] = &[
+    "metric",
+    "max",
+    "max_increase",
+    "percentile",
+    "max_ms",
+    "max_increase_ms",
+    "name",
+    "min",
+    "max_decrease",
+    "min_samples",
+];
 /// The largest `min_minutes` (a year), `min_requests` and
 /// `max_increase_ms` (a minute); the messages below say them.
 const MAX_MINUTES: f64 = 525_600.0;
@@ -195,17 +206,20 @@ fn guards(c: &mut Checker, gp: &Path<'_>, v: &Value) -> Option<Vec<Guard>> {
 }
 
 /// One guard: `error_rate` with `max` or `max_increase`; `latency` with
-/// `percentile` and `max_ms` or `max_increase_ms`.
+/// `percentile` and `max_ms` or `max_increase_ms`; `custom` with `name`
+/// and one of `max`, `min`, `max_increase`, `max_decrease`.
 fn guard(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Guard> {
     let mut fv = [None; GUARD_FIELDS.len()];
     c.fields(path, v, GUARD_FIELDS, "a guard", &mut fv)?;
     // Which fields apply (in GUARD_FIELDS order), and the two limits.
+    const NO: bool = false;
     let (latency, applies, limits) = match fv[0].and_then(Value::as_str) {
-        Some("error_rate") => (false, [true, true, true, false, false, false], (1, 2)),
-        Some("latency") => (true, [true, false, false, true, true, true], (4, 5)),
+        Some("error_rate") => (false, [true, true, true, NO, NO, NO, NO, NO, NO, NO], (1, 2)),
+        Some("latency") => (true, [true, NO, NO, true, true, true, NO, NO, NO, NO], (4, 5)),
+        Some("custom") => return custom(c, path, &fv),
         _ => {
             let mp = path.key("metric");
-            c.err(if fv[0].is_some() { &mp } else { path }, "a guard needs a metric: error_rate or latency");
+            c.err(if fv[0].is_some() { &mp } else { path }, "a guard needs a metric: error_rate, latency or custom");
             return None;
         }
     };
@@ -263,6 +277,45 @@ fn guard(c: &mut Checker, path: &Path<'_>, v: &Value) -> Option<Guard> {
     } else {
         Guard::LatencyIncrease { percentile, max_increase_ms: ms }
     };
+    ok.then_some(guard)
+}
+
+/// A custom-metric guard: `name`, exactly one bound, `min_samples`.
+fn custom(c: &mut Checker, path: &Path<'_>, fv: &[Option<&Value>]) -> Option<Guard> {
+    let mut ok = true;
+    for i in [3, 4, 5] {
+        if fv[i].is_some() {
+            c.err(&path.key(GUARD_FIELDS[i]), msg![GUARD_FIELDS[i], " does not apply to this metric"]);
+            ok = false;
+        }
+    }
+    let name = match fv[6] {
+        Some(n) => c.name(&path.key("name"), n, "a metric name"),
+        None => {
+            c.err(path, "a custom guard needs a name");
+            None
+        }
+    };
+    let set: Vec<usize> = [1, 7, 2, 8].into_iter().filter(|&i| fv[i].is_some()).collect();
+    let [i] = set[..] else {
+        c.err(path, "a custom guard needs one of max, min, max_increase, max_decrease");
+        return None;
+    };
+    let x = if i == 1 || i == 7 {
+        num(c, path, GUARD_FIELDS[i], fv[i]?, |n| n.abs() <= 1e12, (" must be between -1e12 and 1e12", false))
+    } else {
+        num(c, path, GUARD_FIELDS[i], fv[i]?, |n| n > 0.0 && n <= 1e12, (" must be above 0, at most 1e12", false))
+    };
+    let min_samples = fv[9].map_or(Some(DEFAULT_MIN_SAMPLES as f64), |m| {
+        num(c, path, "min_samples", m, |n| (2.0..=1e9).contains(&n), (" must be a whole number 2 to 1e9", true))
+    });
+    let bound = match i {
+        1 => MetricBound::Max(x?),
+        7 => MetricBound::Min(x?),
+        2 => MetricBound::MaxIncrease(x?),
+        _ => MetricBound::MaxDecrease(x?),
+    };
+    let guard = Guard::Metric { name: name?.into(), bound, min_samples: min_samples? as u64 };
     ok.then_some(guard)
 }
 

@@ -74,7 +74,7 @@ pub async fn post(req: &Incoming, env: &Env, cfg: &Config, store: &Store) -> Res
     let snap = state::current(store, cfg, now).await;
     // Without a ruleset the exposures cannot be checked: refuse, the client retries.
     let Some(loaded) = &snap.loaded else { return Err(unavailable("no ruleset loaded to check exposures against")) };
-    let (stored, ignored) = ev::accept(batch.events, &loaded.rs, key.as_bytes(), now as i64);
+    let (stored, ignored) = ev::accept(batch.events, &loaded.rs, loaded.version, key.as_bytes(), now as i64);
     if !stored.is_empty() {
         let queue = env.queue(QUEUE).map_err(|e| unavailable(&format!("queue binding {QUEUE}: {e}")))?;
         send(&queue, &stored).await.map_err(|e| unavailable(&format!("queue send: {e}")))?;

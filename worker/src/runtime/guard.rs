@@ -103,7 +103,10 @@ async fn prune(env: &Env, minute: i64) {
     let first_kept = minute - metrics::KEPT_DAYS * 24 * 60;
     let result = async {
         let db = env.d1(super::events::DB)?;
-        db.prepare(metrics::PRUNE_QUERY).bind(&[JsValue::from_f64(first_kept as f64)])?.run().await
+        for q in metrics::PRUNE_QUERIES {
+            db.prepare(q).bind(&[JsValue::from_f64(first_kept as f64)])?.run().await?;
+        }
+        Ok::<_, worker::Error>(())
     };
     if let Err(e) = result.await {
         console_error!("edgeflags guard: pruning route metrics failed: {e}");

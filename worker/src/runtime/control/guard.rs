@@ -23,7 +23,7 @@ use worker::{console_error, console_log, js_sys, D1Database, SqlStorageValue};
 
 use super::{as_text, as_u64, int, transaction, unavailable, Inner, Out};
 use crate::errors::ApiError;
-use crate::metrics::{self, BucketRow, TotalsRow, WindowStart};
+use crate::metrics::{self, BucketRow, CustomRow, TotalsRow, WindowStart};
 use crate::rollouts::{self, Inputs, Sides};
 use crate::store::{self, Action};
 
@@ -74,7 +74,7 @@ impl Inner {
             if state.status != RolloutStatus::Running {
                 continue;
             }
-            let Some(sides) = rollouts::sides(&rs, &doc, key) else { continue };
+            let Some(sides) = rollouts::sides(&rs, key) else { continue };
             let window = match rollouts::needs_data(&state) {
                 true => rollouts::window_start(&state, self.step_version(key, &state, current)?),
                 false => None,
@@ -305,7 +305,7 @@ impl Inner {
                     "since": state.since.map(format_rfc3339),
                     "next": plan.next_step(state.percentage),
                     "steps": plan.steps,
-                    "sides": rollouts::sides(&rs, &doc, key),
+                    "sides": rollouts::sides(&rs, key),
                     "plan": plan_json,
                     "decisions": last,
                 }));
@@ -371,8 +371,10 @@ async fn read_window(db: &D1Database, flag: &str, w: WindowStart, sides: &Sides)
         db.prepare(metrics::TOTALS_QUERY).bind(&binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
     let buckets: Vec<BucketRow> =
         db.prepare(metrics::LATENCY_QUERY).bind(&binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
+    let custom: Vec<CustomRow> =
+        db.prepare(metrics::CUSTOM_QUERY).bind(&binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
     Ok(GuardData {
-        control: metrics::window(&sides.control, &totals, &buckets),
-        treatment: metrics::window(&sides.treatment, &totals, &buckets),
+        control: metrics::window(&sides.control, &totals, &buckets, &custom),
+        treatment: metrics::window(&sides.treatment, &totals, &buckets, &custom),
     })
 }
