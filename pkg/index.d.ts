@@ -228,6 +228,26 @@ export interface EventsError extends EdgeflagsError {
 
 // ---------------------------------------------------------------- events
 
+/** `flags.outcome()`'s report. */
+export interface Outcome {
+  /** It failed (default false). */
+  error?: boolean;
+  /** How long it took, 0 to 86,400,000 ms. */
+  latencyMs?: number;
+  /** Custom metrics' values by name (at most 20; finite, |v| <= 1e12): what custom guards read. */
+  metrics?: Record<string, number>;
+}
+
+/** `flags.track()`'s fourth argument: make the event an outcome of `flag`. */
+export interface TrackOutcomeOptions {
+  /** The flag whose variant the outcome is counted for. */
+  flag: string;
+  /** It failed (default: the event is named "error"). */
+  error?: boolean;
+  /** How long it took, ms. */
+  latencyMs?: number;
+}
+
 /** `options.events`: record experiment exposures and track events, and send them to the Worker. */
 export interface EventsOptions {
   /** The Worker's `POST /v1/events` URL. */
@@ -342,6 +362,22 @@ export declare class Flags {
    * argument; records only with `options.events`.
    */
   track(event: string, context: Context | string, value?: number): void;
+  /**
+   * With `options.flag`: an outcome of that flag for `context` instead
+   * (`outcome(options.flag, context, {error, latencyMs, metrics: {[event]: value}})`;
+   * `error` defaults to `event === "error"`). Returns the variant, or null.
+   */
+  track(event: string, context: Context | PreparedContext, value: number | undefined, options: TrackOutcomeOptions): string | null;
+  /**
+   * Records what the application saw where it used flag `key` for
+   * `context`: one request of the variant the flag serves it, whether it
+   * failed, how long it took and custom metrics, for guarded rollouts'
+   * guards (docs/rollouts.md). Report successes too: the error rate is
+   * errors over outcomes. Returns the variant (null when the flag serves
+   * none: nothing recorded). Throws `INVALID_ARGUMENT` naming a bad field;
+   * records only with `options.events`.
+   */
+  outcome(key: string, context: Context | PreparedContext, outcome?: Outcome): string | null;
   /** Sends the queued events now: true when all were accepted (true at once without events). */
   flush(): Promise<boolean>;
   /** Sends the queued events, then stops recording and the timers; evaluation goes on. */

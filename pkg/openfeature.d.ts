@@ -52,7 +52,11 @@ declare abstract class EdgeflagsProviderBase<E extends ServerProviderEvents | Cl
   refresh(): Promise<boolean>;
   /** Loads a ruleset now and emits PROVIDER_CONFIGURATION_CHANGED; throws `INVALID_RULESET` and keeps the current one. */
   update(ruleset: RulesetInput): this;
-  /** `flags.track(name, context, details.value)`, the unit being `targetingKey`: recorded with `flagsOptions.events`. */
+  /**
+   * `flags.track(name, context, details.value, details)`, recorded with `flagsOptions.events`: an experiment's
+   * track event (the unit being `targetingKey`), or with `details.flag` an outcome of that flag for guarded
+   * rollouts (`details.error`, `details.latencyMs`, `details.value` as the custom metric `name`).
+   */
   track(trackingEventName: string, context: EvaluationContext, trackingEventDetails?: TrackingEventDetails): void;
 }
 

@@ -14,7 +14,8 @@
 # itself, dist/sender.js, 2.1 KB, is fetched only by pages that record
 # events and is not counted here); 106 KB after issue 13 (105.8 KB
 # measured): the checks of a flag's `rollout` plan, +3.1 KB of wasm
-# (docs/ARCHITECTURE.md). Issue 9's goal of 45 KB is missed and
+# (docs/ARCHITECTURE.md); 108 KB with issue 13's custom-metric guards and
+# flags.outcome() (107.2 KB measured, +1.4 KB). Issue 9's goal of 45 KB is missed and
 # tracked in BENCHMARKS.md and docs/ARCHITECTURE.md (what each part of the
 # wasm costs). `--no-fail` only prints (the build uses it; scripts/test-pkg.sh
 # runs the check).
@@ -22,7 +23,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-LIMIT_GZ=$((106 * 1024))
+LIMIT_GZ=$((108 * 1024))
 GOAL_GZ=$((45 * 1024))
 files=(pkg/dist/edgeflags_bg.wasm pkg/dist/web.js)
 for f in "${files[@]}"; do

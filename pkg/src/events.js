@@ -99,6 +99,10 @@ class Pending {
     this._call('track', [event, unit, value]);
   }
 
+  outcome(flag, variant, version, fields) {
+    this._call('outcome', [flag, variant, version, fields]);
+  }
+
   get stats() {
     return this.to !== null ? this.to.stats : { queued: this.later.length, sent: 0, dropped: this.dropped, failed: 0, retries: 0 };
   }
@@ -126,4 +130,36 @@ export function trackUnit(event, unit, value) {
     throw bad(`track(event, context): context needs a user_id (a string of 1 to ${MAX_UNIT_BYTES} bytes or an integer), or is the unit as a string`);
   }
   return unit;
+}
+
+// The Worker's limits of an outcome (edgeflags::events).
+export const MAX_LATENCY_MS = 86400000;
+export const MAX_OUTCOME_METRICS = 20;
+
+/** flags.outcome()'s checks: the outcome's fields as POST /v1/events has them, or a throw naming the field. */
+export function outcomeFields(key, o) {
+  if (typeof key !== 'string' || !fits(key, MAX_NAME_BYTES)) throw bad(`outcome(key): key must be a flag key of 1 to ${MAX_NAME_BYTES} bytes`);
+  if (o === undefined || o === null) o = {};
+  if (typeof o !== 'object') throw bad('outcome(key, context, outcome): outcome must be an object {error, latencyMs, metrics}');
+  const out = { error: false };
+  if (o.error !== undefined) {
+    if (typeof o.error !== 'boolean') throw bad('outcome.error must be true or false');
+    out.error = o.error;
+  }
+  if (o.latencyMs !== undefined) {
+    if (!(typeof o.latencyMs === 'number' && o.latencyMs >= 0 && o.latencyMs <= MAX_LATENCY_MS)) throw bad(`outcome.latencyMs must be a number of milliseconds, 0 to ${MAX_LATENCY_MS}`);
+    out.latency_ms = o.latencyMs;
+  }
+  if (o.metrics !== undefined) {
+    if (typeof o.metrics !== 'object' || o.metrics === null || Array.isArray(o.metrics)) throw bad('outcome.metrics must be an object of numbers by name');
+    const names = Object.keys(o.metrics);
+    if (names.length > MAX_OUTCOME_METRICS) throw bad(`outcome.metrics: at most ${MAX_OUTCOME_METRICS} metrics per outcome`);
+    for (const name of names) {
+      const v = o.metrics[name];
+      if (!fits(name, MAX_NAME_BYTES)) throw bad(`outcome.metrics: a metric name must be 1 to ${MAX_NAME_BYTES} bytes`);
+      if (!(typeof v === 'number' && Math.abs(v) <= MAX_VALUE)) throw bad(`outcome.metrics.${name} must be a finite number, at most ${MAX_VALUE} in magnitude`);
+    }
+    if (names.length > 0) out.metrics = Object.assign({}, o.metrics);
+  }
+  return out;
 }

@@ -66,7 +66,7 @@ import {
   FREED,
 } from './abi.js';
 import { EdgeflagsError, adopt } from './errors.js';
-import { openEvents, trackUnit } from './events.js';
+import { openEvents, trackUnit, outcomeFields } from './events.js';
 
 export { EdgeflagsError };
 
@@ -968,12 +968,36 @@ export class Flags {
    * optional finite `value`. Throws INVALID_ARGUMENT naming the bad
    * argument, with or without options.events; records only with it.
    */
-  track(event, context, value) {
+  track(event, context, value, options) {
+    if (options !== undefined && options !== null && options.flag !== undefined) {
+      // An outcome of options.flag: `value` is the metric `event`'s value.
+      trackUnit(event, 'unit', value);
+      const metrics = value === undefined ? undefined : { [event]: value };
+      const error = options.error === undefined ? event === 'error' : options.error;
+      return this.outcome(options.flag, context, { error, latencyMs: options.latencyMs, metrics });
+    }
     let unit = context;
     if (context instanceof PreparedContext) unit = context._values[context._names.indexOf('user_id')];
     else if (typeof context === 'object' && context !== null) unit = context.user_id;
     unit = trackUnit(event, unit, value);
     if (this.events !== null) this.events.track(event, unit, value);
+  }
+
+  /**
+   * Records what the application saw where it used flag `key` for
+   * `context` (docs/rollouts.md, "Metrics from applications"): one request
+   * of the variant the flag serves it, `error` (default false),
+   * `latencyMs` and custom `metrics` ({name: number}), which a guarded
+   * rollout's guards read. Report every outcome, successes too: the error
+   * rate is errors over outcomes. Returns the variant, or null when the
+   * flag serves none (unknown flag, unusable context: nothing recorded).
+   * Throws INVALID_ARGUMENT naming a bad field; records only with options.events.
+   */
+  outcome(key, context, outcome) {
+    const fields = outcomeFields(key, outcome);
+    const variant = this.variant(key, context);
+    if (variant !== null && this.events !== null) this.events.outcome(key, variant, this._version, fields);
+    return variant;
   }
 
   /** Sends the queued events now: true when all were accepted (true at once without options.events). */

@@ -297,16 +297,21 @@ class EdgeflagsProviderBase {
 
   /**
    * Tracking (`client.track(name, context, details)`): `flags.track(name,
-   * context, details.value)` on the provider's Flags, whose
-   * `flagsOptions.events` (or given instance's events) send it; the unit is
-   * the context's targetingKey (its user_id). Nothing is recorded before
-   * initialize() (no Flags instance yet) or without events. Throws INVALID_ARGUMENT for a bad
-   * name, value or a context without a targetingKey (the SDK logs it).
+   * context, details.value, details)` on the provider's Flags, whose
+   * `flagsOptions.events` (or given instance's events) send it. Without
+   * `details.flag` it is an experiment's track event, the unit being the
+   * context's targetingKey (its user_id). With `details.flag` it is an
+   * outcome of that flag for a guarded rollout: `details.error`,
+   * `details.latencyMs`, and `details.value` as the custom metric `name`.
+   * Nothing is recorded before initialize() (no Flags instance yet) or
+   * without events. Throws INVALID_ARGUMENT for a bad name, value or a
+   * context without a targetingKey (the SDK logs it).
    */
   track(trackingEventName, context, trackingEventDetails) {
-    const value = trackingEventDetails == null ? undefined : trackingEventDetails.value;
+    const d = trackingEventDetails == null ? undefined : trackingEventDetails;
+    const value = d === undefined ? undefined : d.value;
     const unit = toEdgeflagsContext(context);
-    if (this._flags !== null) this._flags.track(trackingEventName, unit, value);
+    if (this._flags !== null) this._flags.track(trackingEventName, unit, value, d);
   }
 
   /**

@@ -126,6 +126,10 @@ export class Events {
     this.push({ type: 'exposure', flag, variant, unit, id: randomId(), time: time || Date.now(), version });
   }
 
+  outcome(flag, variant, version, fields, time) {
+    this.push(Object.assign({ type: 'outcome', flag, variant, id: randomId(), time: time || Date.now(), version }, fields));
+  }
+
   track(event, unit, value, time) {
     const e = { type: 'track', event, unit, id: randomId(), time: time || Date.now() };
     if (value !== undefined) e.value = value;

@@ -409,6 +409,59 @@ test('the OpenFeature providers\' track reaches the sender', async () => {
   await webProvider.flags.close();
 });
 
+// Outcomes (guarded rollouts' app-reported metrics): the variant is the
+// flag's answer for the context, every field is checked, and the
+// providers' track with details.flag is one.
+test('outcomes: the served variant, error, latency and metrics; checked; from track and the providers', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet() });
+  const ctx = { user_id: 'u7' };
+  const served = flags.variant('plain', ctx);
+  assert.equal(flags.outcome('plain', ctx, { error: true, latencyMs: 182.5, metrics: { checkout_failed: 1, cart: 31.2 } }), served);
+  assert.equal(flags.outcome('plain', flags.context(ctx)), served);
+  assert.equal(flags.outcome('nope', ctx, { error: true }), null, 'an unknown flag records nothing');
+  // track with options.flag: the event is the metric, "error" an error.
+  assert.equal(flags.track('checkout_failed', ctx, 0, { flag: 'plain', latencyMs: 40 }), served);
+  flags.track('error', ctx, undefined, { flag: 'plain' });
+  for (const [o, re] of [
+    [{ error: 'yes' }, /outcome.error must be true or false/],
+    [{ latencyMs: -1 }, /latencyMs must be a number of milliseconds/],
+    [{ latencyMs: 9e7 }, /latencyMs/],
+    [{ metrics: { x: 'a' } }, /outcome.metrics.x must be a finite number/],
+    [{ metrics: { x: Infinity } }, /outcome.metrics.x/],
+    [{ metrics: [1] }, /metrics must be an object/],
+    [{ metrics: Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`m${i}`, 1])) }, /at most 20 metrics/],
+    ['bad', /outcome must be an object/],
+  ]) {
+    assert.throws(() => flags.outcome('plain', ctx, o), (e) => e instanceof EdgeflagsError && e.code === 'INVALID_ARGUMENT' && re.test(e.message), JSON.stringify(o));
+  }
+  assert.throws(() => flags.outcome('', ctx), /key must be a flag key/);
+  assert.throws(() => flags.track('', ctx, 1, { flag: 'plain' }), /event/);
+  const sent = queued(flags).map(({ id, time, ...e }) => (assert.equal(typeof id, 'string'), assert.equal(typeof time, 'number'), e));
+  assert.deepEqual(sent, [
+    { type: 'outcome', flag: 'plain', variant: served, version: 7, error: true, latency_ms: 182.5, metrics: { checkout_failed: 1, cart: 31.2 } },
+    { type: 'outcome', flag: 'plain', variant: served, version: 7, error: false },
+    { type: 'outcome', flag: 'plain', variant: served, version: 7, error: false, latency_ms: 40, metrics: { checkout_failed: 0 } },
+    { type: 'outcome', flag: 'plain', variant: served, version: 7, error: true },
+  ]);
+  assert.equal(await flags.flush(), true);
+  assert.equal(srv.events().length, 4);
+  // The OpenFeature server provider: details.flag makes an outcome.
+  const provider = new EdgeflagsProvider({ ruleset: RULESET, flagsOptions: { events: quiet() } });
+  await server.OpenFeature.setProviderAndWait('events-outcome', provider);
+  const client = server.OpenFeature.getClient('events-outcome');
+  client.track('checkout_failed', { targetingKey: 'u7' }, { flag: 'plain', value: 1, latencyMs: 12 });
+  client.track('request', { targetingKey: 'u7' }, { flag: 'plain', error: true });
+  const got = queued(provider.flags).map((e) => [e.type, e.flag, e.variant, e.error, e.latency_ms, e.metrics]);
+  assert.deepEqual(got, [
+    ['outcome', 'plain', served, false, 12, { checkout_failed: 1 }],
+    ['outcome', 'plain', served, true, undefined, undefined],
+  ]);
+  await server.OpenFeature.close();
+  await provider.flags.close();
+  await flags.close();
+});
+
 // Browsers load the sender with a dynamic import; until it is here the
 // events wait in line (events.js Pending). Driven here from the sources
 // with a sender that arrives when the test says.
