@@ -10,8 +10,10 @@
 // route metrics are counted once when the queue redelivers.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { join } from "node:path";
 import { describe, test } from "node:test";
-import { ADMIN, bucket, json, putRuleset, startWorker } from "./helpers.mjs";
+import { pathToFileURL } from "node:url";
+import { ADMIN, ROOT, bucket, json, putRuleset, startWorker } from "./helpers.mjs";
 
 const FLAG = "new_api";
 const STEPS = [10, 50, 100];
@@ -465,6 +467,125 @@ describe("route metrics", () => {
       await w.close();
       v1.close();
       v2.close();
+    }
+  });
+});
+
+// Applications report outcomes where they use a flag (no route at the
+// edge): the npm package evaluates the flag locally (re-reading the client
+// view after each guard decision, as a synced page would), reports each
+// request's error, latency and a custom metric with flags.outcome(), and
+// its sender posts them to the Worker's /v1/events; the guard decides on
+// them alone.
+describe("outcomes from applications", () => {
+  const APP_FLAG = "new_checkout";
+  const appRuleset = () => ({
+    flags: {
+      [APP_FLAG]: {
+        percentage: 0,
+        rollout: {
+          steps: [10, 50, 100],
+          min_minutes: 0,
+          min_requests: 100,
+          guards: [
+            { metric: "error_rate", max: 0.05 },
+            { metric: "custom", name: "checkout_failed", max_increase: 0.05 },
+          ],
+          status: "running",
+        },
+      },
+    },
+  });
+  const appUsers = Array.from({ length: 20000 }, (_, i) => `buyer-${i}`);
+  const inFirst = appUsers.filter((u) => bucket(APP_FLAG, u) < 10);
+  const outSecond = appUsers.filter((u) => bucket(APP_FLAG, u) >= 50);
+
+  async function app(w) {
+    const { Flags } = await import(pathToFileURL(join(ROOT, "pkg/dist/node.mjs")).href);
+    const view = await json(await w.fetch("/v1/ruleset"));
+    const errors = [];
+    const flags = new Flags(view, { events: { url: `${w.url}/v1/events`, flushAt: 1e9, flushIntervalMs: 0, onError: (e) => errors.push(e) } });
+    flags.sync = async () => flags.update(await json(await w.fetch("/v1/ruleset")));
+    flags.errors = errors;
+    return flags;
+  }
+
+  /** Each user's outcome: checkout failed when `failed(i)` says so. */
+  async function report(w, flags, list, failed) {
+    const served = {};
+    list.forEach((u) => {
+      const ctx = { user_id: u };
+      const variant = flags.variant(APP_FLAG, ctx);
+      const k = (served[variant] = (served[variant] ?? 0) + 1);
+      const v = flags.outcome(APP_FLAG, ctx, { latencyMs: 30 + (k % 7), metrics: { checkout_failed: failed(k, variant) ? 1 : 0 } });
+      assert.equal(v, variant);
+    });
+    assert.equal(await flags.flush(), true, String(flags.errors));
+    w.sent += list.length;
+    const deadline = Date.now() + 30_000;
+    let n;
+    while (Date.now() < deadline) {
+      n = (await w.db.prepare("SELECT TOTAL(requests) AS n FROM route_metrics").first()).n;
+      if (n === w.sent) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(n, w.sent, "outcomes in D1");
+    return served;
+  }
+
+  async function appTick(w) {
+    await w.scheduled();
+    const r = await w.admin(`/v1/rollouts/${APP_FLAG}/decisions?limit=1`);
+    return (await json(r)).decisions[0];
+  }
+
+  test("healthy outcomes advance the rollout; a checkout failing more often rolls it back on the custom guard", async () => {
+    const w = await startWorker({}, { listen: true });
+    w.sent = 0;
+    try {
+      assert.equal((await putRuleset(w, appRuleset())).status, 200);
+      assert.equal((await appTick(w)).decision.action, "start");
+      const flags = await app(w);
+      await flags.sync();
+      // 2 % of checkouts fail on both sides (every 50th).
+      const healthy = (k) => k % 50 === 0;
+      const served = await report(w, flags, [...inFirst.slice(0, 150), ...outSecond.slice(0, 150)], healthy);
+      assert.deepEqual(served, { on: 150, off: 150 });
+      const a = await appTick(w);
+      assert.equal(a.decision.action, "advance", JSON.stringify(a.decision));
+      assert.deepEqual([a.decision.from, a.decision.to], [10, 50]);
+      assert.deepEqual([a.inputs.treatment.requests, a.inputs.treatment.errors], [150, 0]);
+      assert.deepEqual(a.inputs.treatment.metrics.checkout_failed, { n: 150, sum: 3, sum_sq: 3 });
+      const custom = a.decision.figures[1];
+      assert.deepEqual([custom.metric, custom.name, custom.bound, custom.samples, custom.control_samples], ["custom", "checkout_failed", "max_increase", 150, 150]);
+      assert.equal(custom.treatment, 0.02);
+      assert.equal(a.inputs.treatment.latency.reduce((x, y) => x + y, 0), 150, "latencies reported land in the histogram");
+      // At 50 %: the treatment's checkouts fail 40 % of the time.
+      await flags.sync();
+      const bad = (k, variant) => (variant === "on" ? k % 5 < 2 : k % 50 === 0);
+      const at50 = await report(w, flags, [...inFirst.slice(150, 350), ...outSecond.slice(150, 350)], bad);
+      assert.deepEqual(at50, { on: 200, off: 200 });
+      const d = await appTick(w);
+      assert.equal(d.decision.action, "rollback", JSON.stringify(d.decision));
+      assert.equal(d.decision.guard, 1);
+      const f = d.decision.figures[1];
+      assert.ok(f.breached && f.treatment === 0.4 && Math.abs(f.limit - 0.07) < 1e-12, JSON.stringify(f));
+      assert.equal(d.inputs.treatment.requests, 200, "only outcomes of the 50 % step count");
+      const r = (await json(await w.admin("/v1/rollouts"))).rollouts.find((x) => x.flag === APP_FLAG);
+      assert.deepEqual([r.percentage, r.status], [0, "rolled_back"]);
+      // Documented JSON from a backend: an outcome needs an id; unknown flags are ignored.
+      const raw = await w.fetch("/v1/events", { method: "POST", body: JSON.stringify({ events: [{ type: "outcome", flag: APP_FLAG, variant: "on" }] }) });
+      assert.equal(raw.status, 400);
+      assert.match((await json(raw)).error.problems[0].message, /an outcome needs "id"/);
+      const ok = await w.fetch("/v1/events", {
+        method: "POST",
+        body: JSON.stringify({ events: [{ type: "outcome", id: "req-1", flag: APP_FLAG, variant: "on", error: true }, { type: "outcome", id: "req-2", flag: "nope", variant: "on" }] }),
+      });
+      assert.equal(ok.status, 202);
+      assert.deepEqual(await json(ok), { accepted: 1, ignored: 1 });
+      await flags.close();
+    } finally {
+      await w.close();
     }
   });
 });

@@ -154,6 +154,9 @@ pub(super) fn decision_words(d: &Value) -> String {
         "hold" => match text("reason").as_str() {
             "too_few_requests" => format!("hold: too_few_requests ({} of {})", n("have"), n("need")),
             "too_soon" => format!("hold: too_soon ({} of {} min)", n("minutes"), n("need")),
+            "too_few_samples" => {
+                format!("hold: too_few_samples (guard {}: {} of {} values)", n("guard"), n("have"), n("need"))
+            }
             "at_risk" => format!("hold: at_risk (guard {})", n("guard")),
             reason => format!("hold: {reason}"),
         },
@@ -183,6 +186,10 @@ fn figures_words(f: &Value) -> String {
     let metric = f.get("metric").and_then(Value::as_str).unwrap_or("-");
     let (name, unit) = match metric {
         "error_rate" | "error_rate_increase" => (metric.to_string(), "%"),
+        "custom" => {
+            let text = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or("-");
+            (format!("{} mean ({})", text("name"), text("bound")), "")
+        }
         _ => (format!("{metric} p{}", f.get("percentile").and_then(Value::as_f64).map_or("-".into(), trim)), " ms"),
     };
     let state = match (f.get("breached"), f.get("past_limit")) {
@@ -268,6 +275,19 @@ mod tests {
         assert_eq!(decision_words(&h), "hold: too_few_requests (40 of 100)");
         let a = Value::parse(r#"{"action":"advance","from":10,"to":50,"figures":[]}"#).unwrap();
         assert_eq!(decision_words(&a), "advance 10% -> 50%");
+        let c = Value::parse(
+            r#"{"action":"rollback","guard":1,"figures":[{"guard":1,"metric":"custom","name":"checkout_failed",
+                "bound":"max_increase","treatment":0.4,"control":0.02,"limit":0.07,"samples":200,"control_samples":200,
+                "p_value":0.0,"alpha":0.008,"past_limit":true,"breached":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            decision_words(&c),
+            "rollback: guard 1 breached (checkout_failed mean (max_increase) 0.4 (control 0.02, limit 0.07, n 200, p 0): \
+             BREACHED)"
+        );
+        let s = Value::parse(r#"{"action":"hold","reason":"too_few_samples","guard":1,"have":40,"need":100}"#).unwrap();
+        assert_eq!(decision_words(&s), "hold: too_few_samples (guard 1: 40 of 100 values)");
         let m = Value::parse(r#"{"action":"pause","by_hand":true}"#).unwrap();
         assert_eq!(decision_words(&m), "pause (by hand)");
         assert_eq!(path_segment("a b/c"), "a%20b%2Fc");
