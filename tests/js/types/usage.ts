@@ -57,6 +57,11 @@ const tracked = new Flags(rs, {
 tracked.track('purchase', { user_id: 'u' }, 19.99);
 tracked.track('signup', tracked.context({ user_id: 'u' }));
 tracked.track('seat_added', 'team:7');
+const servedVariant: string | null = tracked.outcome('b', { user_id: 'u' }, { error: false, latencyMs: 12, metrics: { checkout_failed: 0 } });
+const viaTrack: string | null = tracked.track('checkout_failed', { user_id: 'u' }, 1, { flag: 'b', latencyMs: 3 });
+// @ts-expect-error: error is a boolean
+tracked.outcome('b', { user_id: 'u' }, { error: 'yes' });
+console.log(servedVariant, viaTrack);
 const stats: EventsStats | undefined = tracked.events?.stats;
 async function sendNow() {
   const all: boolean = await tracked.flush();
