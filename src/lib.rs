@@ -60,6 +60,7 @@ pub mod semver;
 mod ser;
 pub mod stats;
 pub mod time;
+pub mod usage;
 mod value;
 #[cfg(feature = "wasm")]
 pub mod wasm;

@@ -39,11 +39,13 @@ mod render;
 mod report_text;
 #[path = "edgeflags/sample.rs"]
 mod sample;
+#[path = "edgeflags/stale.rs"]
+mod stale;
 
 use std::io::{self, BufRead, BufWriter, ErrorKind, StdoutLock, Write};
 use std::process::ExitCode;
 
-use edgeflags::time::{format_rfc3339, parse_rfc3339, Millis};
+use edgeflags::time::{parse_rfc3339, Millis};
 use edgeflags::{bucket, Context, ErrorCode, Evaluation, Ruleset, Value};
 use serde::ser::{Serialize, Serializer};
 
@@ -51,7 +53,7 @@ const USAGE: &str = "usage:
   edgeflags validate FILE
   edgeflags eval FILE [--now RFC3339]     (JSON lines on stdin: {\"flag\", \"context\", \"default\"})
   edgeflags bucket                        (JSON lines on stdin: {\"salt\", \"unit\"})
-  edgeflags stale FILE [--now RFC3339]
+  edgeflags stale FILE [--now RFC3339] [--url URL [--policy release=40,ops=never,...]]
 ";
 
 /// Why a command stopped before its end.
@@ -162,21 +164,10 @@ fn run(args: &[String]) -> Result<ExitCode, Stop> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        Some("stale") => {
-            let (file, now) = file_and_now(&args[1..])?;
-            let rs = load(&file)?.map_err(|e| format!("{file}: {e}"))?;
-            for (flag, why) in rs.stale_flags(now) {
-                let meta = flag.metadata();
-                out.json(&object([
-                    ("flag", string(flag.key())),
-                    ("reasons", Value::Array(why.iter().map(|r| string(r.as_str())).collect())),
-                    ("owner", meta.owner.as_deref().map_or(Value::Null, string)),
-                    ("expires", meta.expires.map_or(Value::Null, |t| Value::String(format_rfc3339(t)))),
-                ]))?;
-            }
+        Some("stale") => stale::run(&args[1..], &mut out).and_then(|code| {
             out.flush()?;
-            Ok(ExitCode::SUCCESS)
-        }
+            Ok(code)
+        }),
         Some("-h" | "--help" | "help") => {
             out.text(USAGE)?;
             out.text(ops::USAGE)?;

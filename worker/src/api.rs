@@ -64,6 +64,10 @@ pub enum Endpoint {
     ListRollouts,
     /// `GET /v1/rollouts/{key}/decisions`: one rollout's decision log.
     RolloutDecisions(String),
+    /// `GET /v1/usage`: every flag's usage and cleanup finding.
+    ListUsage,
+    /// `GET /v1/flags/{key}/usage`: one flag's usage.
+    FlagUsage(String),
     /// `OPTIONS` on any API path: a CORS preflight.
     Preflight,
 }
@@ -128,6 +132,7 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
             ("POST", EvaluateOne(key.to_string()), Read),
             ("PATCH", EditFlag(key.to_string()), Admin),
         ],
+        ["flags", key, "usage"] if !key.is_empty() => vec![("GET", FlagUsage(key.to_string()), Results)],
         ["flags", key, action] if !key.is_empty() => {
             let edit = match *action {
                 "kill" => Edit::Kill(true),
@@ -152,6 +157,7 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
         ["experiments"] => vec![("GET", ListExperiments, Results)],
         ["experiments", key] if !key.is_empty() => vec![("GET", GetExperiment(key.to_string()), Results)],
         ["rollouts"] => vec![("GET", ListRollouts, Results)],
+        ["usage"] => vec![("GET", ListUsage, Results)],
         ["rollouts", key, "decisions"] if !key.is_empty() => {
             vec![("GET", RolloutDecisions(key.to_string()), Results)]
         }
@@ -244,6 +250,12 @@ mod tests {
         assert_eq!(route("GET", "/v1/flags/api/rollout/pause").unwrap_err().status, 405);
         assert_eq!(route("POST", "/v1/flags/api/rollout/explode").unwrap_err().status, 404);
         assert_eq!(route("GET", "/v1/rollouts").unwrap(), Target::Api(Endpoint::ListRollouts, Access::Results));
+        assert_eq!(route("GET", "/v1/usage").unwrap(), Target::Api(Endpoint::ListUsage, Access::Results));
+        assert_eq!(
+            route("GET", "/v1/flags/new%20search/usage").unwrap(),
+            Target::Api(Endpoint::FlagUsage("new search".into()), Access::Results)
+        );
+        assert!(route("POST", "/v1/flags/a/usage").is_err());
         assert_eq!(
             route("GET", "/v1/rollouts/new%20api/decisions").unwrap(),
             Target::Api(Endpoint::RolloutDecisions("new api".into()), Access::Results)

@@ -36,6 +36,7 @@ pub mod ofrep;
 pub mod requester;
 pub mod rollouts;
 pub mod store;
+pub mod usage;
 
 #[cfg(target_arch = "wasm32")]
 mod runtime;

@@ -62,6 +62,9 @@ pub async fn evaluate(
             // an exposure when the flag's experiment assigned it.
             if e.error_code.is_none() && input.at.is_none() {
                 rec.served(rs, ctx, t, loaded.version, [key]);
+                if let Some(v) = e.variant {
+                    rec.used(key, v, t);
+                }
             }
             let on = [key];
             let on = if !hidden(key) && rs.is_enabled(key, ctx, t, &Overrides::default()) { &on[..] } else { &[] };
@@ -72,6 +75,11 @@ pub async fn evaluate(
             if input.at.is_none() {
                 let served = results.iter().filter(|(_, e)| e.error_code.is_none()).map(|(k, _)| *k);
                 rec.served(rs, ctx, t, loaded.version, served);
+                for (k, e) in &results {
+                    if let (None, Some(v)) = (e.error_code, e.variant) {
+                        rec.used(k, v, t);
+                    }
+                }
             }
             (200, answer::all(loaded.version, &results), active)
         }

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::errors::ApiError;
 use crate::events::{self as ev, Param, Stored};
 use crate::metrics;
+use crate::usage;
 
 /// The queue binding's name.
 pub const QUEUE: &str = "EVENTS";
@@ -105,13 +106,28 @@ pub struct Recorder {
     key: Option<String>,
     pending: RefCell<Vec<Stored>>,
     routed: RefCell<Option<metrics::Row>>,
+    /// Usage was counted (into the isolate's buffer directly).
+    used: std::cell::Cell<bool>,
 }
 
 impl Recorder {
     /// A recorder; it records no exposures when events are off (route
     /// metrics hold no unit, so they are recorded either way).
     pub fn new(cfg: &Config) -> Recorder {
-        Recorder { key: cfg.unit_hash_key.clone(), pending: RefCell::new(Vec::new()), routed: RefCell::new(None) }
+        Recorder {
+            key: cfg.unit_hash_key.clone(),
+            pending: RefCell::new(Vec::new()),
+            routed: RefCell::new(None),
+            used: std::cell::Cell::new(false),
+        }
+    }
+
+    /// Counts an answer of `flag` serving `variant` at `at` for the flag
+    /// usage telemetry (docs/worker.md, "Flag usage"), straight into the
+    /// isolate's buffer: no allocation once the pair was counted.
+    pub fn used(&self, flag: &str, variant: &str, at: i64) {
+        OUTGOING.with(|o| o.borrow_mut().usage.add(flag, variant, at));
+        self.used.set(true);
     }
 
     /// Records the exposures of evaluating `keys` for `ctx` at `now`.
@@ -143,7 +159,7 @@ impl Recorder {
     pub fn finish(self, env: &Env, ctx: &worker::Context) {
         let events = self.pending.into_inner();
         let routed = self.routed.into_inner();
-        if events.is_empty() && routed.is_none() {
+        if events.is_empty() && routed.is_none() && !self.used.get() {
             return;
         }
         let (full, schedule) = OUTGOING.with(|o| {
@@ -152,8 +168,10 @@ impl Recorder {
             if let Some(r) = routed {
                 o.metrics.merge(r);
             }
-            let full = (o.events.len() >= FLUSH_AT || o.metrics.len() >= metrics::FLUSH_AT_ROWS)
-                .then(|| (std::mem::take(&mut o.events), o.metrics.take()));
+            let full = (o.events.len() >= FLUSH_AT
+                || o.metrics.len() >= metrics::FLUSH_AT_ROWS
+                || o.usage.len() >= usage::ROWS_PER_MESSAGE)
+                .then(|| o.take());
             let schedule = !o.scheduled && full.is_none();
             if schedule {
                 o.scheduled = true;
@@ -167,17 +185,17 @@ impl Recorder {
                 return;
             }
         };
-        if let Some((events, rows)) = full {
-            ctx.wait_until(async move { deliver(&queue, events, rows).await });
+        if let Some(out) = full {
+            ctx.wait_until(async move { deliver(&queue, out).await });
         } else if schedule {
             ctx.wait_until(async move {
                 worker::Delay::from(std::time::Duration::from_millis(FLUSH_AFTER_MS)).await;
-                let (events, rows) = OUTGOING.with(|o| {
+                let out = OUTGOING.with(|o| {
                     let mut o = o.borrow_mut();
                     o.scheduled = false;
-                    (std::mem::take(&mut o.events), o.metrics.take())
+                    o.take()
                 });
-                deliver(&queue, events, rows).await;
+                deliver(&queue, out).await;
             });
         }
     }
@@ -193,8 +211,22 @@ pub const FLUSH_AFTER_MS: u64 = 1000;
 struct Outgoing {
     events: Vec<Stored>,
     metrics: metrics::Aggregate,
+    usage: usage::Counts,
     /// A request is waiting to send the buffer.
     scheduled: bool,
+}
+
+/// What one send carries.
+struct Batch {
+    events: Vec<Stored>,
+    rows: Vec<metrics::Row>,
+    usage: Vec<usage::Row>,
+}
+
+impl Outgoing {
+    fn take(&mut self) -> Batch {
+        Batch { events: std::mem::take(&mut self.events), rows: self.metrics.take(), usage: self.usage.take() }
+    }
 }
 
 thread_local! {
@@ -207,7 +239,16 @@ thread_local! {
 /// requests are lost, which a rollout reads as less traffic, never as
 /// more errors). The metric rows carry ids made with this send's flush
 /// id, so a retry of a send that did reach the queue counts nothing twice.
-async fn deliver(queue: &Queue, events: Vec<Stored>, rows: Vec<metrics::Row>) {
+async fn deliver(queue: &Queue, out: Batch) {
+    let Batch { events, rows, usage } = out;
+    if !usage.is_empty() {
+        let texts = usage::messages(&usage);
+        if let Err(e) = send_texts(queue, &texts).await {
+            if let Err(e2) = send_texts(queue, &texts).await {
+                worker::console_error!("flag usage lost ({} rows): {e}; retry: {e2}", usage.len());
+            }
+        }
+    }
     if !events.is_empty() {
         if let Err(e) = send(queue, &events).await {
             if let Err(e2) = send(queue, &events).await {
@@ -241,11 +282,16 @@ fn js(p: &Param) -> JsValue {
 pub async fn consume(batch: MessageBatch<String>, env: &Env) {
     let mut events = Vec::new();
     let mut rows = Vec::new();
+    let mut used = Vec::new();
     match batch.messages() {
         Ok(messages) => {
             for m in messages {
                 if let Some(r) = metrics::read_message(m.body()) {
                     rows.extend(r);
+                    continue;
+                }
+                if let Some(u) = usage::read_message(m.body()) {
+                    used.extend(u);
                     continue;
                 }
                 match ev::read_message(m.body()) {
@@ -260,7 +306,7 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) {
             return;
         }
     }
-    if let Err(e) = write(env, &events, &rows).await {
+    if let Err(e) = write(env, &events, &rows, &used).await {
         worker::console_error!(
             "events: D1 write of {} events and {} metric rows failed, retrying the batch: {e}",
             events.len(),
@@ -272,13 +318,17 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) {
     batch.ack_all();
 }
 
-async fn write(env: &Env, events: &[Stored], rows: &[metrics::StoredRow]) -> Result<(), String> {
-    if events.is_empty() && rows.is_empty() {
+async fn write(env: &Env, events: &[Stored], rows: &[metrics::StoredRow], used: &[usage::Row]) -> Result<(), String> {
+    if events.is_empty() && rows.is_empty() && used.is_empty() {
         return Ok(());
     }
     let db = env.d1(DB).map_err(|e| format!("binding {DB}: {e}"))?;
     let mut stmts = Vec::new();
-    for (sql, params) in ev::insert_statements(events).into_iter().chain(metrics::insert_statements(rows)) {
+    let all = ev::insert_statements(events)
+        .into_iter()
+        .chain(metrics::insert_statements(rows))
+        .chain(usage::upsert_statements(used));
+    for (sql, params) in all {
         let values: Vec<JsValue> = params.iter().map(js).collect();
         stmts.push(db.prepare(sql).bind(&values).map_err(|e| e.to_string())?);
     }

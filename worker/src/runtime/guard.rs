@@ -106,6 +106,8 @@ async fn prune(env: &Env, minute: i64) {
         for q in metrics::PRUNE_QUERIES {
             db.prepare(q).bind(&[JsValue::from_f64(first_kept as f64)])?.run().await?;
         }
+        let first_day = edgeflags::usage::day_of(minute * 60_000) - edgeflags::usage::KEPT_DAYS;
+        db.prepare(crate::usage::PRUNE_QUERY).bind(&[JsValue::from_f64(first_day as f64)])?.run().await?;
         Ok::<_, worker::Error>(())
     };
     if let Err(e) = result.await {

@@ -14,6 +14,7 @@ mod kv;
 mod ofrep;
 mod proxy;
 mod state;
+mod usage;
 
 use wasm_bindgen::JsValue;
 use worker::{event, web_sys, Env};
@@ -153,6 +154,8 @@ async fn handle(
         Endpoint::EvaluateOne(key) => evaluate::evaluate(req, &store, cfg, &caller, Some(&key), rec).await,
         Endpoint::ListExperiments => events::results(env, &store, cfg, None).await,
         Endpoint::GetExperiment(key) => events::results(env, &store, cfg, Some(&key)).await,
+        Endpoint::ListUsage => usage::get(req, env, &store, cfg, None).await,
+        Endpoint::FlagUsage(key) => usage::get(req, env, &store, cfg, Some(&key)).await,
         Endpoint::PostEvents => Err(ApiError::internal("events reached the dispatcher")),
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
         // The store's one writer, the control object, serves every change

@@ -95,9 +95,15 @@ async fn evaluate(
     }
     let view = View { version: loaded.version, server: caller.sees_server_flags() };
     let t = input.at.unwrap_or(now as i64);
+    // Usage counts only served answers (not one asked about another time).
+    let used = |k: &str, e: &Evaluation<'_>| {
+        if let (None, Some(v), None) = (e.error_code, e.variant, input.at) {
+            rec.used(k, v, t);
+        }
+    };
     let mut r = match key {
-        Some(key) => one(loaded, view, &input.context, t, key)?,
-        None => bulk(req, loaded, view, &input.context, t),
+        Some(key) => one(loaded, view, &input.context, t, key, &used)?,
+        None => bulk(req, loaded, view, &input.context, t, &used),
     };
     // Served answers (not a 304, not one asked about another time) are
     // exposures when an experiment's split assigned them.
@@ -131,7 +137,14 @@ fn complete(req: &Incoming, loaded: &Loaded, ctx: &mut Context) -> Result<(), Fa
     requester::complete(ctx, &facts, "", "", None).map(|_| ()).map_err(api)
 }
 
-fn one(loaded: &Loaded, view: View, ctx: &Context, t: i64, key: &str) -> Result<Reply, Failure> {
+fn one(
+    loaded: &Loaded,
+    view: View,
+    ctx: &Context,
+    t: i64,
+    key: &str,
+    used: &dyn Fn(&str, &Evaluation<'_>),
+) -> Result<Reply, Failure> {
     let rs = &*loaded.rs;
     // Server-only flags exist only for the SERVER_KEY and admin tokens,
     // exactly as on /v1: anyone else hears FLAG_NOT_FOUND.
@@ -140,11 +153,19 @@ fn one(loaded: &Loaded, view: View, ctx: &Context, t: i64, key: &str) -> Result<
         Some(_) => rs.evaluate(key, ctx, t, &Value::Null),
         None => Evaluation::error(&Value::Null, ErrorCode::FlagNotFound),
     };
+    used(key, &e);
     let meta = Metadata::of(view, flag, &e);
     Ok(Reply::json(200, ofrep::one(key, &e, &meta)?))
 }
 
-fn bulk(req: &Incoming, loaded: &Loaded, view: View, ctx: &Context, t: i64) -> Reply {
+fn bulk(
+    req: &Incoming,
+    loaded: &Loaded,
+    view: View,
+    ctx: &Context,
+    t: i64,
+    used: &dyn Fn(&str, &Evaluation<'_>),
+) -> Reply {
     let rs = &*loaded.rs;
     let visible = |k: &str| rs.flag(k).is_some_and(|f| view.server || f.client());
     // The ETag first: only the flags whose answer moves with time are
@@ -164,6 +185,7 @@ fn bulk(req: &Incoming, loaded: &Loaded, view: View, ctx: &Context, t: i64) -> R
     let items: Vec<_> = results
         .into_iter()
         .map(|(k, e)| {
+            used(k, &e);
             let meta = Metadata::of(view, rs.flag(k), &e);
             (k, e, meta)
         })

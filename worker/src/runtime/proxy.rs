@@ -59,6 +59,7 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
     rec.served(rs, &ctx, now as i64, loaded.version, [rs.flags()[route.flag().index()].key()]);
     let flag = &rs.flags()[route.flag().index()];
     let variant = flag.variants().get(res.variant as usize).map_or("", |v| &v.name);
+    rec.used(flag.key(), variant, now as i64);
     let Some(origin) = route.upstream(res.variant) else {
         return Err(ApiError::new(
             502,

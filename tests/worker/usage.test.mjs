@@ -1,0 +1,156 @@
+// Flag usage telemetry in workerd (issue 15, part 2): every answer the
+// Worker serves (/v1/flags, one flag, OFREP, a routed request) is counted
+// per flag, variant and day off the response path, through the events
+// queue into D1 (flag_usage); GET /v1/usage and /v1/flags/{key}/usage read
+// it back with the core's cleanup finding (a flag that served one variant
+// for its type's days, with the value to keep; a flag nobody evaluated),
+// and `edgeflags stale --url` adds those reasons to the ruleset's own.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { json, putRuleset, runCli, startWorker } from "./helpers.mjs";
+
+const DAY = 86_400_000;
+const today = () => Math.floor(Date.now() / DAY);
+
+const RULESET = {
+  flags: {
+    new_search: { percentage: 100, tags: ["release"] },
+    dark_mode: { users: ["u1"], tags: ["release"] },
+    kill_payments: { tags: ["ops"] },
+    // Server-only: anonymous evaluations never see it, so it goes unused here.
+    old_banner: { variants: { shown: "v2", hidden: "none" }, default_variant: "shown", tags: ["release"], client: false },
+    canary: { percentage: 50 },
+  },
+};
+
+let w;
+let upstream;
+before(async () => {
+  upstream = createServer((req, res) => res.end("ok"));
+  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+  const doc = structuredClone(RULESET);
+  const origin = `http://127.0.0.1:${upstream.address().port}`;
+  doc.routes = [{ id: "c", path: "/c/**", flag: "canary", upstreams: { on: origin, off: origin } }];
+  w = await startWorker({}, { listen: true });
+  const r = await putRuleset(w, doc);
+  assert.equal(r.status, 200, await r.text());
+});
+after(async () => {
+  await w?.close();
+  upstream?.close();
+});
+
+/** Waits until flag_usage counts `want` answers in all. */
+async function waitCounted(want) {
+  const deadline = Date.now() + 30_000;
+  let n;
+  while (Date.now() < deadline) {
+    n = (await w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage").first()).n;
+    if (n >= want) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(n, want, "answers counted in D1");
+}
+
+const usageOf = async (key) => json(await w.admin(`/v1/flags/${key}/usage`));
+
+describe("counting", () => {
+  test("every served answer is counted once, per flag and variant; answers about another time are not", async () => {
+    // One evaluate-all: the four flags anonymous callers see.
+    assert.equal((await w.fetch("/v1/flags?user_id=u1")).status, 200);
+    // dark_mode three times for u2 (off), once for u1 (on).
+    for (let i = 0; i < 3; i++) assert.equal((await w.fetch("/v1/flags/dark_mode?user_id=u2")).status, 200);
+    assert.equal((await w.fetch("/v1/flags/dark_mode?user_id=u1")).status, 200);
+    // OFREP: one flag, then all four.
+    const ofrep = (path) =>
+      w.fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ context: { targetingKey: "u2" } }) });
+    assert.equal((await ofrep("/ofrep/v1/evaluate/flags/new_search")).status, 200);
+    assert.equal((await ofrep("/ofrep/v1/evaluate/flags")).status, 200);
+    // A routed request.
+    const routed = await w.fetch("/c/x", { headers: { "X-User-Id": "u9" } });
+    assert.equal(routed.status, 200);
+    await routed.text();
+    // Not counted: an unknown flag, and an answer about another time.
+    assert.equal((await w.fetch("/v1/flags/nope?user_id=u1")).status, 404);
+    const at = await w.fetch("/v1/flags/dark_mode", { method: "POST", body: JSON.stringify({ context: { user_id: "u2" }, at: "2030-01-01T00:00:00Z" }) });
+    assert.equal(at.status, 200);
+    await waitCounted(4 + 4 + 1 + 4 + 1);
+    assert.equal((await usageOf("old_banner")).evaluations, 0, "a server-only flag nobody could see");
+    const dark = await usageOf("dark_mode");
+    assert.deepEqual(dark.variants, { off: 4, on: 2 });
+    assert.equal(dark.evaluations, 6);
+    assert.ok(Date.parse(dark.last_evaluated) > Date.now() - 60_000);
+    assert.equal(dark.cleanup, null, "observed for less than a day: no finding yet");
+    assert.deepEqual((await usageOf("new_search")).variants, { on: 3 });
+    assert.equal((await usageOf("canary")).evaluations, 3);
+    // Everything in one listing, in ruleset order.
+    const all = await json(await w.admin("/v1/usage"));
+    assert.deepEqual(all.flags.map((f) => f.flag), Object.keys(RULESET.flags));
+  });
+});
+
+describe("cleanup findings", () => {
+  test("one variant for 40 days, unused, ops never; policy; access; the CLI", async () => {
+    // 60 days of history: new_search served only "on"; old_banner served
+    // "shown" until 50 days ago and nothing since; kill_payments "off" only.
+    const rows = [];
+    for (let d = today() - 60; d <= today(); d++) {
+      rows.push(["new_search", "on", d, 100, d * DAY + 1000]);
+      rows.push(["kill_payments", "off", d, 5, d * DAY + 1000]);
+      if (d < today() - 50) rows.push(["old_banner", "shown", d, 7, d * DAY + 1000]);
+      if (d < today() - 45) rows.push(["canary", "on", d, 1, d * DAY]);
+      if (d < today() - 45) rows.push(["canary", "off", d, 1, d * DAY]);
+    }
+    for (const r of rows) {
+      await w.db
+        .prepare("INSERT INTO flag_usage (flag, variant, day, count, last_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (flag, variant, day) DO UPDATE SET count = count + excluded.count")
+        .bind(...r)
+        .run();
+    }
+    const ns = await usageOf("new_search");
+    assert.deepEqual(ns.cleanup, { reason: "served_one_variant", days: 60, variant: "on", keep: true });
+    assert.equal(ns.threshold_days, 40);
+    assert.equal(ns.one_variant.value, true);
+    const banner = await usageOf("old_banner");
+    assert.equal(banner.cleanup.reason, "unused");
+    assert.equal(banner.cleanup.days, 51);
+    assert.equal((await usageOf("kill_payments")).cleanup, null, "ops flags are never candidates");
+    // canary served both variants until 46 days ago, then only what today's routed request got.
+    const canary = await usageOf("canary");
+    assert.equal(canary.cleanup, null, "one variant for less than 40 days");
+    // A policy: release flags after 70 days -> new_search is not yet a candidate; ops after 30 -> kill_payments is.
+    const strict = await json(await w.admin("/v1/usage?policy=release%3D70%2Cops%3D30"));
+    const by = Object.fromEntries(strict.flags.map((f) => [f.flag, f.cleanup]));
+    assert.equal(by.new_search, null);
+    assert.deepEqual(by.kill_payments, { reason: "served_one_variant", days: 60, variant: "off", keep: false });
+    const bad = await w.admin("/v1/usage?policy=release%3Dsoon");
+    assert.equal(bad.status, 400);
+    assert.equal((await json(bad)).error.code, "INVALID_POLICY");
+    // Access: never anonymous; an unknown flag with no usage is a 404.
+    assert.equal((await w.fetch("/v1/usage")).status, 401);
+    assert.equal((await w.admin("/v1/flags/none_such/usage")).status, 404);
+    // edgeflags stale FILE --url: the ruleset's reasons and the usage's.
+    const dir = mkdtempSync(join(tmpdir(), "ef-usage-"));
+    const file = join(dir, "rs.json");
+    writeFileSync(file, JSON.stringify(RULESET));
+    const out = await runCli(["stale", file, "--url", w.url]);
+    assert.equal(out.code, 0, out.stderr);
+    const lines = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    const stale = Object.fromEntries(lines.map((l) => [l.flag, l]));
+    assert.deepEqual(stale.new_search.reasons, ["fully_rolled_out", "served_one_variant"]);
+    assert.equal(stale.new_search.usage.keep, true);
+    assert.deepEqual(stale.old_banner.reasons, ["static", "unused"]);
+    assert.equal(stale.kill_payments, undefined);
+    const offline = await runCli(["stale", file]);
+    assert.deepEqual(offline.stdout.trim().split("\n").map((l) => JSON.parse(l).flag), ["new_search", "old_banner"]);
+    const refused = await runCli(["stale", file, "--url", w.url], { token: "wrong" });
+    assert.equal(refused.code, 4, refused.stderr);
+    const policy = await runCli(["stale", file, "--policy", "release=10"]);
+    assert.equal(policy.code, 2);
+    assert.match(policy.stderr, /--policy needs --url/);
+  });
+});
