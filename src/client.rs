@@ -147,7 +147,10 @@ impl View<'_> {
                 "users" | "allowed_users" => self.users(v),
                 "targets" => map_array(v, |t| self.with(t, &[], |k, v| (k == "users").then(|| self.users(v)))),
                 "rules" => map_array(v, |r| {
-                    self.with(r, &["description"], |k, v| (k == "conditions").then(|| self.conditions(v, used)))
+                    // A rule's rollout plan stays server-side, as the flag's.
+                    self.with(r, &["description", "rollout"], |k, v| {
+                        (k == "conditions").then(|| self.conditions(v, used))
+                    })
                 }),
                 k if KEPT_FLAG_FIELDS.contains(&k) => v.clone(),
                 _ => continue,

@@ -133,10 +133,10 @@ fn every_problem_has_its_path() {
         "expected a list",
     );
     // The flag's percentage is the current step.
-    rejects(&flag_with(r#""percentage": 7"#, ""), r, "the flag's percentage 7 is not 0 or a step");
-    rejects(&flag_with(r#""schedule": {"start": 0, "steps": [[0, 1]]}"#, ""), r, "needs the flag's percentage");
-    rejects(&flag_with(r#""split": [["on", 50], ["off", 50]]"#, ""), r, "needs the flag's percentage");
-    rejects(&flag_with(r#""enabled": true"#, ""), r, "needs the flag's percentage");
+    rejects(&flag_with(r#""percentage": 7"#, ""), r, "the percentage 7 is not 0 or a step");
+    rejects(&flag_with(r#""schedule": {"start": 0, "steps": [[0, 1]]}"#, ""), r, "needs a fixed percentage beside it");
+    rejects(&flag_with(r#""split": [["on", 50], ["off", 50]]"#, ""), r, "needs a fixed percentage beside it");
+    rejects(&flag_with(r#""enabled": true"#, ""), r, "needs a fixed percentage beside it");
     assert!(load(&flag_with(r#""rollout_percentage": 1"#, "")).is_ok());
     assert!(load(&flag_with(r#""percentage": 0"#, "")).is_ok());
     assert!(load(&flag_with(r#""percentage": 100"#, "")).is_ok());
@@ -431,4 +431,71 @@ fn custom_guards_compile() {
         ]
     );
     assert_eq!(rs.flag("f").unwrap().rollout_variant().map(|v| &*v.name), Some("on"));
+}
+
+/// A plan on a rule: its step is the rule's percentage, its treatment the
+/// rule's variant; the decisions edit the rule; one plan per flag; the
+/// client view drops it.
+#[test]
+fn a_rule_can_carry_the_plan() {
+    let text = r#"{"flags": {"search": {
+        "variants": {"old": "v1", "new": "v2"}, "default_variant": "old", "off_variant": "old",
+        "rules": [
+          {"id": "staff", "conditions": [{"attribute": "email", "op": "ends_with", "value": "@example.com"}], "variant": "new"},
+          {"id": "us", "conditions": [{"attribute": "country", "op": "eq", "value": "US"}], "variant": "new", "percentage": 0,
+           "rollout": {"steps": [10, 50, 100], "min_minutes": 0, "min_requests": 10,
+                       "guards": [{"metric": "error_rate", "max": 0.05}]}}]}}}"#;
+    let doc = Value::parse(text).unwrap();
+    let rs = Ruleset::from_value(&doc).unwrap();
+    let flag = rs.flag("search").unwrap();
+    assert_eq!(flag.rollout_treatment().map(|v| &*v.name), Some("new"));
+    assert_eq!(flag.rollout_rule(), Some("us"));
+    assert_eq!(flag.rollout_variant(), None, "no flag-level percentage");
+    let (_, plan, state) = rs.rollouts().next().unwrap();
+    assert_eq!(state.percentage, 0.0);
+    let t0 = 1_790_000_000_000;
+    let d = decide(plan, &state, &GuardData::default(), t0);
+    assert_eq!(d, Decision::Start { from: 0.0, to: 10.0 });
+    let doc1 = apply(&doc, "search", &d, t0).unwrap();
+    let rule = &doc1.get("flags").unwrap().get("search").unwrap().get("rules").unwrap();
+    let Value::Array(rules) = rule else { panic!() };
+    assert_eq!(rules[1].get("percentage"), Some(&Value::Number(10.0)));
+    assert_eq!(rules[1].get("rollout").unwrap().get("status"), Some(&Value::String("running".into())));
+    assert_eq!(doc1.get("flags").unwrap().get("search").unwrap().get("percentage"), None, "the flag is untouched");
+    let rs1 = Ruleset::from_value(&doc1).unwrap();
+    assert_eq!(state_of(&rs1, "search").percentage, 10.0);
+    // About 10 % of US users get the new variant; others nothing from the rule.
+    let us = (0..2000)
+        .filter(|i| {
+            let mut ctx = Context::with_user(&format!("u{i}"));
+            ctx.set("country", Value::String("US".into()));
+            rs1.evaluate("search", &ctx, t0, &Value::Null).variant == Some("new")
+        })
+        .count();
+    assert!((150..250).contains(&us), "{us}");
+    // A breach rolls the rule back to 0.
+    let failing = GuardData { control: VariantWindow::default(), treatment: window(200, 100) };
+    let d = decide(plan, &state_of(&rs1, "search"), &failing, t0 + MIN);
+    assert!(matches!(d, Decision::Breach { action: Breach::Rollback, .. }), "{d:?}");
+    let rs2 = Ruleset::from_value(&apply(&doc1, "search", &d, t0 + MIN).unwrap()).unwrap();
+    assert_eq!(state_of(&rs2, "search").percentage, 0.0);
+    assert!(edgeflags::rollout::plan_doc(&doc1, "search").and_then(|p| p.get("steps")).is_some());
+    // The client view keeps the rule, without its plan.
+    let view = edgeflags::client::client_view(&doc1, "salt").unwrap();
+    let Some(Value::Array(view_rules)) = view.get("flags").unwrap().get("search").unwrap().get("rules") else {
+        panic!()
+    };
+    assert_eq!(view_rules[1].get("rollout"), None);
+    assert_eq!(view_rules[1].get("percentage"), Some(&Value::Number(10.0)));
+    // One plan per flag; a rule's plan needs the rule's fixed percentage.
+    let both = text.replace(
+        r#""off_variant": "old","#,
+        r#""off_variant": "old", "percentage": 0, "rollout_variant": "new", "rollout": {"steps": [100]},"#,
+    );
+    rejects(&both, "flags.search.rollout", "a flag carries one rollout plan");
+    let split = text.replace(r#""variant": "new", "percentage": 0,"#, r#""split": [["old", 50], ["new", 50]],"#);
+    rejects(&split, "flags.search.rules[1].rollout", "a rollout needs a fixed percentage beside it");
+    let two =
+        text.replace(r#""variant": "new"},"#, r#""variant": "new", "percentage": 0, "rollout": {"steps": [100]}},"#);
+    rejects(&two, "flags.search.rules[1].rollout", "one rule at most");
 }

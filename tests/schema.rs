@@ -371,6 +371,16 @@ fn hand_written_cases_agree() {
         ("guard increase ms", Valid, guard(r#"{"metric": "latency", "percentile": 99.9, "max_increase_ms": 60000}"#)),
         ("guard increase ms 0", Invalid, guard(r#"{"metric": "latency", "percentile": 50, "max_increase_ms": 0}"#)),
         ("guard metric", Invalid, guard(r#"{"metric": "cpu", "max": 0.5}"#)),
+        (
+            "rule rollout",
+            Valid,
+            flag(r#"{"rules": [{"conditions": [], "variant": "on", "percentage": 10, "rollout": {"steps": [10, 100]}}]}"#),
+        ),
+        (
+            "rule rollout on a split",
+            Invalid,
+            flag(r#"{"rules": [{"conditions": [], "split": [["on", 50], ["off", 50]], "rollout": {"steps": [100]}}]}"#),
+        ),
         ("guard custom", Valid, guard(r#"{"metric": "custom", "name": "cart", "min": -2.5}"#)),
         ("guard custom decrease", Valid, guard(r#"{"metric": "custom", "name": "cart", "max_decrease": 2}"#)),
         ("guard custom no name", Invalid, guard(r#"{"metric": "custom", "max": 1}"#)),

@@ -11,7 +11,7 @@ mod decide;
 mod json;
 mod plan;
 
-pub use apply::apply;
+pub use apply::{apply, plan_doc, plan_members_mut, set_percentage};
 pub use decide::{decide, guard_figures, Decision, GuardData, GuardFigures, HoldReason};
 pub use plan::{
     Breach, Guard, MetricBound, RolloutPlan, RolloutState, RolloutStatus, DEFAULT_ALPHA, DEFAULT_MIN_MINUTES,

@@ -116,6 +116,9 @@ pub(crate) struct Rollout {
     pub plan: crate::rollout::RolloutPlan,
     pub status: crate::rollout::RolloutStatus,
     pub since: Option<Millis>,
+    /// The rule carrying the plan (an index into the flag's rules);
+    /// `None`: the flag itself.
+    pub rule: Option<u32>,
 }
 
 /// A flag's `experiment`: who is compared with whom, on what.
@@ -189,6 +192,26 @@ impl Flag {
             Some(Serve::Rollout { variant, .. }) => self.variants.get(*variant as usize),
             _ => None,
         }
+    }
+    /// The variant its rollout plan's step serves (the treatment): the
+    /// flag's `rollout_variant`, or the variant of the rule carrying the
+    /// plan. `None` without a plan.
+    pub fn rollout_treatment(&self) -> Option<&Variant> {
+        let r = self.rollout.as_deref()?;
+        let serve = match r.rule {
+            Some(i) => Some(&self.rules.get(i as usize)?.serve),
+            None => self.fallthrough.as_ref(),
+        };
+        match serve {
+            Some(Serve::Rollout { variant, .. }) => self.variants.get(*variant as usize),
+            _ => None,
+        }
+    }
+    /// The id of the rule carrying its rollout plan (`None`: no plan, or
+    /// a plan on the flag itself).
+    pub fn rollout_rule(&self) -> Option<&str> {
+        let i = self.rollout.as_deref()?.rule?;
+        self.rules.get(i as usize).map(|r| &*r.id)
     }
     /// Its guarded rollout plan (`"rollout"`), if any.
     pub fn rollout_plan(&self) -> Option<&crate::rollout::RolloutPlan> {

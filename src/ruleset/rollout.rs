@@ -12,7 +12,11 @@ impl Ruleset {
     pub fn rollouts(&self) -> impl Iterator<Item = (&str, &RolloutPlan, RolloutState)> {
         self.flags.iter().filter_map(|f| {
             let r = f.rollout.as_deref()?;
-            let percentage = match &f.fallthrough {
+            let serve = match r.rule {
+                Some(i) => f.rules.get(i as usize).map(|rule| &rule.serve),
+                None => f.fallthrough.as_ref(),
+            };
+            let percentage = match serve {
                 Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => *p,
                 _ => 0.0,
             };

@@ -432,6 +432,54 @@ describe("by hand, and who may read", () => {
   });
 });
 
+describe("a plan on a rule", () => {
+  test("the guard raises the rule's percentage, the API pauses and aborts it there, the flag-level serve is untouched", async () => {
+    const [v1, v2] = await Promise.all([upstream("v1"), upstream("v2")]);
+    const w = await startWorker();
+    w.sent = 0;
+    const doc = ruleset(v1, v2);
+    const plan = doc.flags[FLAG].rollout;
+    delete doc.flags[FLAG].rollout;
+    delete doc.flags[FLAG].percentage;
+    // Only users whose id starts with "user-1" are in the canary's rule.
+    doc.flags[FLAG].rules = [{ id: "ones", conditions: [{ attribute: "user_id", op: "starts_with", value: "user-1" }], variant: "on", percentage: 0, rollout: { ...plan, steps: [50, 100] } }];
+    assert.equal((await putRuleset(w, doc)).status, 200);
+    try {
+      const start = await tick(w);
+      assert.deepEqual([start.decision.action, start.decision.to], ["start", 50]);
+      const current = await json(await w.admin("/v1/versions/current"));
+      assert.equal(current.flags[FLAG].rules[0].percentage, 50);
+      assert.equal(current.flags[FLAG].percentage, undefined);
+      const ones = users.filter((u) => u.startsWith("user-1")).slice(0, 300);
+      const others = users.filter((u) => !u.startsWith("user-1")).slice(0, 100);
+      const seen = await traffic(w, [...ones, ...others]);
+      await waitRequests(w, 400);
+      const inRule = ones.filter((u) => bucket(FLAG, u) < 50).length;
+      assert.deepEqual(seen.variants, { on: inRule, off: 400 - inRule }, "only the rule's users, inside its 50 %, get the canary");
+      const d = await tick(w);
+      assert.equal(d.decision.action, "advance", JSON.stringify(d.decision));
+      assert.equal(d.inputs.treatment.requests, inRule);
+      const listed = await rollout(w);
+      assert.deepEqual([listed.percentage, listed.rule], [100, "ones"]);
+      const paused = await w.admin(`/v1/flags/${FLAG}/rollout/pause`, { method: "POST" });
+      assert.equal(paused.status, 200, await paused.text());
+      assert.equal((await rollout(w)).status, "paused");
+      const aborted = await w.admin(`/v1/flags/${FLAG}/rollout/abort`, { method: "POST" });
+      assert.equal(aborted.status, 200, await aborted.text());
+      const after = await json(await w.admin("/v1/versions/current"));
+      assert.equal(after.flags[FLAG].rules[0].percentage, 0);
+      assert.equal(after.flags[FLAG].rules[0].rollout.status, "rolled_back");
+      // The client view never carries the plan.
+      const view = await json(await w.fetch("/v1/ruleset"));
+      assert.equal(view.flags[FLAG].rules[0].rollout, undefined);
+    } finally {
+      await w.close();
+      v1.close();
+      v2.close();
+    }
+  });
+});
+
 describe("route metrics", () => {
   test("requests are counted once when the queue redelivers (D1 failing in the consumer)", async () => {
     const [v1, v2] = await Promise.all([upstream("v1"), upstream("v2", (n) => ({ status: n % 4 === 0 ? 503 : 200, delay: 0 }))]);

@@ -62,7 +62,7 @@ pub struct Sides {
 /// The sides of flag `key`'s rollout in `rs`.
 pub fn sides(rs: &Ruleset, key: &str) -> Option<Sides> {
     let flag = rs.flag(key)?;
-    let treatment = flag.rollout_variant()?;
+    let treatment = flag.rollout_treatment()?;
     Some(Sides { control: flag.off_variant().name.to_string(), treatment: treatment.name.to_string() })
 }
 
@@ -77,9 +77,10 @@ pub fn window_start(s: &RolloutState, version: u64) -> Option<WindowStart> {
     needs_data(s).then(|| WindowStart::new(s.since.unwrap_or(0), version))
 }
 
-/// Flag `key`'s `rollout` object in `doc` (the plan as written).
+/// Flag `key`'s `rollout` object in `doc` (the plan as written, on the
+/// flag or a rule).
 pub fn plan_doc<'d>(doc: &'d Value, key: &str) -> Option<&'d Value> {
-    doc.get("flags")?.get(key)?.get("rollout")
+    edgeflags::rollout::plan_doc(doc, key)
 }
 
 fn window_json(w: &VariantWindow, variant: &str) -> serde_json::Value {
@@ -195,16 +196,6 @@ fn set(members: &mut Vec<(String, Value)>, key: &str, v: Option<Value>) {
     }
 }
 
-fn rollout_members<'d>(doc: &'d mut Value, key: &str) -> Option<&'d mut Vec<(String, Value)>> {
-    let Value::Object(top) = doc else { return None };
-    let (_, Value::Object(flags)) = top.iter_mut().find(|(k, _)| k == "flags")? else { return None };
-    let (_, Value::Object(flag)) = flags.iter_mut().find(|(k, _)| k == key)? else { return None };
-    match flag.iter_mut().find(|(k, _)| k == "rollout") {
-        Some((_, Value::Object(plan))) => Some(plan),
-        _ => None,
-    }
-}
-
 fn edit_error(e: EditError) -> ApiError {
     match e {
         EditError::FlagNotFound(_) => ApiError::new(404, "FLAG_NOT_FOUND", e.to_string()),
@@ -254,12 +245,12 @@ pub fn manual(
             if state.status == RolloutStatus::RolledBack && state.percentage == 0.0 {
                 return Err(conflict("rolled back already"));
             }
-            edit::apply(&mut out, key, Edit::Percentage(0.0)).map_err(edit_error)?;
+            edgeflags::rollout::set_percentage(&mut out, key, 0.0).map_err(edit_error)?;
             (RolloutStatus::RolledBack, Some(now))
         }
     };
-    let plan = rollout_members(&mut out, key)
-        .ok_or_else(|| ApiError::new(404, "NO_ROLLOUT", format!("flag \"{key}\" has no rollout plan")))?;
+    let plan = edgeflags::rollout::plan_members_mut(&mut out, key)
+        .map_err(|_| ApiError::new(404, "NO_ROLLOUT", format!("flag \"{key}\" has no rollout plan")))?;
     set(plan, "status", Some(Value::String(status.as_str().into())));
     set(plan, "since", since.map(|t| Value::String(format_rfc3339(t))));
     Ok(out)

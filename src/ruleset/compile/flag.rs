@@ -19,7 +19,7 @@ use crate::context::number_str;
 use crate::error::{join, msg, uint};
 use crate::limits::{MAX_NAME_LEN, MAX_RULES, MAX_STRING_LEN, MAX_VARIANTS};
 use crate::ruleset::model::{
-    Flag, FlagId, FlagType, Metadata, Percentage, Rule, Serve, Target, Users, Variant, NO_SLOT,
+    Flag, FlagId, FlagType, Metadata, Percentage, Rollout, Rule, Serve, Target, Users, Variant, NO_SLOT,
 };
 use crate::value::Value;
 
@@ -52,7 +52,8 @@ pub(crate) const FLAG_FIELDS: &[&str] = &[
     "rollout",
 ];
 const TARGET_FIELDS: &[&str] = &["variant", "users"];
-const RULE_FIELDS: &[&str] = &["id", "description", "conditions", "variant", "percentage", "schedule", "split"];
+const RULE_FIELDS: &[&str] =
+    &["id", "description", "conditions", "variant", "percentage", "schedule", "split", "rollout"];
 const SPLIT_FIELDS: &[&str] = &["variant", "weight"];
 
 /// A flag object's fields, in [`FLAG_FIELDS`] order (read with [`field!`]).
@@ -134,12 +135,12 @@ fn flag(
     if let Some(ps) = field!(fv, FLAG_FIELDS, "prerequisites") {
         prerequisite::read(c, &path.key("prerequisites"), ps, id, names, pending);
     }
-    let rules = match field!(fv, FLAG_FIELDS, "rules") {
+    let (rules, rule_plan) = match field!(fv, FLAG_FIELDS, "rules") {
         Some(rs) => {
             let mut scope = if client { Scope::ClientFlag { leaks: &names.segment_leaks } } else { Scope::ServerFlag };
             rules(c, &path.key("rules"), rs, names, &mut scope, vs)
         }
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
     let fallthrough = fallthrough(c, path, &fv, vs);
     let metadata = metadata(c, path, members);
@@ -150,8 +151,15 @@ fn flag(
         || field!(fv, FLAG_FIELDS, "rollout_percentage").is_some())
         && field!(fv, FLAG_FIELDS, "schedule").is_none()
         && field!(fv, FLAG_FIELDS, "split").is_none();
-    let rollout = field!(fv, FLAG_FIELDS, "rollout")
+    let mut rollout = field!(fv, FLAG_FIELDS, "rollout")
         .and_then(|r| super::rollout::rollout(c, &path.key("rollout"), r, fixed, fallthrough.as_ref()));
+    if let Some(plan) = rule_plan {
+        if rollout.is_some() || field!(fv, FLAG_FIELDS, "rollout").is_some() {
+            c.err(&path.key("rollout"), "a flag carries one rollout plan: here or on one rule, not both");
+        } else {
+            rollout = Some(plan);
+        }
+    }
     Flag {
         kind,
         default,
@@ -376,7 +384,8 @@ fn targets(c: &mut Checker, path: &Path<'_>, fv: &FlagFields<'_>, vs: Variants<'
     out
 }
 
-/// The `rules` list: conditions and what a match serves, with unique ids.
+/// The `rules` list: conditions and what a match serves, with unique ids;
+/// and the rollout plan one of them may carry.
 fn rules(
     c: &mut Checker,
     rp: &Path<'_>,
@@ -384,8 +393,9 @@ fn rules(
     names: &Names,
     scope: &mut Scope<'_>,
     vs: Variants<'_>,
-) -> Vec<Rule> {
+) -> (Vec<Rule>, Option<Box<Rollout>>) {
     let mut out = Vec::new();
+    let mut plan: Option<Box<Rollout>> = None;
     let mut seen_ids: Vec<(String, usize)> = Vec::new();
     for (i, r) in c.array(rp, rs, MAX_RULES).unwrap_or(&[]).iter().enumerate() {
         let rpi = rp.idx(i);
@@ -420,15 +430,30 @@ fn rules(
             split: field!(rv, RULE_FIELDS, "split"),
         };
         let serves_nothing = fields.is_empty();
+        let fixed = fields.percentage.is_some() && fields.schedule.is_none() && fields.split.is_none();
+        let rule_plan = field!(rv, RULE_FIELDS, "rollout").filter(|r| **r != Value::Null);
         match serve(c, &rpi, fields, vs) {
-            Some(serve) => out.push(Rule { id: rule_id.into(), conditions: conds, serve }),
+            Some(serve) => {
+                if let Some(r) = rule_plan {
+                    let rp = rpi.key("rollout");
+                    match super::rollout::rollout(c, &rp, r, fixed, Some(&serve)) {
+                        Some(_) if plan.is_some() => c.err(&rp, "a flag carries one rollout plan: one rule at most"),
+                        Some(mut p) => {
+                            p.rule = Some(out.len() as u32);
+                            plan = Some(p);
+                        }
+                        None => {}
+                    }
+                }
+                out.push(Rule { id: rule_id.into(), conditions: conds, serve })
+            }
             None if serves_nothing => {
                 c.err(&rpi, "a rule must serve something: variant, percentage, schedule or split")
             }
             None => {}
         }
     }
-    out
+    (out, plan)
 }
 
 /// The flag-level rollout or split (after rules, before the default),

@@ -41,8 +41,8 @@ const MAX_INCREASE_MS: f64 = 60_000.0;
 const BOUNDS: &str = " must be one of 1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 250, 300, 400, 500, \
     600, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000, 7500, 10000, 15000, 20000, 30000, 60000";
 
-/// The compiled `rollout` of a flag whose flag-level serve is compiled
-/// (`fixed`: the flag sets a percentage and no schedule or split).
+/// The compiled `rollout` of a flag (or rule) whose serve is compiled
+/// (`fixed`: it sets a percentage and no schedule or split).
 pub(super) fn rollout(
     c: &mut Checker,
     path: &Path<'_>,
@@ -104,7 +104,7 @@ pub(super) fn rollout(
     let mut ok = true;
     let percentage = match fallthrough {
         _ if !fixed => {
-            c.err(path, "a rollout needs the flag's percentage, not a schedule or split");
+            c.err(path, "a rollout needs a fixed percentage beside it, not a schedule or split");
             None
         }
         Some(Serve::Rollout { percentage: Percentage::Fixed(p), .. }) => Some(*p),
@@ -113,7 +113,7 @@ pub(super) fn rollout(
     };
     if let (Some(p), Some(steps)) = (percentage, &steps) {
         if p != 0.0 && !steps.contains(&p) {
-            c.err(path, msg!["the flag's percentage ", number_str(p), " is not 0 or a step"]);
+            c.err(path, msg!["the percentage ", number_str(p), " is not 0 or a step"]);
             ok = false;
         }
     }
@@ -127,7 +127,7 @@ pub(super) fn rollout(
         webhook: webhook?,
     };
     let (status, since) = (STATUSES[status?], since?);
-    ok.then(|| Box::new(Rollout { plan, status, since }))
+    ok.then(|| Box::new(Rollout { plan, status, since, rule: None }))
 }
 
 const UNIT: (&str, bool) = (" must be between 0 and 1", false);

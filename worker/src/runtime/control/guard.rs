@@ -300,6 +300,7 @@ impl Inner {
                 let last = self.decisions(key, rollouts::LAST_DECISIONS, None)?;
                 items.push(serde_json::json!({
                     "flag": key,
+                    "rule": rs.flag(key).and_then(|f| f.rollout_rule()),
                     "status": state.status.as_str(),
                     "percentage": state.percentage,
                     "since": state.since.map(format_rfc3339),
