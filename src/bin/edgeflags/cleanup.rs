@@ -18,7 +18,7 @@ use edgeflags::Value;
 use tree_sitter::{Node, Parser};
 
 use crate::fail::Fail;
-use crate::scan::{walk, How, Matcher, Ref, USAGE};
+use crate::scan::{is_key, walk, How, Matcher, Ref, USAGE};
 use crate::scan_config::Config;
 use crate::scan_lex::Lang;
 
@@ -216,6 +216,9 @@ fn cleanup(args: &[String]) -> Result<(), Fail> {
         }
     }
     let Some(flag) = flag else { return Err(Fail::usage("cleanup needs the FLAG to remove")) };
+    if !is_key(&flag) {
+        return Err(Fail::usage(format!("\"{flag}\" is not a flag key (1-256 of A-Z a-z 0-9 _ - . :)")));
+    }
     let Some(keep) = keep else { return Err(Fail::usage("cleanup needs --keep VALUE, the value the code keeps")) };
     let root = PathBuf::from(dir.unwrap_or_else(|| ".".into()));
     if !root.is_dir() {
@@ -286,7 +289,7 @@ fn file_edits(
     keep: &Value,
 ) -> (Option<(String, Vec<Edit>)>, Option<String>) {
     let Some(g) = Grammar::of(lang) else {
-        return (None, Some(format!("no rewriter for {}: edit by hand", lang.name())));
+        return (None, Some(format!("no rewriter for {}", lang.name())));
     };
     let Some(literal) = g.literal(keep) else {
         return (None, Some(format!("{} has no literal for {}", lang.name(), keep.to_json())));

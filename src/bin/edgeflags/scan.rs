@@ -157,13 +157,26 @@ impl Matcher {
                     }
                 }
                 Kind::Comment if self.comments => {
-                    let mut at = t.start;
-                    for w in s.split(|c: char| !(c.is_ascii_alphanumeric() || "_-.:".contains(c))) {
-                        let word = w.trim_end_matches(['.', ':', '-']);
-                        if self.keys.contains(word) {
-                            hits.push((at, word.to_string(), How::Comment));
+                    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b"_-.:".contains(&b);
+                    let bytes = s.as_bytes();
+                    let mut i = 0;
+                    while i < bytes.len() {
+                        if !word_byte(bytes[i]) {
+                            i += 1;
+                            continue;
                         }
-                        at += w.len() + 1;
+                        let start = i;
+                        while i < bytes.len() && word_byte(bytes[i]) {
+                            i += 1;
+                        }
+                        // Sentence punctuation and symbols' colons are not part of a key.
+                        let w = &s[start..i];
+                        let word = w.trim_start_matches([':', '.', '-']);
+                        let lead = w.len() - word.len();
+                        let word = word.trim_end_matches([':', '.', '-']);
+                        if self.keys.contains(word) {
+                            hits.push((t.start + start + lead, word.to_string(), How::Comment));
+                        }
                     }
                 }
                 _ => {}
@@ -228,7 +241,7 @@ fn in_comment(toks: &[Token], at: usize) -> bool {
 }
 
 /// A flag key as docs/ruleset.md defines it: 1-256 of `A-Z a-z 0-9 _ - . :`.
-fn is_key(s: &str) -> bool {
+pub fn is_key(s: &str) -> bool {
     !s.is_empty() && s.len() <= 256 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-.:".contains(&b))
 }
 
