@@ -261,6 +261,9 @@ fn comments_count_when_the_config_says_so() {
 fn usage_and_input_errors_exit_2() {
     assert_eq!(scan(FIXTURE, &[]).status.code(), Some(2), "no --ruleset");
     assert_eq!(scan(FIXTURE, &["--ruleset", "/nonexistent.json"]).status.code(), Some(2));
+    let o = scan(FIXTURE, &["--ruleset", concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/code-refs/.gitignore")]);
+    assert_eq!(o.status.code(), Some(2), "an invalid ruleset");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("invalid ruleset"));
     assert_eq!(scan("/nonexistent-dir", &["--ruleset", RULESET]).status.code(), Some(2));
     assert_eq!(scan(FIXTURE, &["--ruleset", RULESET, "--format", "xml"]).status.code(), Some(2));
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("scan-bad-config");

@@ -512,10 +512,17 @@ fn load_ruleset(src: &str, token: Option<String>) -> Result<(Ruleset, Option<Str
             );
             c.get("/v1/ruleset")?
         };
-        let rs = Ruleset::from_value(&a.body).map_err(|e| Fail::invalid(src, &e))?;
+        let rs = Ruleset::from_value(&a.body).map_err(|e| invalid(src, &e))?;
         return Ok((rs, None));
     }
     let text = std::fs::read_to_string(src).map_err(|e| Fail::usage(format!("{src}: {e}")))?;
-    let rs = Ruleset::from_json(&text).map_err(|e| Fail::invalid(src, &e))?;
+    let rs = Ruleset::from_json(&text).map_err(|e| invalid(src, &e))?;
     Ok((rs, Some(text)))
+}
+
+/// An invalid ruleset is the scan's input error: exit 2, with every problem.
+fn invalid(src: &str, e: &edgeflags::LoadError) -> Fail {
+    let mut f = Fail::invalid(src, e);
+    f.exit = Exit::Usage;
+    f
 }
