@@ -303,3 +303,59 @@ fn this_repository() {
     assert!(candidates.contains(&"new_dashboard") && candidates.contains(&"legacy_banner"), "{candidates:?}");
     assert_eq!(flag(&r, "candidates", "new_dashboard")["keep"], true);
 }
+
+/// A Worker that answers one request with the fixture's ruleset and
+/// reports the request line and its Authorization header.
+fn one_answer_worker() -> (String, std::thread::JoinHandle<(String, String)>) {
+    use std::io::{BufRead, BufReader, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    let body = std::fs::read_to_string(RULESET).unwrap();
+    let h = std::thread::spawn(move || {
+        let (mut s, _) = l.accept().unwrap();
+        let mut r = BufReader::new(s.try_clone().unwrap());
+        let (mut first, mut auth) = (String::new(), String::new());
+        r.read_line(&mut first).unwrap();
+        loop {
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            if line.trim().is_empty() {
+                break;
+            }
+            if line.to_ascii_lowercase().starts_with("authorization:") {
+                auth = line.trim().to_string();
+            }
+        }
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nETag: \"1\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).unwrap();
+        s.write_all(body.as_bytes()).unwrap();
+        (first.trim().to_string(), auth)
+    });
+    (url, h)
+}
+
+#[test]
+fn the_ruleset_from_a_worker() {
+    // With a token: the full current document (server-only flags, metadata).
+    let (url, h) = one_answer_worker();
+    let o = Command::new(BIN)
+        .env_remove("EDGEFLAGS_TOKEN")
+        .args(["scan", FIXTURE, "--ruleset", &url, "--token", "t0k", "--now", NOW, "--format", "json"])
+        .output()
+        .unwrap();
+    let (request, auth) = h.join().unwrap();
+    assert_eq!(request, "GET /v1/versions/current HTTP/1.1");
+    assert!(auth.eq_ignore_ascii_case("authorization: bearer t0k"), "{auth}");
+    let r = json(&o);
+    assert_eq!(r["unreferenced"], serde_json::json!(["unused_flag"]));
+    // Without one: the client view, and a word about what it lacks.
+    let (url, h) = one_answer_worker();
+    let o =
+        Command::new(BIN).env_remove("EDGEFLAGS_TOKEN").args(["scan", FIXTURE, "--ruleset", &url]).output().unwrap();
+    assert_eq!(h.join().unwrap().0, "GET /v1/ruleset HTTP/1.1");
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("client view"));
+}

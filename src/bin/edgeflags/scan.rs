@@ -292,10 +292,11 @@ pub fn walk(root: &Path, cfg: &Config, m: &Matcher) -> Result<Found, Fail> {
                 return WalkState::Continue;
             };
             bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
-            if data[..data.len().min(BINARY_PROBE_BYTES)].contains(&0) || !m.may_match(&data) {
-                if data.contains(&0) {
-                    skipped.fetch_add(1, Ordering::Relaxed);
-                }
+            if data[..data.len().min(BINARY_PROBE_BYTES)].contains(&0) {
+                skipped.fetch_add(1, Ordering::Relaxed);
+                return WalkState::Continue;
+            }
+            if !m.may_match(&data) {
                 return WalkState::Continue;
             }
             let Ok(text) = std::str::from_utf8(&data) else {
