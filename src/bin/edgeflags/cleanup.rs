@@ -215,11 +215,11 @@ fn cleanup(args: &[String]) -> Result<(), Fail> {
             _ => return Err(Fail::usage(format!("unexpected argument \"{a}\""))),
         }
     }
-    let Some(flag) = flag else { return Err(Fail::usage("cleanup needs the FLAG to remove")) };
+    let Some(flag) = flag else { return Err(Fail::usage("the FLAG to remove is required")) };
     if !is_key(&flag) {
         return Err(Fail::usage(format!("\"{flag}\" is not a flag key (1-256 of A-Z a-z 0-9 _ - . :)")));
     }
-    let Some(keep) = keep else { return Err(Fail::usage("cleanup needs --keep VALUE, the value the code keeps")) };
+    let Some(keep) = keep else { return Err(Fail::usage("--keep VALUE (the value the code keeps) is required")) };
     let root = PathBuf::from(dir.unwrap_or_else(|| ".".into()));
     if !root.is_dir() {
         return Err(Fail::usage(format!("{}: not a directory", root.display())));

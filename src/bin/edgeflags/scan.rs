@@ -469,7 +469,7 @@ fn scan(args: &[String]) -> Result<ExitCode, Fail> {
             _ => return Err(Fail::usage(format!("unexpected argument \"{a}\""))),
         }
     }
-    let Some(ruleset) = ruleset else { return Err(Fail::usage("scan needs --ruleset FILE or URL")) };
+    let Some(ruleset) = ruleset else { return Err(Fail::usage("--ruleset FILE or URL is required")) };
     let root = std::path::PathBuf::from(dir.unwrap_or_else(|| ".".into()));
     if !root.is_dir() {
         return Err(Fail::usage(format!("{}: not a directory", root.display())));
