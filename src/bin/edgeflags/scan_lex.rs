@@ -431,5 +431,26 @@ mod tests {
         assert_eq!(strs("# 'no'\nx = f'y' + '''t\n'u'''", Lang::Python), ["y", "t\n'u"]);
         assert_eq!(strs("x(:sym, \"s\") # 'c'", Lang::Ruby), ["sym", "s"]);
         assert_eq!(strs("'\\'' \"ok\"", Lang::Go), ["ok"]);
+        assert_eq!(strs("x = `a` // `b`", Lang::Go), ["a"]);
+        assert_eq!(strs("val s = \"\"\"k\"\"\" /* /* \"n\" */ \"n\" */ 'c'", Lang::Kotlin), ["k"]);
+        assert_eq!(strs("f(:atom, \"s\") # \"c\"\nx::y", Lang::Elixir), ["atom", "s"]);
+        assert_eq!(strs("x('a') -- 'c'\n--[[ 'd' ]] \"e\"", Lang::Lua), ["a", "e"]);
+        assert_eq!(strs("b\"bytes\" br\"raw\" b'q' r#ident \"s\"", Lang::Rust), ["bytes", "raw", "s"]);
+    }
+
+    #[test]
+    fn an_unclosed_string_ends_at_its_line() {
+        // A regex literal with a quote must not swallow the next line's key.
+        assert_eq!(strs("const re = /\"/;\nf(\"k\")", Lang::JavaScript), ["k"]);
+    }
+
+    #[test]
+    fn identifiers_and_calls() {
+        let text = "flags.isEnabled(\"k\")";
+        let kinds: Vec<Kind> = tokens(text, Lang::TypeScript).iter().map(|t| t.kind).collect();
+        assert_eq!(
+            kinds,
+            [Kind::Ident, Kind::Punct(b'.'), Kind::Ident, Kind::Punct(b'('), Kind::Str, Kind::Punct(b')')]
+        );
     }
 }
