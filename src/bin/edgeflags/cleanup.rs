@@ -237,8 +237,14 @@ fn cleanup(args: &[String]) -> Result<(), Fail> {
         let path = &refs[i].path;
         let group: Vec<&Ref> = refs[i..].iter().take_while(|r| &r.path == path).copied().collect();
         i += group.len();
-        let (edits, problem) = file_edits(&root, path, group[0].lang, &flag, &cfg.methods, &keep);
-        if let Some((text, edits)) = edits.filter(|(_, e)| !e.is_empty()) {
+        let (text, edits) = match file_edits(&root, path, group[0].lang, &flag, &cfg.methods, &keep) {
+            Ok(found) => found,
+            Err(problem) => {
+                left.extend(group.into_iter().map(|r| (r, why_left(r, Some(&problem)))));
+                continue;
+            }
+        };
+        if !edits.is_empty() {
             let new = apply(&text, &edits);
             let d = similar::TextDiff::from_lines(&text, &new);
             diff += &d.unified_diff().context_radius(3).header(&format!("a/{path}"), &format!("b/{path}")).to_string();
@@ -253,9 +259,7 @@ fn cleanup(args: &[String]) -> Result<(), Fail> {
                 }
             }
         } else {
-            for r in group {
-                left.push((r, why_left(r, problem.as_deref())));
-            }
+            left.extend(group.into_iter().map(|r| (r, why_left(r, None))));
         }
     }
     print!("{diff}");
@@ -278,8 +282,7 @@ fn cleanup(args: &[String]) -> Result<(), Fail> {
     Ok(())
 }
 
-/// The file's text and the edits for its calls, or why there are none.
-#[allow(clippy::type_complexity)]
+/// The file's text and the edits for its calls, or why there can be none.
 fn file_edits(
     root: &Path,
     path: &str,
@@ -287,19 +290,10 @@ fn file_edits(
     flag: &str,
     methods: &[String],
     keep: &Value,
-) -> (Option<(String, Vec<Edit>)>, Option<String>) {
-    let Some(g) = Grammar::of(lang) else {
-        return (None, Some(format!("no rewriter for {}", lang.name())));
-    };
-    let Some(literal) = g.literal(keep) else {
-        return (None, Some(format!("{} has no literal for {}", lang.name(), keep.to_json())));
-    };
-    let text = match std::fs::read_to_string(root.join(path)) {
-        Ok(t) => t,
-        Err(e) => return (None, Some(format!("unreadable: {e}"))),
-    };
-    match rewrite_calls(g, &text, flag, methods, &literal) {
-        Ok(edits) => (Some((text, edits)), None),
-        Err(e) => (None, Some(e)),
-    }
+) -> Result<(String, Vec<Edit>), String> {
+    let g = Grammar::of(lang).ok_or_else(|| format!("no rewriter for {}", lang.name()))?;
+    let literal = g.literal(keep).ok_or_else(|| format!("{} has no literal for {}", lang.name(), keep.to_json()))?;
+    let text = std::fs::read_to_string(root.join(path)).map_err(|e| format!("unreadable: {e}"))?;
+    let edits = rewrite_calls(g, &text, flag, methods, &literal)?;
+    Ok((text, edits))
 }
