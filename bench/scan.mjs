@@ -5,12 +5,13 @@
 // JavaScript, Python, Rust, Go and Java files of about 1.5 KB each; one file
 // in 50 asks a flag (`flags.isEnabled("feature_17", user)`). The ruleset has
 // 200 flags. Both tools walk the same tree with its .gitignore, warm (one
-// untimed run each first), on every core; the median of the runs is kept.
+// untimed run each first), on every core, taking turns; the median of the
+// runs is kept, wall time and (with GNU time) CPU time.
 //
 //   node scan.mjs --bin ../target/release/edgeflags [--files 100000] [--runs 5] [--out results/scan.json]
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,51 +65,74 @@ function makeTree() {
 }
 
 // ------------------------------------------------------------ timing
+// GNU time, when there, adds each run's CPU time (user + system): on a shared
+// machine it moves less than the wall time.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+const CPU_FILE = join(os.tmpdir(), `edgeflags-scan-bench-${process.pid}.txt`);
+
 function time(cmd, args) {
+  const [c, a] = GNU_TIME ? [GNU_TIME, ['-f', '%U %S', '-o', CPU_FILE, cmd, ...args]] : [cmd, args];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: opt.tree, maxBuffer: 1 << 30, encoding: 'utf8' });
+  const r = spawnSync(c, a, { cwd: opt.tree, maxBuffer: 1 << 30, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error) throw r.error;
-  return { ms, status: r.status, stdout: r.stdout };
+  const cpu = GNU_TIME ? readFileSync(CPU_FILE, 'utf8').trim().split('\n').pop().split(' ').reduce((x, y) => x + Number(y) * 1000, 0) : null;
+  return { ms, cpu, status: r.status, stdout: r.stdout };
 }
 
-function measure(cmd, args, ok) {
-  const first = time(cmd, args); // warm the page cache, untimed
-  if (!ok(first)) throw new Error(`${cmd} ${args.join(' ')}: exit ${first.status}`);
-  const runs = Array.from({ length: RUNS }, () => time(cmd, args).ms).sort((a, b) => a - b);
-  return { median: runs[Math.floor(runs.length / 2)], min: runs[0], max: runs[runs.length - 1], first };
-}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 makeTree();
 const loadavg = os.loadavg()[0];
-const scan = measure(opt.bin, ['scan', '.', '--ruleset', 'ruleset.json', '--format', 'json', '--now', '2026-11-30T00:00:00Z'], (r) => r.status === 0);
-const report = JSON.parse(scan.first.stdout);
-const references = report.flags.reduce((n, f) => n + f.references.length, 0);
-const rows = [
-  {
-    tool: 'edgeflags scan',
-    version: 'this commit',
-    ...scan,
-    first: undefined,
-    files: report.files,
-    references,
-  },
-];
+const tools = [{ tool: 'edgeflags scan', version: 'this commit', cmd: opt.bin, args: ['scan', '.', '--ruleset', 'ruleset.json', '--format', 'json', '--now', '2026-11-30T00:00:00Z'], ok: (r) => r.status === 0 }];
 const rg = spawnSync('rg', ['--version'], { encoding: 'utf8' });
 if (!rg.error && rg.status === 0) {
-  const files = spawnSync('rg', ['--files', '.'], { cwd: opt.tree, maxBuffer: 1 << 30, encoding: 'utf8' }).stdout.split('\n').filter(Boolean).length;
   // Fixed strings, the same 200 keys, as whole words (what the scan
   // matches) and as plain substrings (ripgrep's fastest path); exit 1 means no match.
   for (const [tool, args] of [
     ['ripgrep -w', ['-n', '-F', '-w', '-f', 'keys.txt', '.']],
     ['ripgrep', ['-n', '-F', '-f', 'keys.txt', '.']],
   ]) {
-    const r = measure('rg', args, (x) => x.status === 0 || x.status === 1);
-    rows.push({ tool, version: rg.stdout.split('\n')[0], command: `rg ${args.join(' ')}`, ...r, first: undefined, files, references: r.first.stdout.split('\n').filter(Boolean).length });
+    tools.push({ tool, version: rg.stdout.split('\n')[0], command: `rg ${args.join(' ')}`, cmd: 'rg', args, ok: (x) => x.status === 0 || x.status === 1 });
   }
 }
+// One untimed run each (the page cache, a check of the answer), then the
+// timed runs in turns, so a burst of load from elsewhere hits every tool.
+for (const t of tools) {
+  const first = time(t.cmd, t.args);
+  if (!t.ok(first)) throw new Error(`${t.cmd} ${t.args.join(' ')}: exit ${first.status}`);
+  t.first = first;
+  t.runs = [];
+}
+for (let i = 0; i < RUNS; i++) for (const t of tools) t.runs.push(time(t.cmd, t.args));
+const files = spawnSync('rg', ['--files', '.'], { cwd: opt.tree, maxBuffer: 1 << 30, encoding: 'utf8' });
+const rows = tools.map((t) => {
+  const wall = t.runs.map((r) => r.ms);
+  let references;
+  let fileCount = FILES;
+  if (t.cmd === opt.bin) {
+    const report = JSON.parse(t.first.stdout);
+    references = report.flags.reduce((n, f) => n + f.references.length, 0);
+    fileCount = report.files;
+  } else {
+    references = t.first.stdout.split('\n').filter(Boolean).length;
+    fileCount = files.stdout.split('\n').filter(Boolean).length;
+  }
+  return {
+    tool: t.tool,
+    version: t.version,
+    command: t.command,
+    median: median(wall),
+    min: Math.min(...wall),
+    max: Math.max(...wall),
+    cpu: GNU_TIME ? median(t.runs.map((r) => r.cpu)) : null,
+    files: fileCount,
+    references,
+  };
+});
+rmSync(CPU_FILE, { force: true });
 mkdirSync(dirname(opt.out), { recursive: true });
 writeFileSync(opt.out, JSON.stringify({ files: FILES, flags: FLAGS, runs: RUNS, loadavg, rows }, null, 2));
 for (const r of rows) {
-  console.error(`[scan] ${r.tool}: ${r.files} files in ${r.median.toFixed(0)} ms (${Math.round(r.files / (r.median / 1000))} files/s), ${r.references} matches`);
+  console.error(`[scan] ${r.tool}: ${r.files} files in ${r.median.toFixed(0)} ms (${Math.round(r.files / (r.median / 1000))} files/s), CPU ${r.cpu ?? '?'} ms, ${r.references} matches`);
 }
