@@ -9,24 +9,26 @@
 #
 #   scripts/bench.sh           full run (about 10 minutes on 2 cores)
 #   scripts/bench.sh --quick   short runs, same tables (smoke test)
-#   scripts/bench.sh --only micro,sizes,scale,contexts,worker,native,events   a subset (report still written)
+#   scripts/bench.sh --only micro,sizes,scale,contexts,worker,native,events,scan   a subset (report still written)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 say() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 QUICK=0
-ONLY="micro,sizes,scale,contexts,worker,native,events"
+ONLY="micro,sizes,scale,contexts,worker,native,events,scan"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --only) ONLY="$2"; shift ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--only micro,sizes,scale,contexts,worker,native,events]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--only micro,sizes,scale,contexts,worker,native,events,scan]" >&2; exit 2 ;;
   esac
   shift
 done
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
 
+# `--only scan` needs none of the JS side: no bench/ dependencies, no package.
+if [ "$ONLY" != scan ]; then
 # bench/ has its own dependencies (the peers, autocannon) so the published
 # package gains none. `npm ci` is unreliable here (TOOLCHAIN.md): install
 # from the lockfile, only when it changed.
@@ -86,6 +88,7 @@ else
   rm -f bench/node_modules/edgeflags-before
   [ "$BEFORE_REF" = none ] || say "baseline $BEFORE_REF not in this clone's history: no before rows"
 fi
+fi
 
 # The Worker, as wrangler.toml's `main` names it.
 worker_main() { [ -f wrangler.toml ] && sed -n 's/^[[:space:]]*main[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' wrangler.toml | head -1 || true; }
@@ -143,6 +146,15 @@ if want native; then
   NATIVE_TARGET="$ROOT/target/bench-native"
   (cd "$ROOT" && CARGO_TARGET_DIR="$NATIVE_TARGET" cargo bench -q --bench core -- "${NATIVE[@]}" >&2)
   node native.mjs --target "$NATIVE_TARGET"
+fi
+if want scan; then
+  say "code references: edgeflags scan vs ripgrep on a 100,000-file tree (scan.mjs)"
+  # ripgrep is the peer baseline (Debian's package); without it the scan is timed alone.
+  if ! command -v rg >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep >/dev/null 2>&1 || say "ripgrep not installable: no peer baseline"
+  fi
+  (cd "$ROOT" && cargo build -q --release --features cli --bin edgeflags >&2)
+  if [ "$QUICK" = 1 ]; then node scan.mjs --runs 1; else node scan.mjs; fi
 fi
 CMD="scripts/bench.sh"
 node report.mjs --command "$CMD"

@@ -4,7 +4,7 @@
 //! edgeflags validate FILE              exit 0, or 1 with every problem and its path
 //! edgeflags eval FILE [--now RFC3339]  JSON lines {"flag","context","default"} -> results
 //! edgeflags bucket                     JSON lines {"salt","unit"} -> {"bucket": f64}
-//! edgeflags stale FILE [--now RFC3339] flags that are candidates for cleanup
+//! edgeflags stale FILE [--now RFC3339] [--url URL] flags that are candidates for cleanup (with the Worker's usage)
 //!
 //! edgeflags push FILE --url URL        validate, diff and blast radius against the live version, publish
 //! edgeflags pull [VERSION] --url URL   the live (or a stored) document
@@ -15,18 +15,25 @@
 //!
 //! edgeflags sample-size --baseline RATE [--mde EFFECT]   units a test needs (and days)
 //! edgeflags experiment EVENTS.jsonl --ruleset FILE        an experiment's report from exported events
+//!
+//! edgeflags scan [DIR] --ruleset FILE|URL   flag references in code: missing, unreferenced, cleanup candidates
+//! edgeflags cleanup FLAG --keep VALUE       rewrite the calls that ask FLAG into VALUE (a diff; --write)
 //! ```
 //!
 //! Malformed input lines never stop `eval` or `bucket`: each gets an error
 //! object on its own output line, and processing goes on. The commands
 //! that talk to a Worker live in `edgeflags/ops.rs` (exit codes in
 //! `edgeflags/fail.rs`, docs/worker.md "The operator's CLI"); the offline
-//! experiment commands in `edgeflags/analysis.rs` (docs/experiments.md).
+//! experiment commands in `edgeflags/analysis.rs` (docs/experiments.md);
+//! `scan` and `cleanup` in `edgeflags/scan*.rs` and `edgeflags/cleanup.rs`
+//! (docs/code-references.md).
 
 // Beside this file, not in src/bin/ itself, where Cargo would take each
 // file for a binary of its own.
 #[path = "edgeflags/analysis.rs"]
 mod analysis;
+#[path = "edgeflags/cleanup.rs"]
+mod cleanup;
 #[path = "edgeflags/client.rs"]
 mod client;
 #[path = "edgeflags/fail.rs"]
@@ -39,6 +46,14 @@ mod render;
 mod report_text;
 #[path = "edgeflags/sample.rs"]
 mod sample;
+#[path = "edgeflags/scan.rs"]
+mod scan;
+#[path = "edgeflags/scan_config.rs"]
+mod scan_config;
+#[path = "edgeflags/scan_lex.rs"]
+mod scan_lex;
+#[path = "edgeflags/scan_output.rs"]
+mod scan_output;
 #[path = "edgeflags/stale.rs"]
 mod stale;
 
@@ -88,6 +103,11 @@ fn main() -> ExitCode {
     }
     if let Some(cmd) = args.first().filter(|c| analysis::COMMANDS.contains(&c.as_str())) {
         return analysis::run(cmd, &args[1..]);
+    }
+    match args.first().map(String::as_str) {
+        Some("scan") => return scan::run(&args[1..]),
+        Some("cleanup") => return cleanup::run(&args[1..]),
+        _ => {}
     }
     match run(&args) {
         Ok(code) => code,
@@ -172,10 +192,11 @@ fn run(args: &[String]) -> Result<ExitCode, Stop> {
             out.text(USAGE)?;
             out.text(ops::USAGE)?;
             out.text(analysis::USAGE)?;
+            out.text(scan::USAGE)?;
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err(format!("unknown command\n{USAGE}{}\n{}", ops::USAGE, analysis::USAGE).into()),
+        _ => Err(format!("unknown command\n{USAGE}{}\n{}\n{}", ops::USAGE, analysis::USAGE, scan::USAGE).into()),
     }
 }
 

@@ -60,6 +60,18 @@ impl Client {
         Ok(Client { base, token, agent })
     }
 
+    /// `token` instead of `EDGEFLAGS_TOKEN` (`--token`), when given.
+    pub fn with_token(mut self, token: Option<String>) -> Client {
+        if let Some(t) = token.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) {
+            self.token = Some(t);
+        }
+        self
+    }
+
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// The address the commands talk to.
     pub fn base(&self) -> &str {
         &self.base
