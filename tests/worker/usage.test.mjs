@@ -7,7 +7,7 @@
 // and `edgeflags stale --url` adds those reasons to the ruleset's own.
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -145,6 +145,17 @@ describe("cleanup findings", () => {
     assert.equal(stale.new_search.usage.keep, true);
     assert.deepEqual(stale.old_banner.reasons, ["static", "unused"]);
     assert.equal(stale.kill_payments, undefined);
+    // edgeflags scan against the Worker: the usage findings join the candidates.
+    const code = join(dir, "src");
+    mkdirSync(code);
+    writeFileSync(join(code, "app.ts"), 'if (flags.isEnabled("new_search", user)) search();\nconst b = flags.variant("old_banner", user);\n');
+    const scan = await runCli(["scan", code, "--ruleset", w.url, "--format", "json"]);
+    assert.equal(scan.code, 0, scan.stderr);
+    const cands = Object.fromEntries(JSON.parse(scan.stdout).candidates.map((c) => [c.flag, c]));
+    assert.deepEqual(cands.new_search.reasons, ["fully_rolled_out", "served_one_variant"]);
+    assert.equal(cands.new_search.keep, true);
+    assert.deepEqual(cands.old_banner.reasons, ["static", "unused"]);
+    assert.equal(cands.kill_payments, undefined);
     const offline = await runCli(["stale", file]);
     assert.deepEqual(offline.stdout.trim().split("\n").map((l) => JSON.parse(l).flag), ["new_search", "old_banner"]);
     const refused = await runCli(["stale", file, "--url", w.url], { token: "wrong" });

@@ -376,7 +376,23 @@ pub struct Report<'a> {
     pub strict: bool,
 }
 
-pub fn report<'a>(found: &'a Found, rs: &'a Ruleset, rs_text: Option<&str>, now: Millis) -> Report<'a> {
+/// A flag the Worker's usage telemetry makes a cleanup candidate
+/// (`GET /v1/usage`'s `cleanup`, judged by `edgeflags::usage`).
+pub struct UsageFinding {
+    pub flag: String,
+    /// `served_one_variant` or `unused`.
+    pub reason: &'static str,
+    /// The served variant's value, for `served_one_variant`.
+    pub keep: Option<Value>,
+}
+
+pub fn report<'a>(
+    found: &'a Found,
+    rs: &'a Ruleset,
+    rs_text: Option<&str>,
+    now: Millis,
+    usage: &[UsageFinding],
+) -> Report<'a> {
     let mut by_flag: HashMap<&str, Vec<&Ref>> = HashMap::new();
     for r in &found.refs {
         by_flag.entry(&r.flag).or_default().push(r);
@@ -391,15 +407,26 @@ pub fn report<'a>(found: &'a Found, rs: &'a Ruleset, rs_text: Option<&str>, now:
         .filter(|(_, refs)| refs.is_empty())
         .map(|(k, _)| (*k, rs_text.and_then(|t| key_line(t, k))))
         .collect();
+    let stale = rs.stale_flags(now);
     let candidates = rs
-        .stale_flags(now)
-        .into_iter()
-        .map(|(f, why)| Candidate {
-            flag: f.key(),
-            keep: kept_value(rs, f, &why, now),
-            reasons: why.iter().map(|r| r.as_str()).collect(),
-            owner: f.metadata().owner.as_deref(),
-            refs: by_flag.get(f.key()).cloned().unwrap_or_default(),
+        .flags()
+        .iter()
+        .filter_map(|f| {
+            let why = stale.iter().find(|(s, _)| s.key() == f.key()).map(|(_, w)| w.as_slice()).unwrap_or(&[]);
+            let used = usage.iter().find(|u| u.flag == f.key());
+            if why.is_empty() && used.is_none() {
+                return None;
+            }
+            let mut reasons: Vec<&'static str> = why.iter().map(|r| r.as_str()).collect();
+            reasons.extend(used.map(|u| u.reason));
+            let keep = if why.is_empty() { None } else { kept_value(rs, f, why, now) };
+            Some(Candidate {
+                flag: f.key(),
+                keep: keep.or_else(|| used.and_then(|u| u.keep.clone())),
+                reasons,
+                owner: f.metadata().owner.as_deref(),
+                refs: by_flag.get(f.key()).cloned().unwrap_or_default(),
+            })
         })
         .collect();
     Report { found, flags, missing, unreferenced, candidates, ruleset_path: None, strict: false }
@@ -481,12 +508,21 @@ fn scan(args: &[String]) -> Result<ExitCode, Fail> {
             .map(|d| d.as_millis() as Millis)
             .map_err(|e| Fail::usage(format!("the clock: {e}")))?,
     };
-    let (rs, rs_text) = load_ruleset(&ruleset, token)?;
+    let (rs, rs_text) = load_ruleset(&ruleset, token.clone())?;
+    let usage = if ruleset.starts_with("http://") || ruleset.starts_with("https://") {
+        // Supplementary: a Worker without usage (or D1) still gets its scan.
+        load_usage(&ruleset, token).unwrap_or_else(|f| {
+            eprintln!("edgeflags scan: no usage telemetry from {ruleset}: {}", f.message);
+            Vec::new()
+        })
+    } else {
+        Vec::new()
+    };
     let cfg = Config::load(&root, config.as_deref())?;
     let keys: Vec<&str> = rs.flags().iter().map(|f| f.key()).collect();
     let m = Matcher::new(&keys, &cfg)?;
     let found = walk(&root, &cfg, &m)?;
-    let mut r = report(&found, &rs, rs_text.as_deref(), now);
+    let mut r = report(&found, &rs, rs_text.as_deref(), now, &usage);
     r.strict = strict;
     r.ruleset_path = rs_text.as_ref().and_then(|_| {
         let p = Path::new(&ruleset);
@@ -519,6 +555,34 @@ fn load_ruleset(src: &str, token: Option<String>) -> Result<(Ruleset, Option<Str
     let text = std::fs::read_to_string(src).map_err(|e| Fail::usage(format!("{src}: {e}")))?;
     let rs = Ruleset::from_json(&text).map_err(|e| invalid(src, &e))?;
     Ok((rs, Some(text)))
+}
+
+/// The Worker's usage findings (`GET /v1/usage`, docs/worker.md "Flag
+/// usage"), with a token; none without one (the endpoint is never
+/// anonymous).
+fn load_usage(src: &str, token: Option<String>) -> Result<Vec<UsageFinding>, Fail> {
+    let c = Client::new(Some(src))?.with_token(token);
+    if !c.has_token() {
+        return Ok(Vec::new());
+    }
+    let a = c.get("/v1/usage")?;
+    let Some(Value::Array(flags)) = a.body.get("flags") else { return Ok(Vec::new()) };
+    Ok(flags
+        .iter()
+        .filter_map(|u| {
+            let cleanup = u.get("cleanup")?;
+            let reason = match cleanup.get("reason")?.as_str()? {
+                "served_one_variant" => "served_one_variant",
+                "unused" => "unused",
+                _ => return None,
+            };
+            Some(UsageFinding {
+                flag: u.get("flag")?.as_str()?.to_string(),
+                reason,
+                keep: cleanup.get("keep").cloned(),
+            })
+        })
+        .collect())
 }
 
 /// An invalid ruleset is the scan's input error: exit 2, with every problem.
