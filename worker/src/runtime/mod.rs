@@ -6,12 +6,14 @@
 
 mod admin;
 mod control;
+mod dashboard;
 mod evaluate;
 mod events;
 mod guard;
 mod http;
 mod kv;
 mod ofrep;
+mod preview;
 mod proxy;
 mod state;
 
@@ -73,6 +75,9 @@ async fn serve(
     if cfg.test_panic_path.as_deref() == Some(path) {
         // Only with the TEST_PANIC_PATH setting: the crash-recovery test.
         panic!("a request to TEST_PANIC_PATH {path}: deliberate panic");
+    }
+    if crate::dashboard::is_dashboard_path(path) {
+        return dashboard::serve(&req, env).await;
     }
     if crate::ofrep::is_ofrep_path(path) {
         let mut reply = ofrep::serve(&req, env, cfg, rec).await;
@@ -155,6 +160,7 @@ async fn handle(
         Endpoint::GetExperiment(key) => events::results(env, &store, cfg, Some(&key)).await,
         Endpoint::PostEvents => Err(ApiError::internal("events reached the dispatcher")),
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
+        Endpoint::PreviewRuleset => preview::preview(req, &store, cfg).await,
         // The store's one writer, the control object, serves every change
         // and every admin read.
         Endpoint::PutRuleset

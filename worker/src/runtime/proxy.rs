@@ -10,6 +10,8 @@
 //! guarded rollouts read (docs/rollouts.md); counting is in memory, the
 //! sending after the response.
 //!
+//! `/` (GET or HEAD) that no route claims redirects to the dashboard.
+//!
 //! The requester is identified like the evaluate endpoints do, and one
 //! without any id gets a sticky anonymous id cookie minted here, so the
 //! same browser lands on the same upstream on every request.
@@ -41,13 +43,23 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
     let now = http::now_ms();
     let store = Store::open(env)?;
     let snap = state::current(&store, cfg, now).await;
+    // `/` is the dashboard's (a redirect to it) unless a route claims it.
+    let home = path == "/" && (req.method == "GET" || req.method == "HEAD");
     let Some(loaded) = &snap.loaded else {
+        if home {
+            return super::dashboard::redirect_home();
+        }
         return Err(
             ApiError::new(503, "PROVIDER_NOT_READY", "no ruleset loaded, so no routes").header("Retry-After", "5")
         );
     };
     let rs = &*loaded.rs;
-    let Some(route) = rs.route_for_path(&normalized) else { return Err(ApiError::not_found(req.path())) };
+    let Some(route) = rs.route_for_path(&normalized) else {
+        if home {
+            return super::dashboard::redirect_home();
+        }
+        return Err(ApiError::not_found(req.path()));
+    };
 
     let mut ctx = Context::new();
     let (user_header, cookies) = (req.header("X-User-Id"), req.header("Cookie"));
