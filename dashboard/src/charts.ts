@@ -52,7 +52,7 @@ export interface Series {
 }
 
 export function lineChart(series: Series[], title: string, limit: number | null, unit = ''): Element {
-  const W = 600, H = 200, left = 50, right = 16, top = 16, bottom = 28;
+  const W = 600, H = 200, left = 72, right = 16, top = 16, bottom = 28;
   const pts = series.flatMap((s) => s.points);
   if (!pts.length) return h('p', { class: 'muted' }, `${title}: no figures yet.`);
   const t0 = Math.min(...pts.map((p) => p.t)), t1 = Math.max(...pts.map((p) => p.t));

@@ -10,7 +10,7 @@ import { check } from './engine';
 import { loadDoc } from './model';
 import { preview, renderPreview } from './diffview';
 
-const draft: { text: string | null; base: number | null } = { text: null, base: null };
+const draft: { text: string | null; base: number | null; loaded: string | null } = { text: null, base: null, loaded: null };
 
 /** Where a problem's path (`flags.x.rules[0].op`) is in the text, roughly: each key in turn. */
 function locate(text: string, path: string): number {
@@ -26,7 +26,7 @@ function locate(text: string, path: string): number {
 export async function editorPage(root: HTMLElement, parts: string[]): Promise<void> {
   if (draft.text === null) {
     const loaded = await loadDoc();
-    draft.text = pretty(loaded.doc);
+    draft.text = draft.loaded = pretty(loaded.doc);
     draft.base = loaded.version;
   }
   const area = h('textarea', { id: 'json', spellcheck: 'false', autocomplete: 'off', 'aria-label': 'Ruleset JSON', rows: 30, wrap: 'off' });
@@ -100,6 +100,7 @@ export async function editorPage(root: HTMLElement, parts: string[]): Promise<vo
     try {
       const r = await call<{ version: number }>('/v1/ruleset', { method: 'PUT', body: parsed, ifMatch: draft.base });
       draft.base = r.data.version;
+      draft.loaded = area.value;
       put(base, `based on version ${draft.base}`);
       notice(result, `Published as version ${r.data.version}.`);
       put(previewOut);
@@ -111,13 +112,13 @@ export async function editorPage(root: HTMLElement, parts: string[]): Promise<vo
     }
   });
   const reload = async () => {
-    if (draft.text !== null && draft.base !== null) {
+    if (area.value !== draft.loaded) {
       const ok = await confirmDialog({ title: 'Discard your edits?', confirm: 'Discard', body: [h('p', {}, 'The editor will hold the current version instead.')] });
       if (!ok) return;
     }
     try {
       const loaded = await loadDoc();
-      draft.text = pretty(loaded.doc);
+      draft.text = draft.loaded = pretty(loaded.doc);
       draft.base = loaded.version;
       area.value = draft.text;
       put(base, `based on version ${draft.base}`);

@@ -34,7 +34,7 @@ before(async () => {
     description: "The new API backend, behind a guarded rollout",
     percentage: 0,
     rollout: {
-      steps: [10, 50, 100],
+      steps: [5, 10, 50, 100],
       min_minutes: 0,
       min_requests: 5,
       guards: [{ metric: "error_rate", max: 0.05 }, { metric: "latency", percentile: 99, max_ms: 2000 }],
@@ -134,16 +134,21 @@ describe("experiments", () => {
 
 describe("rollouts", () => {
   test("timeline, guard charts and decisions from real traffic; pause, resume, abort", async () => {
-    await env.w.scheduled(); // start: 0 -> 10 %
-    // Traffic through the route, then the guard's next tick advances the step.
-    for (let i = 0; i < 120; i++) {
-      const r = await fetch(`${base}/svc/orders/${i}`, { headers: { "X-User-Id": `user-${i}` } });
-      await r.arrayBuffer();
+    await env.w.scheduled(); // start: 0 -> 5 %
+    // Traffic through the route, then the guard's next tick advances the
+    // step; twice, so that the guards' charts have two points.
+    let sent = 0;
+    for (const step of [[5, 10], [10, 50]]) {
+      for (let i = 0; i < 200; i++, sent++) {
+        const r = await fetch(`${base}/svc/orders/${sent}`, { headers: { "X-User-Id": `user-${sent}` } });
+        await r.arrayBuffer();
+      }
+      await waitFor("route metrics in D1", async () => (await env.w.db.prepare("SELECT TOTAL(requests) AS n FROM route_metrics").first()).n >= sent);
+      await env.w.scheduled();
+      const last = (await api(env.w, `/v1/rollouts/${FLAG}/decisions?limit=1`)).json.decisions[0].decision;
+      assert.deepEqual([last.action, last.from, last.to], ["advance", ...step], JSON.stringify(last));
     }
-    await waitFor("route metrics in D1", async () => (await env.w.db.prepare("SELECT TOTAL(requests) AS n FROM route_metrics").first()).n >= 120);
-    await env.w.scheduled();
     const log = (await api(env.w, `/v1/rollouts/${FLAG}/decisions`)).json.decisions;
-    assert.equal(log[0].decision.action, "advance", JSON.stringify(log[0].decision));
 
     const page = await env.page();
     await signIn(page, base);
@@ -153,8 +158,9 @@ describe("rollouts", () => {
     assert.equal(await page.textContent(`${sec} .timeline li[aria-current="step"]`), "50%");
     assert.equal(await page.$$eval(`${sec} table.decisions tbody tr`, (rs) => rs.length), log.length);
     assert.match(await page.textContent(`${sec} table.decisions tbody tr:first-child .decision`), /advance 10 → 50%/);
-    // One chart per guard, from the advance's figures.
+    // One chart per guard, a point per decision with figures (the advances).
     assert.equal(await page.$$eval(`${sec} figure.chart`, (f) => f.length), 2);
+    assert.equal(await page.$$eval(`${sec} figure.chart:first-of-type circle.dot.treatment`, (c) => c.length), 2);
     await shot(page, "rollouts");
     await page.click(`${sec} button.pause`);
     await page.waitForSelector(`${sec} .badge.paused`);
