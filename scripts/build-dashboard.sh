@@ -13,7 +13,7 @@ cd "$ROOT"
 out=dashboard/dist/app/index.html
 [ -f pkg/dist/web.js ] && [ -f pkg/dist/edgeflags_bg.wasm ] || bash scripts/build-pkg.sh
 inputs=(dashboard/index.html dashboard/styles.css dashboard/src dashboard/vite.config.ts dashboard/tsconfig.json
-  pkg/dist/web.js pkg/dist/edgeflags_bg.wasm scripts/build-dashboard.sh)
+  schema/ruleset.schema.json pkg/dist/web.js pkg/dist/edgeflags_bg.wasm scripts/build-dashboard.sh)
 if [ "${FORCE:-0}" != 1 ] && [ -f "$out" ] && [ -z "$(find "${inputs[@]}" -newer "$out" -print -quit)" ]; then
   echo "[build-dashboard] up to date: dashboard/dist/app/"
   exit 0

@@ -9,6 +9,7 @@ import { confirmDialog, h, notice, pretty, put } from './dom';
 import { check } from './engine';
 import { loadDoc } from './model';
 import { preview, renderPreview } from './diffview';
+import { fieldsAt, pathAt } from './schema';
 
 const draft: { text: string | null; base: number | null; loaded: string | null } = { text: null, base: null, loaded: null };
 
@@ -68,6 +69,22 @@ export async function editorPage(root: HTMLElement, parts: string[]): Promise<vo
     publish.disabled = !valid;
     showProblems(r.problems, 'from the engine');
   };
+  // The field guide: what the object under the cursor may hold.
+  const guide = h('div', { id: 'guide' });
+  let guideAt = '';
+  const showGuide = () => {
+    const path = pathAt(area.value, area.selectionStart);
+    const where = path.join(' › ') || 'the ruleset';
+    if (where === guideAt) return;
+    guideAt = where;
+    const fields = fieldsAt(path);
+    put(guide, h('details', { open: true, class: 'guide' },
+      h('summary', {}, 'Fields here: ', h('code', {}, where)),
+      fields.length ? h('dl', {}, fields.flatMap((f) => [h('dt', {}, h('code', {}, f.name)), h('dd', {}, f.about)]))
+        : h('p', { class: 'muted' }, 'A value here, not an object with fields.'),
+      h('p', { class: 'muted' }, 'From the ruleset JSON Schema (schema/ruleset.schema.json); the engine has the last word.')));
+  };
+  for (const ev of ['keyup', 'click', 'focus']) area.addEventListener(ev, showGuide);
   let timer = 0;
   area.addEventListener('input', () => {
     window.clearTimeout(timer);
@@ -132,19 +149,21 @@ export async function editorPage(root: HTMLElement, parts: string[]): Promise<vo
   put(root,
     h('h1', {}, 'Edit the ruleset ', h('small', {}, base)),
     h('p', { class: 'muted' }, 'The whole document (docs/ruleset.md). The engine checks it as you type; Preview shows what would change before anything is published.'),
-    area, problems,
+    h('div', { class: 'editor' }, area, guide), problems,
     h('div', { class: 'row' },
       h('button', { type: 'button', id: 'preview', onclick: () => void doPreview() }, 'Preview diff and blast radius'),
       publish,
       h('button', { type: 'button', id: 'reload', onclick: () => void reload() }, 'Start over from the current version')),
     result, previewOut);
   await validate();
+  showGuide();
   const key = parts[0];
   if (key) {
     const i = area.value.indexOf(JSON.stringify(key) + ':');
     if (i >= 0) queueMicrotask(() => {
       area.focus();
       area.setSelectionRange(i, i + key.length + 2);
+      showGuide();
     });
   }
 }

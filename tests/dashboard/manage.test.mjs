@@ -7,7 +7,8 @@
 // Worker unreachable (a banner, the editor's text kept).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ADMIN, READ_KEY, api, shot, signIn, start } from "./helpers.mjs";
+import { ADMIN, NO_CF, READ_KEY, api, shot, signIn, start } from "./helpers.mjs";
+import { putRuleset, startWorker, exampleText } from "../worker/helpers.mjs";
 
 const CSP =
   "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -199,6 +200,17 @@ describe("as an admin", () => {
   test("the editor: the engine's problems inline and nothing published; preview; publish", async () => {
     await page.click('#nav a:text-is("Editor")');
     await page.waitForSelector("#valid");
+    // The field guide follows the cursor, from the ruleset's JSON Schema.
+    await page.evaluate(() => {
+      const a = document.querySelector("#json");
+      const i = a.value.indexOf('"new_search": {') + 16;
+      a.focus();
+      a.setSelectionRange(i, i);
+      a.dispatchEvent(new Event("keyup"));
+    });
+    assert.match(await page.textContent("#guide summary"), /flags › new_search/);
+    const fields = await page.$$eval("#guide dt", (ds) => ds.map((d) => d.textContent));
+    for (const f of ["percentage", "killed", "rules", "variants", "rollout"]) assert.ok(fields.includes(f), f);
     const v0 = (await api(env.w, "/v1/versions")).json.current;
     const doc = JSON.parse(await page.inputValue("#json"));
     doc.flags.new_search = { percentage: 150 };
@@ -259,5 +271,31 @@ describe("as an admin", () => {
     await page.waitForSelector("table.flags");
     assert.equal(await page.isHidden("#banner"), true);
     assert.deepEqual(page.problems.filter((p) => !/Failed to load resource|ERR_CONNECTION_REFUSED|net::/.test(p)), []);
+  });
+});
+
+describe("a Worker that stops", () => {
+  test("the banner says so and the editor keeps the draft", async () => {
+    // Its own Worker, stopped for real while the page is open.
+    const w = await startWorker({}, { listen: true, cf: NO_CF });
+    assert.equal((await putRuleset(w, exampleText())).status, 200);
+    const origin = w.url.replace(/\/$/, "");
+    const page = await env.page();
+    try {
+      await signIn(page, origin, ADMIN);
+      await page.goto(`${origin}/app/#/editor`);
+      await page.waitForSelector("#valid");
+      const text = (await page.inputValue("#json")).replace('"new_dashboard": true', '"new_dashboard": false');
+      await page.fill("#json", text);
+      await page.waitForSelector("#valid");
+      await w.close();
+      await page.click("#preview");
+      await page.waitForSelector("#banner:not([hidden])");
+      assert.match(await page.textContent("#banner"), /cannot be reached/);
+      assert.match(await page.textContent("#preview-out"), /Preview failed/);
+      assert.equal(await page.inputValue("#json"), text);
+    } finally {
+      await page.context().close();
+    }
   });
 });
