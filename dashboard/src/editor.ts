@@ -160,10 +160,11 @@ export async function editorPage(root: HTMLElement, parts: string[]): Promise<vo
   const key = parts[0];
   if (key) {
     const i = area.value.indexOf(JSON.stringify(key) + ':');
-    if (i >= 0) queueMicrotask(() => {
+    // After the page is in the document.
+    if (i >= 0) setTimeout(() => {
       area.focus();
       area.setSelectionRange(i, i + key.length + 2);
       showGuide();
-    });
+    }, 0);
   }
 }

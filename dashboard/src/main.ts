@@ -109,6 +109,8 @@ async function render(): Promise<void> {
     await page.page(root, parts.slice(1));
     if (n !== rendering) return;
     put(main, root);
+    // A new page: keyboard focus starts at its content, not at the old link.
+    if (!main.contains(document.activeElement)) main.focus({ preventScroll: true });
   } catch (e) {
     if (n !== rendering) return;
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {

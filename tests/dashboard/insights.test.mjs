@@ -195,6 +195,14 @@ describe("keyboard and small screens", () => {
     await page.keyboard.press("Enter");
     await page.waitForSelector("#sentences");
     assert.equal(await page.textContent("main h1 .state .badge"), "off");
+    // Focus moved to the new page's content.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "main");
+    // "Edit JSON" opens the editor at the flag.
+    await page.click('a:text-is("Edit JSON…")');
+    await page.waitForFunction(() => {
+      const a = document.querySelector("#json");
+      return a && document.activeElement === a && a.value.slice(a.selectionStart, a.selectionEnd).includes("dark_mode");
+    });
     await page.context().close();
   });
 

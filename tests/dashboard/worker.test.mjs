@@ -1,7 +1,7 @@
 // The Worker's side of the dashboard, without a browser: how `/`, `/app/...`
-// and the ruleset's routes share the URL space (a route that claims `/`
-// keeps it; `/app` is never routed), and POST /v1/ruleset/preview (admin
-// only; the core's problems, diff and blast radius; nothing stored).
+// and the ruleset's routes share the URL space (the routes first: the
+// dashboard gets what no route claims), and POST /v1/ruleset/preview
+// (admin only; the core's problems, diff and blast radius; nothing stored).
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, describe, test } from "node:test";
@@ -32,7 +32,7 @@ describe("/, /app and the ruleset's routes", () => {
     assert.equal((await fetch(`${base}/app/`)).status, 200);
   });
 
-  test("a route that claims / keeps it; /app is the dashboard's whatever the routes say", async () => {
+  test("the routes come first: a route that claims / or /app keeps it", async () => {
     const doc = {
       flags: { site: true },
       routes: [{ id: "site", path: "/**", flag: "site", upstreams: { on: up.url, off: up.url } }],
@@ -42,15 +42,31 @@ describe("/, /app and the ruleset's routes", () => {
     assert.equal(root.status, 200);
     assert.equal(await root.text(), "upstream /");
     assert.equal(root.headers.get("x-edgeflags-route"), "site");
-    const other = await fetch(`${base}/anything/else`);
-    assert.equal(await other.text(), "upstream /anything/else");
+    assert.equal(await (await fetch(`${base}/anything/else`)).text(), "upstream /anything/else");
+    // A catch-all route hides the dashboard too: routes work as they did before it.
+    const app = await fetch(`${base}/app/`);
+    assert.equal(await app.text(), "upstream /app/");
+    assert.equal(app.headers.get("content-security-policy"), null);
+    // POST / is never redirected.
+    assert.equal((await fetch(`${base}/`, { method: "POST", body: "x" })).status, 200);
+  });
+
+  test("a route elsewhere leaves / and /app to the dashboard", async () => {
+    const doc = {
+      flags: { site: true },
+      routes: [{ id: "api", path: "/api/**", flag: "site", upstreams: { on: up.url, off: up.url } }],
+    };
+    assert.equal((await putRuleset(w, doc)).status, 200);
+    assert.equal((await fetch(`${base}/`, { redirect: "manual" })).status, 302);
     const app = await fetch(`${base}/app/`);
     assert.match(await app.text(), /<title>edgeflags<\/title>/);
     assert.ok(app.headers.get("content-security-policy"));
-    // /app-like paths that are not /app are routed.
-    assert.equal(await (await fetch(`${base}/apple`)).text(), "upstream /apple");
-    // POST / is never redirected: routed here, a 404 without a route.
-    assert.equal((await fetch(`${base}/`, { method: "POST", body: "x" })).status, 200);
+    assert.equal(await (await fetch(`${base}/api/x`)).text(), "upstream /api/x");
+    // /apple is not the dashboard's: no route, 404.
+    assert.equal((await fetch(`${base}/apple`)).status, 404);
+    const post = await fetch(`${base}/app/`, { method: "POST" });
+    assert.equal(post.status, 405);
+    assert.ok(post.headers.get("content-security-policy"));
   });
 
   test("the example's route does not claim /", async () => {

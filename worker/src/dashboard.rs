@@ -1,9 +1,10 @@
 //! The dashboard's place in the Worker's URL space: the web app (built
 //! from `dashboard/` into `dashboard/dist/app/`, served as the Worker's
-//! static assets, binding `ASSETS`) lives under [`PREFIX`], which, like
-//! `/v1`, is never matched against the ruleset's routes; `/` redirects to
-//! it unless a route claims `/`. Every dashboard answer carries
-//! [`SECURITY_HEADERS`] (docs/dashboard.md explains the policy).
+//! static assets, binding `ASSETS`) lives under [`PREFIX`], and `/`
+//! redirects to it. Both give way to the ruleset's routes: the proxy
+//! serves them only for paths no route claims, so a ruleset's routes
+//! work as they did before the dashboard existed. Every dashboard answer
+//! carries [`SECURITY_HEADERS`] (docs/dashboard.md explains the policy).
 
 /// Where the app is served.
 pub const PREFIX: &str = "/app";

@@ -1,8 +1,8 @@
-//! The dashboard's static files: requests under `/app` go to the assets
+//! The dashboard's static files: requests under `/app` that no ruleset
+//! route claims (the proxy decides, [`super::proxy`]) go to the assets
 //! binding (wrangler.toml `[assets]`, `dashboard/dist`), and the answer
 //! comes back with the dashboard's security headers
-//! ([`crate::dashboard::SECURITY_HEADERS`]). The redirect of `/` is the
-//! proxy's (it needs the ruleset's routes).
+//! ([`crate::dashboard::SECURITY_HEADERS`]); so does the redirect of `/`.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,8 +22,9 @@ extern "C" {
     fn fetch(this: &Assets, req: &web_sys::Request) -> Result<js_sys::Promise, JsValue>;
 }
 
-/// Serves a dashboard file (GET and HEAD only).
-pub async fn serve(req: &Incoming, env: &Env) -> Result<web_sys::Response, JsValue> {
+/// Serves a dashboard file (GET and HEAD only); an error is JSON, with the
+/// same security headers.
+pub async fn serve(req: &Incoming, env: &Env) -> Result<web_sys::Response, ApiError> {
     match fetch_asset(req, env).await {
         Ok(r) => Ok(r),
         Err(e) => {
@@ -31,7 +32,7 @@ pub async fn serve(req: &Incoming, env: &Env) -> Result<web_sys::Response, JsVal
             for (name, value) in SECURITY_HEADERS {
                 reply.set(name, *value);
             }
-            reply.into_response().map_err(|e| JsValue::from_str(&e.message))
+            reply.into_response()
         }
     }
 }

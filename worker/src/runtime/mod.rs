@@ -76,9 +76,6 @@ async fn serve(
         // Only with the TEST_PANIC_PATH setting: the crash-recovery test.
         panic!("a request to TEST_PANIC_PATH {path}: deliberate panic");
     }
-    if crate::dashboard::is_dashboard_path(path) {
-        return dashboard::serve(&req, env).await;
-    }
     if crate::ofrep::is_ofrep_path(path) {
         let mut reply = ofrep::serve(&req, env, cfg, rec).await;
         add_cors(&mut reply, cfg, &req);
