@@ -42,6 +42,13 @@ before(async () => {
       status: "running",
     },
   };
+  // An experiment whose exposures will not follow its split (SRM).
+  doc.flags.srm_test = {
+    variants: { control: false, treatment: true },
+    default_variant: "control",
+    split: [["control", 50], ["treatment", 50]],
+    experiment: { control: "control", metrics: ["signup"] },
+  };
   doc.routes.push({ id: "api", path: "/svc/**", flag: FLAG, upstreams: { on: ups[1].url, off: ups[0].url } });
   env = await start({ doc: JSON.stringify(doc) });
   base = env.w.url.replace(/\/$/, "");
@@ -102,6 +109,8 @@ describe("experiments", () => {
       events.push({ type: "exposure", flag: "checkout_experiment", variant: variants[i % 4], unit: `unit-${i}`, id: `x${i}` });
       if (i % 4 === 2 || i % 8 === 1) events.push({ type: "track", event: "purchase", unit: `unit-${i}`, id: `p${i}` });
     }
+    // 300 against 100 on a 50/50 split: a sample ratio mismatch.
+    for (let i = 0; i < 400; i++) events.push({ type: "exposure", flag: "srm_test", variant: i < 300 ? "control" : "treatment", unit: `srm-${i}`, id: `s${i}` });
     for (let i = 0; i < events.length; i += 500) {
       const r = await api(env.w, "/v1/events", { method: "POST", body: { events: events.slice(i, i + 500) } });
       assert.equal(r.status, 202, JSON.stringify(r.json));
@@ -111,6 +120,11 @@ describe("experiments", () => {
       const r = (await api(env.w, "/v1/experiments/checkout_experiment")).json;
       return r.variants?.reduce((n, v) => n + v.units, 0) >= 400 ? r : null;
     });
+    const srm = await waitFor("the SRM events in D1", async () => {
+      const r = (await api(env.w, "/v1/experiments/srm_test")).json;
+      return r.variants?.reduce((n, v) => n + v.units, 0) >= 400 ? r : null;
+    });
+    assert.equal(srm.verdict.status, "sample_ratio_mismatch");
     const page = await env.page();
     await signIn(page, base);
     await page.click('#nav a:text-is("Experiments")');
@@ -127,6 +141,8 @@ describe("experiments", () => {
     assert.deepEqual(units, report.variants.map((v) => v.units));
     // One interval per non-control variant in the primary metric's chart.
     assert.equal(await page.$$eval(`${sec} .metric:first-of-type figure.chart circle.est`, (c) => c.length), 2);
+    assert.match(await page.textContent('section.experiment[data-flag="srm_test"] .srm'), /Sample ratio mismatch/);
+    assert.equal(await page.textContent('section.experiment[data-flag="srm_test"] .verdict .badge'), "sample ratio mismatch");
     await shot(page, "experiments");
     await page.context().close();
   });
