@@ -44,7 +44,9 @@ export function condition(c: Json): string {
   const op = String(c.op ?? '');
   if (op === 'in_segment' || op === 'not_in_segment') {
     const names = c.values !== undefined ? list(c.values) : scalar(c.value ?? null);
-    return `${op === 'in_segment' ? 'is in segment' : 'is not in segment'} ${names}`;
+    const one = c.values === undefined || (Array.isArray(c.values) && c.values.length === 1);
+    const what = one ? 'segment' : op === 'in_segment' ? 'one of the segments' : 'any of the segments';
+    return `the context is ${op === 'in_segment' ? 'in' : 'not in'} ${what} ${names}`;
   }
   const value = op === 'in' || op === 'not_in' ? `[${list(c.values)}]` : scalar(c.value ?? null);
   return `${String(c.attribute)} ${OPS[op] ?? op} ${value}`;
