@@ -157,7 +157,7 @@ async fn handle(
         Endpoint::GetExperiment(key) => events::results(env, &store, cfg, Some(&key)).await,
         Endpoint::PostEvents => Err(ApiError::internal("events reached the dispatcher")),
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
-        Endpoint::PreviewRuleset => preview::preview(req, &store, cfg).await,
+        Endpoint::PreviewRuleset => preview::preview(req, env, label).await,
         // The store's one writer, the control object, serves every change
         // and every admin read.
         Endpoint::PutRuleset
