@@ -12,6 +12,8 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+# The dashboard's static files (wrangler.toml [assets]); a no-op when up to date.
+bash scripts/build-dashboard.sh
 out=worker/build/index_bg.wasm
 inputs=(src worker/src worker/Cargo.toml Cargo.toml Cargo.lock scripts/build-worker.sh)
 if [ "${FORCE:-0}" != 1 ] && [ -f "$out" ] && [ -f worker/build/index.js ] \

@@ -81,6 +81,9 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
         }
       : {}),
     d1Databases: { DB: "edgeflags-events" },
+    // The dashboard's static files, as wrangler.toml's [assets] says (the
+    // first instance; absent until scripts/build-dashboard.sh has run).
+    ...(i === 0 && ASSETS ? { assets: ASSETS } : {}),
     // The first instance defines the object's class; the others bind to it.
     ...(control
       ? { durableObjects: { CONTROL: i === 0 ? { className: "Control", useSQLite: true } : { className: "Control", scriptName: "edge0", useSQLite: true } } }
@@ -114,6 +117,27 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
   const scheduled = async (cron = "* * * * *") => (await mf.getWorker()).scheduled({ cron, scheduledTime: new Date() });
   return { mf, kv, db, url, ...list[0], instances: list, control, scheduled, close: () => mf.dispose() };
 }
+
+/** wrangler.toml's `[assets]` table (`directory`, `binding`,
+ * `run_worker_first`) as Miniflare's `assets` option, or null when the
+ * directory has not been built. Read from the file so the tests serve the
+ * dashboard exactly as `wrangler dev` does. */
+export function assetsConfig() {
+  const toml = readFileSync(join(ROOT, "wrangler.toml"), "utf8");
+  const table = /^\[assets\]\n((?:(?!\[).*\n)*)/m.exec(toml);
+  if (!table) return null;
+  const get = (k) => new RegExp(`^${k}\\s*=\\s*(.+)$`, "m").exec(table[1])?.[1].trim();
+  const directory = join(ROOT, JSON.parse(get("directory")));
+  if (!existsSync(directory)) return null;
+  // has_user_worker: what wrangler derives from `main` being set.
+  return {
+    directory,
+    binding: JSON.parse(get("binding")),
+    run_worker_first: JSON.parse(get("run_worker_first") ?? "false"),
+    routerConfig: { has_user_worker: true },
+  };
+}
+const ASSETS = assetsConfig();
 
 /** The events queue's name (wrangler.toml). */
 export const EVENTS_QUEUE = "edgeflags-events";

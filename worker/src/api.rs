@@ -42,6 +42,9 @@ pub enum Endpoint {
     GetRuleset,
     /// `PUT /v1/ruleset`: replace the whole ruleset.
     PutRuleset,
+    /// `POST /v1/ruleset/preview`: problems, diff and blast radius of a
+    /// ruleset, storing nothing.
+    PreviewRuleset,
     /// `GET /v1/versions`: stored versions.
     ListVersions,
     /// `GET /v1/versions/{n}`: one stored version's document.
@@ -148,6 +151,7 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
             vec![("POST", RolloutAction(key.to_string(), action), Admin)]
         }
         ["ruleset"] => vec![("GET", GetRuleset, Read), ("PUT", PutRuleset, Admin)],
+        ["ruleset", "preview"] => vec![("POST", PreviewRuleset, Admin)],
         ["versions"] => vec![("GET", ListVersions, Admin)],
         ["versions", "current"] => vec![("GET", GetCurrentVersion, Admin)],
         ["versions", n] => vec![("GET", GetVersion(version_number(n).ok_or_else(not_found)?), Admin)],
@@ -236,6 +240,8 @@ mod tests {
         assert_eq!(route("POST", "/v1/versions/current").unwrap_err().status, 405);
         assert_eq!(ep("OPTIONS", "/v1/ruleset"), Endpoint::Preflight);
         assert_eq!(route("PUT", "/v1/ruleset").unwrap(), Target::Api(Endpoint::PutRuleset, Access::Admin));
+        assert_eq!(route("POST", "/v1/ruleset/preview").unwrap(), Target::Api(Endpoint::PreviewRuleset, Access::Admin));
+        assert_eq!(route("GET", "/v1/ruleset/preview").unwrap_err().status, 405);
         assert_eq!(route("GET", "/api/orders").unwrap(), Target::Proxy);
         assert_eq!(route("GET", "/v10").unwrap(), Target::Proxy);
         assert_eq!(route("POST", "/v1/events").unwrap(), Target::Api(Endpoint::PostEvents, Access::Events));

@@ -6,12 +6,14 @@
 
 mod admin;
 mod control;
+mod dashboard;
 mod evaluate;
 mod events;
 mod guard;
 mod http;
 mod kv;
 mod ofrep;
+mod preview;
 mod proxy;
 mod state;
 mod usage;
@@ -158,6 +160,7 @@ async fn handle(
         Endpoint::FlagUsage(key) => usage::get(req, env, &store, cfg, Some(&key)).await,
         Endpoint::PostEvents => Err(ApiError::internal("events reached the dispatcher")),
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
+        Endpoint::PreviewRuleset => preview::preview(req, env, label).await,
         // The store's one writer, the control object, serves every change
         // and every admin read.
         Endpoint::PutRuleset

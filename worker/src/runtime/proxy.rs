@@ -10,6 +10,9 @@
 //! guarded rollouts read (docs/rollouts.md); counting is in memory, the
 //! sending after the response.
 //!
+//! What no route claims of `/` (GET or HEAD: a redirect) and of
+//! `/app/...` is the dashboard's ([`super::dashboard`]).
+//!
 //! The requester is identified like the evaluate endpoints do, and one
 //! without any id gets a sticky anonymous id cookie minted here, so the
 //! same browser lands on the same upstream on every request.
@@ -41,13 +44,26 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
     let now = http::now_ms();
     let store = Store::open(env)?;
     let snap = state::current(&store, cfg, now).await;
+    // What no route claims of `/` (a redirect) and `/app/...` is the
+    // dashboard's. With no ruleset ever published there are no routes;
+    // when the ruleset cannot be read, the routes are unknown: 503.
     let Some(loaded) = &snap.loaded else {
+        if matches!(snap.trouble, None | Some((state::Trouble::Missing, _))) {
+            if let Some(r) = unclaimed(req, env, path).await {
+                return r;
+            }
+        }
         return Err(
             ApiError::new(503, "PROVIDER_NOT_READY", "no ruleset loaded, so no routes").header("Retry-After", "5")
         );
     };
     let rs = &*loaded.rs;
-    let Some(route) = rs.route_for_path(&normalized) else { return Err(ApiError::not_found(req.path())) };
+    let Some(route) = rs.route_for_path(&normalized) else {
+        if let Some(r) = unclaimed(req, env, path).await {
+            return r;
+        }
+        return Err(ApiError::not_found(req.path()));
+    };
 
     let mut ctx = Context::new();
     let (user_header, cookies) = (req.header("X-User-Id"), req.header("Cookie"));
@@ -158,6 +174,18 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
     init.set_status_text(&upstream.status_text());
     init.set_headers(&out);
     web_sys::Response::new_with_opt_readable_stream_and_init(upstream.body().as_ref(), &init).map_err(http::js_error)
+}
+
+/// The dashboard's answer for a path no route claims (`/`: the redirect,
+/// `/app/...`: its files), or `None` for any other path.
+async fn unclaimed(req: &Incoming, env: &Env, path: &str) -> Option<Result<web_sys::Response, ApiError>> {
+    if path == "/" && (req.method == "GET" || req.method == "HEAD") {
+        Some(super::dashboard::redirect_home())
+    } else if crate::dashboard::is_dashboard_path(path) {
+        Some(super::dashboard::serve(req, env).await)
+    } else {
+        None
+    }
 }
 
 #[wasm_bindgen(inline_js = r#"
