@@ -5,8 +5,8 @@
 import { call, describe, session } from './api';
 import { confirmDialog, h, link, notice, pretty, put } from './dom';
 import {
-  expand, flagType, isObj, lastChanges, loadAudit, loadDoc, loadRollouts, percentage, scheduleProgress,
-  staleness, state, STATES, tags, variants, type AuditEntry, type Obj, type Rollout,
+  cleanupWords, expand, flagType, isObj, lastChanges, loadAudit, loadDoc, loadRollouts, loadUsage, percentage,
+  scheduleProgress, staleness, state, STATES, tags, variants, type AuditEntry, type Obj, type Rollout, type Usage,
 } from './model';
 import { sentences } from './sentences';
 
@@ -34,16 +34,20 @@ function when(e: AuditEntry | undefined): HTMLElement | string {
 
 export async function flagsPage(root: HTMLElement): Promise<void> {
   const admin = session.role === 'admin';
-  const [loaded, audit, rollouts] = await Promise.all([
+  const [loaded, audit, rollouts, usage] = await Promise.all([
     loadDoc(),
     admin ? loadAudit() : Promise.resolve([] as AuditEntry[]),
     loadRollouts().catch(() => [] as Rollout[]),
+    loadUsage().catch(() => [] as Usage[]),
   ]);
   const changes = lastChanges(audit);
   const byFlag = new Map(rollouts.map((r) => [r.flag, r]));
+  const used = new Map(usage.map((u) => [u.flag, u]));
   const rows = Object.entries(loaded.doc.flags).map(([key, raw]) => {
     const f = expand(raw);
-    return { key, f, state: state(f), tags: tags(f), stale: staleness(f), ro: byFlag.get(key), change: changes.get(key) };
+    const u = used.get(key);
+    const stale = staleness(f) ?? (u?.cleanup ? 'cleanup' : null);
+    return { key, f, state: state(f), tags: tags(f), stale, ro: byFlag.get(key), change: changes.get(key), u };
   });
   const allTags = [...new Set(rows.flatMap((r) => r.tags))].sort();
 
@@ -79,6 +83,7 @@ export async function flagsPage(root: HTMLElement): Promise<void> {
       h('td', { 'data-label': 'Owner' }, String(r.f.owner ?? '—')),
       h('td', { 'data-label': 'Tags' }, r.tags.length ? r.tags.map((t) => badge(t, 'tag')) : '—'),
       h('td', { 'data-label': 'Expires' }, r.f.expires ? String(r.f.expires) : '—', r.stale ? [' ', badge(r.stale, 'stale')] : null),
+      h('td', { 'data-label': 'Usage (30 d)', class: 'usage' }, usageCell(r.u)),
       h('td', { 'data-label': 'Last change' }, when(r.change)))));
   };
   for (const el of [q, st, tg, stale]) el.addEventListener('input', draw);
@@ -86,17 +91,29 @@ export async function flagsPage(root: HTMLElement): Promise<void> {
   put(root,
     h('h1', {}, 'Flags ', h('small', {}, `version ${loaded.version}`)),
     loaded.full ? null : h('p', { class: 'muted' }, 'Read-only: this is the client view (what browsers load): server-only flags and metadata such as owners are not in it.'),
-    h('div', { class: 'filters', role: 'search' }, q, st, tg, h('label', {}, stale, ' expired or expiring')),
+    h('div', { class: 'filters', role: 'search' }, q, st, tg, h('label', {}, stale, ' stale: expired, expiring or a cleanup candidate')),
     count,
     h('table', { class: 'flags' },
-      h('thead', {}, h('tr', {}, ['Flag', 'Type', 'State', 'Rollout', 'Owner', 'Tags', 'Expires', 'Last change'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Flag', 'Type', 'State', 'Rollout', 'Owner', 'Tags', 'Expires', 'Usage (30 d)', 'Last change'].map((t) => h('th', { scope: 'col' }, t)))),
       body));
+}
+
+/** Evaluations over 30 days, the last one, and a cleanup finding. */
+function usageCell(u: Usage | undefined): (HTMLElement | string)[] | string {
+  if (!u) return '—';
+  const last = u.last_evaluated ? h('span', { title: u.last_evaluated }, `last ${new Date(u.last_evaluated).toLocaleDateString()}`) : 'never evaluated';
+  return [`${u.evaluations} `, last, u.cleanup ? [' ', badge(`cleanup: ${cleanupWords(u.cleanup)}`, 'cleanup')] : ''].flat();
 }
 
 export async function flagPage(root: HTMLElement, parts: string[]): Promise<void> {
   const key = parts[0] ?? '';
   const admin = session.role === 'admin';
-  const [loaded, audit] = await Promise.all([loadDoc(), admin ? loadAudit() : Promise.resolve([] as AuditEntry[])]);
+  const [loaded, audit, usage] = await Promise.all([
+    loadDoc(),
+    admin ? loadAudit() : Promise.resolve([] as AuditEntry[]),
+    loadUsage().catch(() => [] as Usage[]),
+  ]);
+  const u = usage.find((x) => x.flag === key);
   const raw = loaded.doc.flags[key];
   if (raw === undefined) {
     put(root, h('h1', {}, key), h('p', { class: 'notice error' }, 'This flag is not in the current version.'), link(['flags'], 'All flags'));
@@ -166,6 +183,11 @@ export async function flagPage(root: HTMLElement, parts: string[]): Promise<void
     Array.isArray(f.prerequisites) && f.prerequisites.length ? [h('h2', {}, 'Prerequisites'),
       h('ul', {}, f.prerequisites.map((p) => h('li', {}, isObj(p) ? link(['flag', String(p.flag)], String(p.flag)) : '?', ' ', isObj(p) ? `serves ${Array.isArray(p.variants) ? p.variants.join(' or ') : p.variant ?? 'on'}` : '')))] : null,
     segNames.size ? [h('h2', {}, 'Segments'), h('dl', {}, [...segNames].flatMap((n) => [h('dt', {}, n), h('dd', {}, h('pre', {}, pretty(segs[n] ?? 'not defined')))]))] : null,
+    u ? [h('h2', {}, 'Usage'), h('p', { id: 'usage' },
+      `${u.evaluations} evaluations at the edge in 30 days`,
+      Object.keys(u.variants).length ? ` (${Object.entries(u.variants).map(([v, n]) => `${v}: ${n}`).join(', ')})` : '',
+      u.last_evaluated ? `; last ${u.last_evaluated}.` : '; never evaluated.',
+      u.cleanup ? [' ', badge(`cleanup candidate: ${cleanupWords(u.cleanup)}`, 'cleanup')] : '')] : null,
     isObj(f.experiment) ? h('p', {}, link(['experiments', key], 'Experiment results →')) : null,
     isObj(f.rollout) ? h('p', {}, link(['rollouts', key], 'Guarded rollout →')) : null,
     admin ? [h('h2', {}, 'Recent changes'), history.length

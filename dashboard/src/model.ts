@@ -182,6 +182,29 @@ export async function loadRollouts(): Promise<Rollout[]> {
   return a.data.rollouts ?? [];
 }
 
+/** A flag's usage as the Worker counted it (GET /v1/usage, docs/worker.md "Flag usage"). */
+export interface Usage {
+  flag: string;
+  last_evaluated: string | null;
+  evaluations: number;
+  variants: Record<string, number>;
+  threshold_days: number | null;
+  cleanup: { reason: 'served_one_variant' | 'unused'; days: number; variant?: string; keep?: Json } | null;
+}
+
+/** Every flag's usage; empty when the Worker cannot say (no D1, an older Worker). */
+export async function loadUsage(): Promise<Usage[]> {
+  const a = await call<{ flags: Usage[] }>('/v1/usage');
+  return a.data.flags ?? [];
+}
+
+/** A usage finding in words: "served one variant (on) for 60 days: keep true". */
+export function cleanupWords(c: NonNullable<Usage['cleanup']>): string {
+  return c.reason === 'unused'
+    ? `not evaluated for ${c.days} days`
+    : `served one variant (${c.variant ?? '?'}) for ${c.days} days: keep ${JSON.stringify(c.keep ?? null)}`;
+}
+
 /** The latest audit entry naming each flag. */
 export function lastChanges(entries: AuditEntry[]): Map<string, AuditEntry> {
   const m = new Map<string, AuditEntry>();

@@ -18,6 +18,14 @@ let base;
 before(async () => {
   env = await start();
   base = env.w.url.replace(/\/$/, "");
+  // 60 days of flag usage: new_dashboard served only "on" (a cleanup
+  // candidate: keep true); search_indexing (ops) only "off" (never one).
+  const today = Math.floor(Date.now() / 86_400_000);
+  for (let d = today - 60; d < today; d++) {
+    for (const [flag, variant] of [["new_dashboard", "on"], ["search_indexing", "off"]]) {
+      await env.w.db.prepare("INSERT INTO flag_usage (flag, variant, day, count, last_at) VALUES (?, ?, ?, 10, ?)").bind(flag, variant, d, d * 86_400_000 + 1000).run();
+    }
+  }
 });
 after(() => env?.close());
 
@@ -101,6 +109,9 @@ describe("as an admin", () => {
     assert.match((await row("legacy_banner"))[6], /expired/);
     assert.match((await row("new_search"))[3], /20%/);
     assert.match((await row("new_checkout"))[4], /payments-team/);
+    // Usage from the Worker's telemetry, with the core's cleanup finding.
+    assert.match((await row("new_dashboard"))[7], /^\d+ last .*cleanup: served one variant \(on\) for 60 days: keep true/);
+    assert.doesNotMatch((await row("search_indexing"))[7], /cleanup/, "ops flags are never candidates");
     await shot(page, "flags");
     await page.fill("#flag-search", "checkout");
     assert.deepEqual(await page.$$eval("table.flags tbody tr", (rs) => rs.map((r) => r.dataset.flag)), ["new_checkout", "checkout_experiment"]);
@@ -112,7 +123,8 @@ describe("as an admin", () => {
     assert.deepEqual(await page.$$eval("table.flags tbody tr", (rs) => rs.map((r) => r.dataset.flag)), ["ai_recommendations", "search_indexing"]);
     await page.selectOption("#flag-tag", "");
     await page.check("#flag-stale");
-    assert.ok((await page.$$eval("table.flags tbody tr", (rs) => rs.map((r) => r.dataset.flag))).includes("legacy_banner"));
+    const staleRows = await page.$$eval("table.flags tbody tr", (rs) => rs.map((r) => r.dataset.flag));
+    assert.ok(staleRows.includes("legacy_banner") && staleRows.includes("new_dashboard"), String(staleRows));
     await page.uncheck("#flag-stale");
   });
 
