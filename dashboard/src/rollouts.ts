@@ -23,7 +23,9 @@ function charts(decisions: Decision[]): Element[] {
     const figs = Array.isArray(d.decision.figures) ? d.decision.figures : [];
     for (const f of figs) {
       if (!isObj(f) || typeof f.guard !== 'number') continue;
-      const metric = String(f.metric) + (typeof f.percentile === 'number' ? ` p${f.percentile}` : '');
+      const metric = f.metric === 'custom'
+        ? `${String(f.name)} (mean, ${String(f.bound)})`
+        : String(f.metric) + (typeof f.percentile === 'number' ? ` p${f.percentile}` : '');
       const unit = String(f.metric).startsWith('latency') ? ' ms' : '';
       let g = byGuard.get(f.guard);
       if (!g) {
@@ -69,7 +71,8 @@ async function plan(r: Rollout, refresh: () => Promise<void>): Promise<HTMLEleme
   };
   const admin = session.role === 'admin';
   return h('section', { class: 'rollout', 'data-flag': r.flag },
-    h('h2', {}, link(['flag', r.flag], r.flag), ' ', h('span', { class: `badge ${r.status}` }, r.status), ' ', h('span', { class: 'pct' }, `${r.percentage}%`)),
+    h('h2', {}, link(['flag', r.flag], r.flag), ' ', h('span', { class: `badge ${r.status}` }, r.status), ' ', h('span', { class: 'pct' }, `${r.percentage}%`),
+      typeof r.rule === 'string' ? h('small', { class: 'muted' }, ` on rule ${r.rule}`) : null),
     timeline(r),
     h('p', { class: 'muted' }, r.since ? `Step since ${r.since}` : 'Not started', r.next !== null && r.next !== undefined ? `; next step ${r.next}%` : ''),
     admin ? h('div', { class: 'row' },
