@@ -32,6 +32,8 @@
 // file for a binary of its own.
 #[path = "edgeflags/analysis.rs"]
 mod analysis;
+#[path = "edgeflags/args.rs"]
+mod args;
 #[path = "edgeflags/cleanup.rs"]
 mod cleanup;
 #[path = "edgeflags/client.rs"]
@@ -201,19 +203,16 @@ fn run(args: &[String]) -> Result<ExitCode, Stop> {
 }
 
 fn file_and_now(args: &[String]) -> Result<(String, Millis), String> {
-    let mut file = None;
-    let mut now = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if a == "--now" {
-            let t = it.next().ok_or("--now needs an RFC 3339 time")?;
-            now = Some(parse_rfc3339(t)?);
-        } else if let Some(t) = a.strip_prefix("--now=") {
-            now = Some(parse_rfc3339(t)?);
-        } else if file.is_none() && !a.starts_with("--") {
-            file = Some(a.clone());
-        } else {
-            return Err(format!("unexpected argument \"{a}\"\n{USAGE}"));
+    let (mut file, mut now) = (None, None);
+    let mut a = args::Args::new(args);
+    while let Some(item) = a.next().map_err(|f| f.message)? {
+        match item {
+            args::Item::Opt(n) if n == "--now" => {
+                let t = a.value(&n).map_err(|_| "--now needs an RFC 3339 time".to_string())?;
+                now = Some(parse_rfc3339(&t)?);
+            }
+            args::Item::Pos(p) if file.is_none() => file = Some(p),
+            args::Item::Opt(x) | args::Item::Pos(x) => return Err(format!("unexpected argument \"{x}\"\n{USAGE}")),
         }
     }
     let file = file.ok_or_else(|| format!("missing FILE\n{USAGE}"))?;

@@ -20,6 +20,7 @@ use edgeflags::time::{parse_rfc3339, Millis};
 use edgeflags::{Ruleset, Value};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 
+use crate::args;
 use crate::fail::{Exit, Fail};
 use crate::report_text::{self, trim};
 
@@ -88,26 +89,18 @@ impl Args {
     /// `valued` take a value, `flags` do not (`--json` is always accepted).
     fn parse(args: &[String], valued: &[&str], flags: &[&str]) -> Result<Args, Fail> {
         let mut out = Args { pos: Vec::new(), opts: Vec::new() };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if !a.starts_with("--") {
-                out.pos.push(a.clone());
-                continue;
-            }
-            let (name, inline) = match a.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (a.as_str(), None),
-            };
-            if valued.contains(&name) {
-                let v = match inline {
-                    Some(v) => v,
-                    None => it.next().cloned().ok_or_else(|| Fail::usage(format!("{name} needs a value")))?,
-                };
-                out.opts.push((name.to_string(), Some(v)));
-            } else if (flags.contains(&name) || name == "--json") && inline.is_none() {
-                out.opts.push((name.to_string(), None));
-            } else {
-                return Err(Fail::usage(format!("unknown option \"{a}\"")));
+        let mut a = args::Args::new(args);
+        while let Some(item) = a.next()? {
+            match item {
+                args::Item::Pos(p) => out.pos.push(p),
+                args::Item::Opt(name) if valued.contains(&name.as_str()) => {
+                    let v = a.value(&name)?;
+                    out.opts.push((name, Some(v)));
+                }
+                args::Item::Opt(name) if flags.contains(&name.as_str()) || name == "--json" => {
+                    out.opts.push((name, None))
+                }
+                args::Item::Opt(name) => return Err(args::unknown(&name)),
             }
         }
         Ok(out)

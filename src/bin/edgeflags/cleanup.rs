@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use edgeflags::Value;
 use tree_sitter::{Node, Parser};
 
+use crate::args::{self, Args, Item};
 use crate::fail::Fail;
 use crate::scan::{is_key, walk, How, Matcher, Ref, USAGE};
 use crate::scan_config::Config;
@@ -197,22 +198,18 @@ pub fn run(args: &[String]) -> ExitCode {
 
 fn cleanup(args: &[String]) -> Result<(), Fail> {
     let (mut flag, mut dir, mut keep, mut config, mut write) = (None, None, None, None, false);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let mut value = || {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| Fail::usage(format!("{name} needs a value")))
-        };
-        match name {
-            "--keep" => keep = Some(keep_value(&value()?)),
-            "--config" => config = Some(value()?),
-            "--write" => write = true,
-            n if !n.starts_with('-') && flag.is_none() => flag = Some(a.clone()),
-            n if !n.starts_with('-') && dir.is_none() => dir = Some(a.clone()),
-            _ => return Err(Fail::usage(format!("unexpected argument \"{a}\""))),
+    let mut a = Args::new(args);
+    while let Some(item) = a.next()? {
+        match item {
+            Item::Pos(p) if flag.is_none() => flag = Some(p),
+            Item::Pos(p) if dir.is_none() => dir = Some(p),
+            Item::Pos(p) => return Err(Fail::usage(format!("unexpected argument \"{p}\""))),
+            Item::Opt(n) => match n.as_str() {
+                "--keep" => keep = Some(keep_value(&a.value(&n)?)),
+                "--config" => config = Some(a.value(&n)?),
+                "--write" => write = true,
+                _ => return Err(args::unknown(&n)),
+            },
         }
     }
     let Some(flag) = flag else { return Err(Fail::usage("the FLAG to remove is required")) };

@@ -15,6 +15,7 @@ use edgeflags::diff::{BlastRadius, RulesetDiff};
 use edgeflags::time::{format_rfc3339, parse_rfc3339, Millis};
 use edgeflags::{LoadError, Ruleset, Value};
 
+use crate::args;
 use crate::client::{version_number, Client};
 use crate::fail::{Exit, Fail};
 use crate::{render, sample};
@@ -117,36 +118,28 @@ struct Opts {
 /// (`(min, max)`).
 fn opts(args: &[String], allowed: &[&str], positional: (usize, usize)) -> Result<Opts, Fail> {
     let mut o = Opts::default();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (a.as_str(), None),
-        };
-        let name = match name {
-            "-y" => "--yes",
-            "--output" => "-o",
-            n => n,
-        };
-        if !name.starts_with('-') || name == "-" {
-            o.pos.push(a.clone());
-            continue;
-        }
-        if name != "--json" && !allowed.contains(&name) {
-            return Err(Fail::usage(format!("unknown option \"{a}\"")));
-        }
-        let mut value = || -> Result<String, Fail> {
-            match &inline {
-                Some(v) => Ok(v.clone()),
-                None => it.next().cloned().ok_or_else(|| Fail::usage(format!("{name} needs a value"))),
+    let mut a = args::Args::new(args);
+    while let Some(item) = a.next()? {
+        let name = match item {
+            args::Item::Pos(p) => {
+                o.pos.push(p);
+                continue;
             }
+            args::Item::Opt(n) => match n.as_str() {
+                "-y" => "--yes".to_string(),
+                "--output" => "-o".to_string(),
+                _ => n,
+            },
         };
-        match name {
-            "--url" => o.url = Some(value()?),
-            "-o" => o.out = Some(value()?),
-            "--contexts" => o.contexts = Some(value()?),
+        if name != "--json" && !allowed.contains(&name.as_str()) {
+            return Err(args::unknown(&name));
+        }
+        match name.as_str() {
+            "--url" => o.url = Some(a.value(&name)?),
+            "-o" => o.out = Some(a.value(&name)?),
+            "--contexts" => o.contexts = Some(a.value(&name)?),
             "--limit" => {
-                let v = value()?;
+                let v = a.value(&name)?;
                 o.limit = Some(
                     v.parse()
                         .ok()
@@ -154,7 +147,7 @@ fn opts(args: &[String], allowed: &[&str], positional: (usize, usize)) -> Result
                         .ok_or_else(|| Fail::usage(format!("--limit must be a whole number >= 1, not \"{v}\"")))?,
                 );
             }
-            "--now" => o.now = Some(parse_rfc3339(&value()?).map_err(|e| Fail::usage(format!("--now: {e}")))?),
+            "--now" => o.now = Some(parse_rfc3339(&a.value(&name)?).map_err(|e| Fail::usage(format!("--now: {e}")))?),
             "--yes" => o.yes = true,
             "--dry-run" => o.dry_run = true,
             _ => {} // --json: read by run()

@@ -23,6 +23,7 @@ use edgeflags::time::{parse_rfc3339, Millis};
 use edgeflags::{Context, Ruleset, Value};
 use ignore::{overrides::OverrideBuilder, WalkBuilder, WalkState};
 
+use crate::args::{self, Args, Item};
 use crate::client::Client;
 use crate::fail::{Exit, Fail};
 use crate::scan_config::{Case, Config};
@@ -472,28 +473,28 @@ fn scan(args: &[String]) -> Result<ExitCode, Fail> {
     let (mut ruleset, mut config, mut token, mut now) = (None, None, None, None);
     let mut format = Format::Text;
     let mut strict = false;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (a.as_str(), None),
+    let mut a = Args::new(args);
+    while let Some(item) = a.next()? {
+        let name = match item {
+            Item::Pos(p) if dir.is_none() => {
+                dir = Some(p);
+                continue;
+            }
+            Item::Pos(p) => return Err(Fail::usage(format!("unexpected argument \"{p}\""))),
+            Item::Opt(n) => n,
         };
-        let mut value = || {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| Fail::usage(format!("{name} needs a value")))
-        };
-        match name {
-            "--ruleset" => ruleset = Some(value()?),
-            "--config" => config = Some(value()?),
-            "--token" => token = Some(value()?),
-            "--now" => now = Some(parse_rfc3339(&value()?).map_err(|e| Fail::usage(format!("--now: {e}")))?),
+        match name.as_str() {
+            "--ruleset" => ruleset = Some(a.value(&name)?),
+            "--config" => config = Some(a.value(&name)?),
+            "--token" => token = Some(a.value(&name)?),
+            "--now" => now = Some(parse_rfc3339(&a.value(&name)?).map_err(|e| Fail::usage(format!("--now: {e}")))?),
             "--format" => {
-                let v = value()?;
+                let v = a.value(&name)?;
                 format = Format::parse(&v).ok_or_else(|| Fail::usage(format!("--format: unknown format \"{v}\"")))?;
             }
             "--json" => format = Format::Json,
             "--strict" => strict = true,
-            n if !n.starts_with('-') && dir.is_none() => dir = Some(a.clone()),
-            _ => return Err(Fail::usage(format!("unexpected argument \"{a}\""))),
+            _ => return Err(args::unknown(&name)),
         }
     }
     let Some(ruleset) = ruleset else { return Err(Fail::usage("--ruleset FILE or URL is required")) };

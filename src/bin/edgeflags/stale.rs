@@ -14,44 +14,46 @@ use edgeflags::time::{format_rfc3339, parse_rfc3339, Millis};
 use edgeflags::usage::Policy;
 use edgeflags::Value;
 
+use super::args::{self, Item};
 use super::client::Client;
 use super::{load, string, Out, Stop, USAGE};
 
-struct Args {
+struct Parsed {
     file: String,
     now: Option<Millis>,
     url: Option<String>,
     policy: Option<String>,
 }
 
-fn parse(args: &[String]) -> Result<Args, String> {
+fn parse(args: &[String]) -> Result<Parsed, String> {
     let (mut file, mut now, mut url, mut policy) = (None, None, None, None);
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        let (name, inline) = match a.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (a.as_str(), None),
+    let mut a = args::Args::new(args);
+    while let Some(item) = a.next().map_err(|f| f.message)? {
+        let name = match item {
+            Item::Pos(p) if file.is_none() => {
+                file = Some(p);
+                continue;
+            }
+            Item::Pos(_) => return Err(format!("stale takes one FILE\n{USAGE}")),
+            Item::Opt(n) => n,
         };
-        let mut value =
-            |what: &str| inline.clone().or_else(|| it.next().cloned()).ok_or(format!("{name} needs {what}"));
-        match name {
-            "--now" => now = Some(parse_rfc3339(&value("an RFC 3339 time")?)?),
-            "--url" => url = Some(value("the Worker's address")?),
+        let value = |a: &mut args::Args| a.value(&name).map_err(|f| f.message);
+        match name.as_str() {
+            "--now" => now = Some(parse_rfc3339(&value(&mut a)?)?),
+            "--url" => url = Some(value(&mut a)?),
             "--policy" => {
-                let p = value("TAG=DAYS,...")?;
+                let p = value(&mut a)?;
                 Policy::parse(&p).map_err(|e| format!("--policy: {e}"))?;
                 policy = Some(p);
             }
-            s if s.starts_with('-') => return Err(format!("unknown option {a}\n{USAGE}")),
-            _ if file.is_none() => file = Some(a.clone()),
-            _ => return Err(format!("stale takes one FILE\n{USAGE}")),
+            _ => return Err(format!("unknown option {name}\n{USAGE}")),
         }
     }
     let file = file.ok_or_else(|| format!("stale needs a FILE\n{USAGE}"))?;
     if policy.is_some() && url.is_none() {
         return Err("--policy needs --url (it judges the Worker's usage)".into());
     }
-    Ok(Args { file, now, url, policy })
+    Ok(Parsed { file, now, url, policy })
 }
 
 pub(super) fn run(args: &[String], out: &mut Out) -> Result<ExitCode, Stop> {

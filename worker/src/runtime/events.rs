@@ -26,6 +26,17 @@ pub const QUEUE: &str = "EVENTS";
 /// The D1 binding's name.
 pub const DB: &str = "DB";
 
+/// Every row of `sql` with `binds`, read as `T` (the one way the Worker
+/// reads D1 back: results, usage, the guard's windows).
+pub async fn rows<T: serde::de::DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    binds: &[JsValue],
+) -> Result<Vec<T>, String> {
+    let e = |x: worker::Error| x.to_string();
+    db.prepare(sql).bind(binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)
+}
+
 fn unavailable(why: &str) -> ApiError {
     ApiError::new(503, "EVENTS_UNAVAILABLE", "events cannot be accepted right now; retry later")
         .header("Retry-After", "5")
@@ -395,15 +406,7 @@ async fn read_data(
 ) -> Result<edgeflags::experiment::ExperimentData, String> {
     let e = |x: worker::Error| x.to_string();
     let exp = JsValue::from_str(&spec.flag);
-    let variants: Vec<ev::VariantRow> = db
-        .prepare(ev::variants_query())
-        .bind(std::slice::from_ref(&exp))
-        .map_err(e)?
-        .all()
-        .await
-        .map_err(e)?
-        .results()
-        .map_err(e)?;
+    let variants: Vec<ev::VariantRow> = rows(db, &ev::variants_query(), std::slice::from_ref(&exp)).await?;
     #[derive(serde::Deserialize)]
     struct N {
         n: u64,
@@ -412,16 +415,9 @@ async fn read_data(
         db.prepare(ev::MULTIPLE_QUERY).bind(std::slice::from_ref(&exp)).map_err(e)?.first(None).await.map_err(e)?;
     let mut metrics = Vec::new();
     for m in &spec.metrics {
-        let rows: Vec<ev::MetricRow> = db
-            .prepare(ev::metric_query())
-            .bind(&[exp.clone(), JsValue::from_str(&m.event)])
-            .map_err(e)?
-            .all()
-            .await
-            .map_err(e)?
-            .results()
-            .map_err(e)?;
-        metrics.push(rows);
+        let found: Vec<ev::MetricRow> =
+            rows(db, &ev::metric_query(), &[exp.clone(), JsValue::from_str(&m.event)]).await?;
+        metrics.push(found);
     }
     Ok(ev::experiment_data(spec, &variants, multiple.map_or(0, |n| n.n), &metrics, now))
 }

@@ -7,7 +7,7 @@ use edgeflags::usage::{self as core_usage, Policy};
 use wasm_bindgen::JsValue;
 use worker::Env;
 
-use super::events::DB;
+use super::events::{rows, DB};
 use super::http::{self, Incoming, Reply};
 use super::kv::Store;
 use super::state;
@@ -37,7 +37,8 @@ pub async fn get(req: &Incoming, env: &Env, store: &Store, cfg: &Config, key: Op
     };
     let db = env.d1(DB).map_err(|e| unavailable(&format!("binding {DB}: {e}")))?;
     let first = JsValue::from_f64((core_usage::day_of(now) - core_usage::KEPT_DAYS) as f64);
-    let e = |x: worker::Error| unavailable(&format!("D1 read: {x}"));
+    let read = |x: String| unavailable(&format!("D1 read: {x}"));
+    let e = |x: worker::Error| read(x.to_string());
     #[derive(serde::Deserialize)]
     struct Observed {
         day: Option<f64>,
@@ -46,15 +47,8 @@ pub async fn get(req: &Incoming, env: &Env, store: &Store, cfg: &Config, key: Op
     let observed = observed.and_then(|o| o.day).map(|d| d as i64);
     let body = match key {
         Some(k) => {
-            let rows: Vec<QueryRow> = db
-                .prepare(usage::FLAG_QUERY)
-                .bind(&[JsValue::from_str(k), first])
-                .map_err(e)?
-                .all()
-                .await
-                .map_err(e)?
-                .results()
-                .map_err(e)?;
+            let rows: Vec<QueryRow> =
+                rows(&db, usage::FLAG_QUERY, &[JsValue::from_str(k), first]).await.map_err(read)?;
             if loaded.rs.flag(k).is_none() && rows.is_empty() {
                 return Err(ApiError::new(
                     404,
@@ -65,8 +59,7 @@ pub async fn get(req: &Incoming, env: &Env, store: &Store, cfg: &Config, key: Op
             usage::flag_json(&loaded.rs, k, &usage::days_of(&rows), observed, now, &policy)
         }
         None => {
-            let rows: Vec<QueryRow> =
-                db.prepare(usage::ALL_QUERY).bind(&[first]).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
+            let rows: Vec<QueryRow> = rows(&db, usage::ALL_QUERY, &[first]).await.map_err(read)?;
             usage::all_json(&loaded.rs, &rows, observed, now, &policy)
         }
     };

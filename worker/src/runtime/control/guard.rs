@@ -25,6 +25,7 @@ use super::{as_text, as_u64, int, transaction, unavailable, Inner, Out};
 use crate::errors::ApiError;
 use crate::metrics::{self, BucketRow, CustomRow, TotalsRow, WindowStart};
 use crate::rollouts::{self, Inputs, Sides};
+use crate::runtime::events::rows;
 use crate::store::{self, Action};
 
 /// The D1 binding the route metrics are in.
@@ -366,14 +367,10 @@ fn audit_decision(decision: &serde_json::Value, inputs: &serde_json::Value) -> s
 
 /// Both sides' windows of `flag` from D1 (two aggregate queries).
 async fn read_window(db: &D1Database, flag: &str, w: WindowStart, sides: &Sides) -> Result<GuardData, String> {
-    let e = |x: worker::Error| x.to_string();
     let binds = [JsValue::from_str(flag), JsValue::from_f64(w.minute as f64), JsValue::from_f64(w.version as f64)];
-    let totals: Vec<TotalsRow> =
-        db.prepare(metrics::TOTALS_QUERY).bind(&binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
-    let buckets: Vec<BucketRow> =
-        db.prepare(metrics::LATENCY_QUERY).bind(&binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
-    let custom: Vec<CustomRow> =
-        db.prepare(metrics::CUSTOM_QUERY).bind(&binds).map_err(e)?.all().await.map_err(e)?.results().map_err(e)?;
+    let totals: Vec<TotalsRow> = rows(db, metrics::TOTALS_QUERY, &binds).await?;
+    let buckets: Vec<BucketRow> = rows(db, metrics::LATENCY_QUERY, &binds).await?;
+    let custom: Vec<CustomRow> = rows(db, metrics::CUSTOM_QUERY, &binds).await?;
     Ok(GuardData {
         control: metrics::window(&sides.control, &totals, &buckets, &custom),
         treatment: metrics::window(&sides.treatment, &totals, &buckets, &custom),
