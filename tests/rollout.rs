@@ -669,3 +669,60 @@ fn custom_bounds_below_and_their_json() {
     let d = decide(&p, &running(5.0, T0), &data(side(&control), side(&flat)), T0 + 20 * MIN);
     assert!(matches!(d, Decision::Breach { guard: 0, .. }), "{d:?}");
 }
+
+/// Heavy-tailed values (revenue-like: lognormal, σ = 1.5, so a few values
+/// are 50x the median) at each custom bound's limit exactly, one step
+/// watched every minute for two hours: the false alarm rate of the
+/// asymptotic mSPRT on means (docs/rollouts.md quotes it).
+#[test]
+fn heavy_tailed_custom_metrics_at_their_limits() {
+    let (streams, minutes, per_minute) = (200u64, 120i64, 200u64);
+    let sigma = 1.5f64;
+    let mean = (sigma * sigma / 2.0).exp();
+    let lognormal = |rng: &mut Rng| {
+        let z = (-2.0 * rng.unit().max(1e-300).ln()).sqrt() * (std::f64::consts::TAU * rng.unit()).cos();
+        (sigma * z).exp()
+    };
+    // (name, bound, how much lower the treatment's values are, at the limit?)
+    let bounds = [
+        ("max at the mean", MetricBound::Max(mean), 0.0, true),
+        ("max_decrease 0.3 at its limit", MetricBound::MaxDecrease(0.3), 0.3, true),
+        ("max_decrease 0.3, 1.5 lower (clearly worse)", MetricBound::MaxDecrease(0.3), 1.5, false),
+    ];
+    for (name, bound, shift, at_limit) in bounds {
+        let mut p = plan(vec![Guard::Metric { name: "revenue".into(), bound, min_samples: 100 }]);
+        (p.steps, p.min_minutes) = (vec![50.0, 100.0], 525_600);
+        let (mut alarms, mut at) = (0, Vec::new());
+        for seed in 0..streams {
+            let mut rng = Rng(31_000 + seed);
+            let (mut t, mut c) = (MetricSums::default(), MetricSums::default());
+            for m in 1..=minutes {
+                for _ in 0..per_minute {
+                    t.push(lognormal(&mut rng) - shift);
+                    c.push(lognormal(&mut rng));
+                }
+                let mut d = data(window(c.n, 0, 0), window(t.n, 0, 0));
+                d.control.metrics.insert("revenue".into(), c);
+                d.treatment.metrics.insert("revenue".into(), t);
+                if matches!(decide(&p, &running(50.0, T0), &d, T0 + m * MIN), Decision::Breach { .. }) {
+                    alarms += 1;
+                    at.push(m);
+                    break;
+                }
+            }
+        }
+        let rate = alarms as f64 / streams as f64;
+        at.sort_unstable();
+        eprintln!(
+            "heavy-tailed custom metric, {name}: breached in {alarms} of {streams} streams of {minutes} checks \
+             ({per_minute} values a minute a side): rate {rate:.3} (plan alpha 0.05, test level {}); median check {:?}",
+            p.test_alpha(),
+            at.get(at.len() / 2)
+        );
+        if at_limit {
+            assert!(rate <= 0.05, "{name}: {rate}");
+        } else {
+            assert!(rate >= 0.95, "{name}: {rate}");
+        }
+    }
+}
