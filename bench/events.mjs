@@ -7,7 +7,8 @@
 //   2. the cost an exposure adds to an edge evaluation: GET /v1/flags/{key}
 //      of an experiment flag with events on (UNIT_HASH_KEY set: each answer
 //      queues its exposure after the response) and off, same ruleset,
-//      alternating rounds.
+//      alternating rounds; and the flag usage telemetry's cost on
+//      GET /v1/flags (every flag, 40 of them) with FLAG_USAGE on and off.
 // No peer records exposures at the edge or ingests events itself
 // (GrowthBook and Statsig read a warehouse, LaunchDarkly's pipeline is its
 // SaaS), so there is no peer row: the comparison is events on vs off.
@@ -38,11 +39,13 @@ const RULESET = {
       split: [['control', 50], ['treatment', 50]],
       experiment: { control: 'control', metrics: ['purchase'] },
     },
+    // Evaluate-all rows: each answer counts every flag's variant for usage.
+    ...Object.fromEntries(Array.from({ length: 38 }, (_, i) => [`f${i}`, { percentage: 50 }])),
     plain: { variants: { control: 'a', treatment: 'b' }, default_variant: 'control', split: [['control', 50], ['treatment', 50]] },
   },
 };
 
-async function start(events) {
+async function start(events, usage = true) {
   const { Miniflare, convertV4MiniflareOptions } = await import('miniflare');
   const { unstable_readConfig } = await import('wrangler');
   const config = unstable_readConfig({ config: join(ROOT, 'wrangler.toml') }, { hideWarnings: true });
@@ -69,7 +72,7 @@ async function start(events) {
         ? { [consumer.queue]: { maxBatchSize: consumer.max_batch_size, maxBatchTimeout: consumer.max_batch_timeout, maxRetries: consumer.max_retries } }
         : {},
       d1Databases: Object.fromEntries((config.d1_databases ?? []).map((d) => [d.binding, d.database_name])),
-      bindings: { ...(config.vars ?? {}), ADMIN_TOKEN: ADMIN, REVALIDATE_SECONDS: '5', ...(events ? { UNIT_HASH_KEY: 'bench-unit-hash-key-0123456789' } : {}) },
+      bindings: { ...(config.vars ?? {}), ADMIN_TOKEN: ADMIN, REVALIDATE_SECONDS: '5', ...(events ? { UNIT_HASH_KEY: 'bench-unit-hash-key-0123456789' } : {}), ...(usage ? {} : { FLAG_USAGE: 'off' }) },
     }),
   );
   const url = (await mf.ready).toString().replace(/\/$/, '');
@@ -134,7 +137,8 @@ async function latency(w, key, n, offset) {
   const t0 = performance.now();
   await pool(n, 4, async (i) => {
     const s = performance.now();
-    const res = await fetch(`${w.url}/v1/flags/${key}?user_id=user:${offset + i}`);
+    const path = key === '' ? '/v1/flags' : `/v1/flags/${key}`;
+    const res = await fetch(`${w.url}${path}?user_id=user:${offset + i}`);
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`${key}: ${res.status}`);
     times.push(performance.now() - s);
@@ -147,22 +151,28 @@ async function latency(w, key, n, offset) {
 async function exposureCost(n) {
   const on = await start(true);
   const off = await start(false);
+  const quiet = await start(true, false);
   try {
     const rows = [];
     // Warm both, then alternate rounds so drift hits both alike.
     await latency(on, 'exp', 500, 1e6);
     await latency(off, 'exp', 500, 1e6);
-    const acc = { on: [], off: [], plain: [] };
+    await latency(quiet, '', 500, 1e6);
+    const acc = { on: [], off: [], plain: [], allOn: [], allOff: [] };
     for (let round = 0; round < 3; round++) {
       acc.on.push(await latency(on, 'exp', n, round * n));
       acc.off.push(await latency(off, 'exp', n, round * n));
       acc.plain.push(await latency(on, 'plain', n, round * n));
+      acc.allOn.push(await latency(on, '', n, round * n));
+      acc.allOff.push(await latency(quiet, '', n, round * n));
     }
     const med = (xs, f) => xs.map(f).sort((a, b) => a - b)[1];
     for (const [name, xs] of [
       ['experiment flag, events on (exposure queued after the response)', acc.on],
       ['experiment flag, events off (no UNIT_HASH_KEY)', acc.off],
       ['non-experiment flag, events on (nothing to record)', acc.plain],
+      ['every flag (GET /v1/flags, 40 flags), usage counted (FLAG_USAGE on, the default)', acc.allOn],
+      ['every flag (GET /v1/flags, 40 flags), FLAG_USAGE off', acc.allOff],
     ]) {
       rows.push({ name, rps: med(xs, (x) => x.rps), p50: med(xs, (x) => x.p50), p99: med(xs, (x) => x.p99) });
     }
@@ -171,10 +181,17 @@ async function exposureCost(n) {
       exposures = (await on.db.prepare('SELECT COUNT(*) AS n FROM exposures').first()).n;
       await new Promise((r) => setTimeout(r, 100));
     }
-    return { requests: n, rounds: 3, concurrency: 4, rows, exposuresStored: exposures };
+    let usageRows = 0;
+    for (let i = 0; i < 50 && usageRows === 0; i++) {
+      usageRows = (await on.db.prepare('SELECT COUNT(*) AS n FROM flag_usage').first()).n;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const quietRows = (await quiet.db.prepare('SELECT COUNT(*) AS n FROM flag_usage').first()).n;
+    return { requests: n, rounds: 3, concurrency: 4, rows, exposuresStored: exposures, usageRows, quietUsageRows: quietRows };
   } finally {
     await on.mf.dispose();
     await off.mf.dispose();
+    await quiet.mf.dispose();
   }
 }
 

@@ -369,7 +369,11 @@ per delivery of up to 100 messages) at **${i.endToEndPerSec.toFixed(0)} events/s
 **The cost of an exposure on the response path**: \`GET /v1/flags/{key}\`, ${e.requests} requests
 per round, ${e.concurrency} in flight, median of ${e.rounds} alternating rounds. Exposures are
 computed after the answer and buffered per isolate, sent to the queue once a second
-(or at 500) from \`ctx.waitUntil\`; ${e.exposuresStored} exposures reached D1 in this run.
+(or at 500) from \`ctx.waitUntil\`; ${e.exposuresStored} exposures reached D1 in this run.${
+    e.usageRows === undefined
+      ? ''
+      : ` The last two rows are the flag usage telemetry's cost: every answer of an evaluate-all counts its 40 flags' variants in the isolate's buffer (${e.usageRows} rows of (flag, variant, day) in D1 after the run with it on, ${e.quietUsageRows} with \`FLAG_USAGE=off\`).`
+  }
 
 ${table(['answer', 'req/s', 'p50', 'p99'], rows, 'lrrr')}
 

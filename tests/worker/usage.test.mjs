@@ -165,3 +165,23 @@ describe("cleanup findings", () => {
     assert.match(policy.stderr, /--policy needs --url/);
   });
 });
+
+test("FLAG_USAGE=off counts nothing, and the endpoints still answer", async () => {
+  const off = await startWorker({ FLAG_USAGE: "off" });
+  try {
+    assert.equal((await putRuleset(off, RULESET)).status, 200);
+    // The same answers from the Worker that counts: once its counts are in
+    // D1, the other's would be too.
+    const before = (await w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage").first()).n;
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await off.fetch(`/v1/flags?user_id=u${i}`)).status, 200);
+      assert.equal((await w.fetch(`/v1/flags?user_id=u${i}`)).status, 200);
+    }
+    await waitCounted(before + 5 * 4);
+    assert.equal((await off.db.prepare("SELECT COUNT(*) AS n FROM flag_usage").first()).n, 0);
+    const u = await json(await off.admin("/v1/flags/dark_mode/usage"));
+    assert.deepEqual([u.evaluations, u.last_evaluated], [0, null]);
+  } finally {
+    await off.close();
+  }
+});

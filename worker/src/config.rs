@@ -50,6 +50,9 @@ pub struct Config {
     pub user_cookie: String,
     /// Cookie holding the anonymous id (`ANON_COOKIE`).
     pub anon_cookie: String,
+    /// Whether served answers are counted for the flag usage telemetry
+    /// (`FLAG_USAGE`: `off` turns it off; on by default).
+    pub usage: bool,
     /// A path whose requests panic (`TEST_PANIC_PATH`), for the test that
     /// the Worker recovers from a crash; never set in a deployment.
     pub test_panic_path: Option<String>,
@@ -83,6 +86,7 @@ impl Config {
                 * 1000,
             user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
             anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
+            usage: !var("FLAG_USAGE").is_some_and(|v| v.trim().eq_ignore_ascii_case("off")),
             test_panic_path: var("TEST_PANIC_PATH").filter(|p| p.starts_with('/')),
         }
     }
@@ -126,6 +130,9 @@ mod tests {
     #[test]
     fn defaults_and_overrides() {
         let c = Config::from_vars(|_| None);
+        assert!(c.usage, "usage telemetry is on by default");
+        assert!(!Config::from_vars(|k| (k == "FLAG_USAGE").then(|| " OFF ".into())).usage);
+        assert!(Config::from_vars(|k| (k == "FLAG_USAGE").then(|| "on".into())).usage);
         assert_eq!(c.revalidate_ms, DEFAULT_REVALIDATE_SECONDS * 1000);
         assert!(c.admin.is_empty() && c.read.is_empty());
         assert_eq!((c.user_cookie.as_str(), c.anon_cookie.as_str()), ("ef_uid", "ef_anon"));

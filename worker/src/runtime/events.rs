@@ -119,6 +119,8 @@ pub struct Recorder {
     routed: RefCell<Option<metrics::Row>>,
     /// Usage was counted (into the isolate's buffer directly).
     used: std::cell::Cell<bool>,
+    /// `FLAG_USAGE` is not `off`.
+    usage_on: bool,
 }
 
 impl Recorder {
@@ -130,6 +132,7 @@ impl Recorder {
             pending: RefCell::new(Vec::new()),
             routed: RefCell::new(None),
             used: std::cell::Cell::new(false),
+            usage_on: cfg.usage,
         }
     }
 
@@ -137,6 +140,9 @@ impl Recorder {
     /// usage telemetry (docs/worker.md, "Flag usage"), straight into the
     /// isolate's buffer: no allocation once the pair was counted.
     pub fn used(&self, flag: &str, variant: &str, at: i64) {
+        if !self.usage_on {
+            return;
+        }
         OUTGOING.with(|o| o.borrow_mut().usage.add(flag, variant, at));
         self.used.set(true);
     }
