@@ -138,6 +138,22 @@ pub struct Problem {
 
 /// `{"path": "...", "message": "..."}`: how every binding lists problems
 /// (the Worker's 422 body, the package's `error.problems`).
+impl Problem {
+    /// `{"path", "message"}` as a [`Value`] (the Worker's and the CLI's
+    /// problem lists are arrays of these).
+    pub fn to_value(&self) -> crate::Value {
+        crate::Value::Object(vec![
+            ("path".into(), crate::Value::String(self.path.clone())),
+            ("message".into(), crate::Value::String(self.message.clone())),
+        ])
+    }
+
+    /// `[{"path", "message"}, ...]`.
+    pub fn list_value(problems: &[Problem]) -> crate::Value {
+        crate::Value::Array(problems.iter().map(Problem::to_value).collect())
+    }
+}
+
 impl serde::Serialize for Problem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;

@@ -126,17 +126,7 @@ impl ApiError {
             ("message".to_string(), Value::String(self.message.to_string())),
         ];
         if !self.problems.is_empty() {
-            let problems = self
-                .problems
-                .iter()
-                .map(|p| {
-                    Value::Object(vec![
-                        ("path".to_string(), Value::String(p.path.clone())),
-                        ("message".to_string(), Value::String(p.message.clone())),
-                    ])
-                })
-                .collect();
-            err.push(("problems".to_string(), Value::Array(problems)));
+            err.push(("problems".to_string(), edgeflags::Problem::list_value(&self.problems)));
         }
         let mut top = vec![("error".to_string(), Value::Object(err))];
         top.extend(self.extra.iter().cloned());

@@ -113,17 +113,8 @@ pub fn preview(body: &PreviewBody, current: Option<(u64, &Value)>, now: Millis) 
     };
     let after = Ruleset::from_value(&body.ruleset);
     let problems = match &after {
-        Ok(_) => Vec::new(),
-        Err(e) => e
-            .problems
-            .iter()
-            .map(|p| {
-                Value::Object(vec![
-                    ("path".into(), Value::String(p.path.clone())),
-                    ("message".into(), Value::String(p.message.clone())),
-                ])
-            })
-            .collect(),
+        Ok(_) => Value::Array(Vec::new()),
+        Err(e) => edgeflags::Problem::list_value(&e.problems),
     };
     let diff = RulesetDiff::between(before_doc, &body.ruleset);
     let blast = match (Ruleset::from_value(before_doc), &after) {
@@ -138,7 +129,7 @@ pub fn preview(body: &PreviewBody, current: Option<(u64, &Value)>, now: Millis) 
     };
     Value::Object(vec![
         ("valid".into(), Value::Bool(after.is_ok())),
-        ("problems".into(), Value::Array(problems)),
+        ("problems".into(), problems),
         ("against".into(), against),
         ("diff".into(), diff.to_value()),
         ("blastRadius".into(), blast),

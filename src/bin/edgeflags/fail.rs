@@ -99,15 +99,5 @@ impl Fail {
 
 /// `[{"path", "message"}]`, the Worker's 422 shape.
 pub fn problems_value(e: &LoadError) -> Value {
-    Value::Array(
-        e.problems
-            .iter()
-            .map(|p| {
-                Value::Object(vec![
-                    ("path".into(), Value::String(p.path.clone())),
-                    ("message".into(), Value::String(p.message.clone())),
-                ])
-            })
-            .collect(),
-    )
+    edgeflags::Problem::list_value(&e.problems)
 }
