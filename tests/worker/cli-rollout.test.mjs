@@ -12,7 +12,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { ADMIN, ROOT, bucket, putRuleset, runCli, startWorker } from "./helpers.mjs";
+import { ADMIN, ROOT, bucket, putRuleset, runCli, startWorker, waitRequests } from "./helpers.mjs";
 
 const CLI = join(ROOT, "target/release/edgeflags");
 if (!existsSync(CLI)) {
@@ -63,16 +63,6 @@ function cli(args, { token = ADMIN } = {}) {
   return runCli(args, { token, url: w.url });
 }
 
-async function waitRequests(want) {
-  const deadline = Date.now() + 30_000;
-  let n;
-  while (Date.now() < deadline) {
-    n = (await w.db.prepare("SELECT TOTAL(requests) AS n FROM route_metrics").first()).n;
-    if (n === want) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(n, want);
-}
 
 test("status before any decision, then after the guard rolled the failing canary back", async () => {
   const empty = await cli(["rollout", "status", "--json"]);
@@ -100,7 +90,7 @@ test("status before any decision, then after the guard rolled the failing canary
     }
   };
   await Promise.all(Array.from({ length: 8 }, send));
-  await waitRequests(300);
+  await waitRequests(w, 300);
   await w.scheduled(); // rollback: 30 errors in 150
 
   const st = await cli(["rollout", "status", "--json"]);

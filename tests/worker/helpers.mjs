@@ -3,6 +3,7 @@
 // Miniflare's programmatic API, with an in-memory KV namespace seeded by
 // each test and the store's control object (a Durable Object with SQLite
 // storage, in memory). No ports: requests go through mf.dispatchFetch.
+import assert from "node:assert/strict";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -318,3 +319,20 @@ export function runCli(args, { token = ADMIN, input = "", url } = {}) {
     child.stdin.end(input);
   });
 }
+
+/** Waits (up to 30 s) until `sql` (one row, a column `n`) in the Worker's
+ * D1 reads `want`, and asserts it: rows the queue consumer writes after
+ * the responses (route metrics, outcomes, usage). */
+export async function waitForD1(w, sql, want, what = sql) {
+  const deadline = Date.now() + 30_000;
+  let n;
+  while (Date.now() < deadline) {
+    n = (await w.db.prepare(sql).first()).n;
+    if (n === want) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(n, want, what);
+}
+
+/** Waits until route_metrics counts `want` requests in all. */
+export const waitRequests = (w, want) => waitForD1(w, "SELECT TOTAL(requests) AS n FROM route_metrics", want, "route metrics in D1");

@@ -13,7 +13,7 @@ import { createServer } from "node:http";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { ADMIN, ROOT, bucket, json, putRuleset, startWorker } from "./helpers.mjs";
+import { ADMIN, ROOT, bucket, json, putRuleset, startWorker, waitForD1, waitRequests } from "./helpers.mjs";
 
 const FLAG = "new_api";
 const STEPS = [10, 50, 100];
@@ -127,17 +127,6 @@ async function burst(w, nTreatment, nControl, offset, concurrency) {
   return out;
 }
 
-/** Waits until route_metrics counts `want` requests in all. */
-async function waitRequests(w, want) {
-  const deadline = Date.now() + 30_000;
-  let n;
-  while (Date.now() < deadline) {
-    n = (await w.db.prepare("SELECT TOTAL(requests) AS n FROM route_metrics").first()).n;
-    if (n === want) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(n, want, "route metrics in D1");
-}
 
 async function start(v1, v2, plan, vars = {}) {
   const w = await startWorker(vars);
@@ -570,14 +559,7 @@ describe("outcomes from applications", () => {
     });
     assert.equal(await flags.flush(), true, String(flags.errors));
     w.sent += list.length;
-    const deadline = Date.now() + 30_000;
-    let n;
-    while (Date.now() < deadline) {
-      n = (await w.db.prepare("SELECT TOTAL(requests) AS n FROM route_metrics").first()).n;
-      if (n === w.sent) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.equal(n, w.sent, "outcomes in D1");
+    await waitForD1(w, "SELECT TOTAL(requests) AS n FROM route_metrics", w.sent, "outcomes in D1");
     return served;
   }
 

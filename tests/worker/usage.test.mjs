@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { json, putRuleset, runCli, startWorker } from "./helpers.mjs";
+import { json, putRuleset, runCli, startWorker, waitForD1 } from "./helpers.mjs";
 
 const DAY = 86_400_000;
 const today = () => Math.floor(Date.now() / DAY);
@@ -45,16 +45,7 @@ after(async () => {
 });
 
 /** Waits until flag_usage counts `want` answers in all. */
-async function waitCounted(want) {
-  const deadline = Date.now() + 30_000;
-  let n;
-  while (Date.now() < deadline) {
-    n = (await w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage").first()).n;
-    if (n >= want) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.equal(n, want, "answers counted in D1");
-}
+const waitCounted = (want) => waitForD1(w, "SELECT TOTAL(count) AS n FROM flag_usage", want, "answers counted in D1");
 
 const usageOf = async (key) => json(await w.admin(`/v1/flags/${key}/usage`));
 

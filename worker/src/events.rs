@@ -28,6 +28,10 @@ pub const EVENTS_PER_MESSAGE: usize = 100;
 /// `c` columns writes `MAX_PARAMS / c` rows.
 pub const MAX_PARAMS: usize = 100;
 
+/// How far ahead of the Worker's clock an outcome's `time` may be; later
+/// times count as `received + MAX_FUTURE_SKEW_MS`.
+pub const MAX_FUTURE_SKEW_MS: i64 = 5 * 60_000;
+
 /// Where an event came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -143,6 +147,9 @@ pub fn accept(events: Vec<Event>, rs: &Ruleset, version: u64, unit_key: &[u8], r
         let at = e.time.unwrap_or(received);
         let id = e.dedup_id();
         if let EventKind::Outcome { flag, variant, version: sent, error, latency_ms, metrics } = e.kind {
+            // A clock ahead (or a sender that lies) must not park an outcome
+            // in every future window, beyond the pruning: at most the skew.
+            let at = at.min(received + MAX_FUTURE_SKEW_MS);
             let known = rs.flag(&flag).is_some_and(|f| f.variants().iter().any(|v| *v.name == *variant));
             if !known {
                 ignored += 1;
@@ -551,7 +558,7 @@ mod tests {
             r#"{"events": [
             {"type": "outcome", "id": "r1", "flag": "plain", "variant": "on", "error": true, "latency_ms": 480,
              "metrics": {"failed": 1, "cart": 2.5}, "time": 120000},
-            {"type": "outcome", "id": "r2", "flag": "plain", "variant": "off", "version": 7},
+            {"type": "outcome", "id": "r2", "flag": "plain", "variant": "off", "version": 7, "time": 9000000000000},
             {"type": "outcome", "id": "r3", "flag": "plain", "variant": "zz"},
             {"type": "outcome", "id": "r4", "flag": "missing", "variant": "on"}]}"#,
         );
@@ -559,8 +566,9 @@ mod tests {
         assert_eq!((stored.len(), ignored), (2, 2));
         let Stored::Outcome { version, at, error, .. } = &stored[0] else { panic!() };
         assert_eq!((*version, *at, *error), (3, 120_000, true));
-        let Stored::Outcome { version, latency_ms, metrics, .. } = &stored[1] else { panic!() };
+        let Stored::Outcome { version, latency_ms, metrics, at, .. } = &stored[1] else { panic!() };
         assert_eq!((*version, *latency_ms, metrics.len()), (7, None, 0));
+        assert_eq!(*at, 99 + MAX_FUTURE_SKEW_MS, "a time far ahead counts as now plus the skew");
         let back: Vec<Stored> = messages(&stored).iter().flat_map(|m| read_message(m).unwrap()).collect();
         assert_eq!(back, stored);
         let stmts = insert_statements(&stored);
