@@ -277,7 +277,9 @@ test("a refetch with the same context and ruleset is a 304 to If-None-Match; a c
   await waitFor("PROVIDER_CONFIGURATION_CHANGED", async () =>
     (await page.evaluate((d) => window.ofrep.events.filter((e) => e.domain === d && e.type === "PROVIDER_CONFIGURATION_CHANGED").length, domain)) > 0,
   );
-  assert.ok(bulk.some((b) => b.status === 200 && b.ifNoneMatch === first.etag), "the changed ruleset answers 200 to the old ETag");
+  // The page's event can come before the response handler above has pushed
+  // its record (it awaits the headers), so wait for the record too.
+  await waitFor("a 200 to the old ETag (the changed ruleset)", () => bulk.some((b) => b.status === 200 && b.ifNoneMatch === first.etag));
   assert.equal((await details(domain, "Boolean", "banner", false)).value, true);
 });
 
