@@ -12,6 +12,11 @@
 //! ]}
 //! ```
 //!
+//! A usage event (`{"type": "usage", "id", "time", "counts": {flag:
+//! {variant: answers}}}`) is what a client that evaluates rulesets itself
+//! (the npm package) served since its last report, for the flag usage
+//! telemetry (docs/worker.md, "Flag usage").
+//!
 //! An outcome is what an application saw where it used a flag's variant:
 //! one request (or evaluation), whether it failed, how long it took, and
 //! custom metrics. Guarded rollouts count it beside what the Worker's
@@ -38,6 +43,13 @@ pub const MAX_VALUE: f64 = 1e12;
 pub const MAX_LATENCY_MS: f64 = 86_400_000.0;
 /// Most custom metrics in one outcome.
 pub const MAX_OUTCOME_METRICS: usize = 20;
+/// Most (flag, variant) counts in one usage event.
+pub const MAX_USAGE_PAIRS: usize = 1000;
+/// Largest count of one (flag, variant) in a usage event.
+pub const MAX_USAGE_COUNT: u64 = 1_000_000_000;
+
+/// A usage event's counts: (flag, [(variant, answers)]).
+pub type UsageCounts = Vec<(String, Vec<(String, u64)>)>;
 
 /// What happened.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +85,12 @@ pub enum EventKind {
         latency_ms: Option<f64>,
         /// Custom metrics' values, by name (in the order sent).
         metrics: Vec<(String, f64)>,
+    },
+    /// How many answers a client (the npm package) served per flag and
+    /// variant since its last report, for the flag usage telemetry.
+    Usage {
+        /// The counts, in the order sent.
+        counts: UsageCounts,
     },
 }
 
@@ -114,11 +132,21 @@ impl Event {
                 field(event);
                 field(&value.map(|v| format!("{:x}", v.to_bits())).unwrap_or_default());
             }
-            // Outcomes always have an id (parse_event requires one).
+            // Outcomes and usage always have an id (parse_event requires one).
             EventKind::Outcome { flag, variant, .. } => {
                 field("outcome");
                 field(flag);
                 field(variant);
+            }
+            EventKind::Usage { counts } => {
+                field("usage");
+                for (flag, variants) in counts {
+                    field(flag);
+                    for (variant, n) in variants {
+                        field(variant);
+                        field(&n.to_string());
+                    }
+                }
             }
         }
         field(&self.unit);
@@ -194,7 +222,7 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
     };
     let (mut ty, mut id, mut unit, mut time) = (None, None, None, None);
     let (mut flag, mut variant, mut version, mut event, mut value) = (None, None, None, None, None);
-    let (mut error, mut latency, mut metrics) = (None, None, None);
+    let (mut error, mut latency, mut metrics, mut counts) = (None, None, None, None);
     for (k, v) in members {
         let p = at(k);
         match k.as_str() {
@@ -226,6 +254,7 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
                 _ => problems.push(problem(&p, "latency_ms must be a number of milliseconds, 0 to 86400000")),
             },
             "metrics" => metrics = outcome_metrics(&mut problems, &p, v),
+            "counts" => counts = usage_counts(&mut problems, &p, v),
             other => problems.push(problem(&p, msg!["unknown field \"", other, "\" in an event"])),
         }
     }
@@ -235,6 +264,9 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
         if let Some(f) = outcome_only.iter().find(|f| has(f)) {
             problems.push(problem(&at(f), msg!["\"", *f, "\" belongs to an outcome event"]));
         }
+    }
+    if ty != Some("usage") && has("counts") {
+        problems.push(problem(&at("counts"), "\"counts\" belongs to a usage event"));
     }
     let kind = match ty {
         Some("exposure") => {
@@ -277,17 +309,38 @@ pub fn parse_event(v: &Value, path: &str) -> Result<Event, Vec<Problem>> {
                 metrics: metrics.unwrap_or_default(),
             })
         }
+        Some("usage") => {
+            if id.is_none() && !has("id") {
+                problems.push(problem(
+                    path,
+                    "a usage event needs \"id\" (unique per report, so a retried batch counts once)",
+                ));
+            }
+            if !has("counts") {
+                problems.push(problem(path, "a usage event needs \"counts\": {flag: {variant: answers}}"));
+            }
+            let extra = ["unit", "flag", "variant", "version", "event", "value"];
+            if let Some(f) = extra.iter().find(|f| has(f)) {
+                problems.push(problem(
+                    &at(f),
+                    msg!["a usage event has no \"", *f, "\" (its counts name flags and variants)"],
+                ));
+            }
+            counts.map(|counts| EventKind::Usage { counts })
+        }
         Some(other) => {
-            problems
-                .push(problem(&at("type"), msg!["unknown type \"", other, "\" (expected exposure, track or outcome)"]));
+            problems.push(problem(
+                &at("type"),
+                msg!["unknown type \"", other, "\" (expected exposure, track, outcome or usage)"],
+            ));
             None
         }
         None => {
-            problems.push(problem(path, "an event needs \"type\": \"exposure\", \"track\" or \"outcome\""));
+            problems.push(problem(path, "an event needs \"type\": \"exposure\", \"track\", \"outcome\" or \"usage\""));
             None
         }
     };
-    if ty == Some("outcome") && !has("unit") {
+    if matches!(ty, Some("outcome") | Some("usage")) && !has("unit") {
         unit = Some(String::new());
     }
     if unit.is_none() && !has("unit") {
@@ -323,6 +376,56 @@ fn outcome_metrics(problems: &mut Vec<Problem>, path: &str, v: &Value) -> Option
         }
     }
     Some(out)
+}
+
+/// A usage event's `counts`: `{flag: {variant: answers}}`, flag keys and
+/// variant names of 1 to 64 bytes, answers whole numbers from 1 to
+/// [`MAX_USAGE_COUNT`], at most [`MAX_USAGE_PAIRS`] pairs.
+fn usage_counts(problems: &mut Vec<Problem>, path: &str, v: &Value) -> Option<UsageCounts> {
+    let shape = "counts must be an object {flag: {variant: answers}}";
+    let Value::Object(flags) = v else {
+        problems.push(problem(path, msg![shape, ", not ", v.type_name()]));
+        return None;
+    };
+    let before = problems.len();
+    let mut pairs = 0;
+    let mut out = Vec::with_capacity(flags.len());
+    for (flag, variants) in flags {
+        let p = msg![path, ".", flag];
+        if flag.is_empty() || flag.len() > MAX_NAME_LEN {
+            problems.push(problem(&p, msg!["a flag key must be 1 to ", uint(MAX_NAME_LEN), " bytes"]));
+            continue;
+        }
+        let Value::Object(variants) = variants else {
+            problems.push(problem(
+                &p,
+                msg!["a flag's counts must be an object {variant: answers}, not ", variants.type_name()],
+            ));
+            continue;
+        };
+        pairs += variants.len();
+        let mut row = Vec::with_capacity(variants.len());
+        for (variant, n) in variants {
+            let q = msg![p.as_str(), ".", variant];
+            match n {
+                _ if variant.is_empty() || variant.len() > MAX_NAME_LEN => {
+                    problems.push(problem(&q, msg!["a variant name must be 1 to ", uint(MAX_NAME_LEN), " bytes"]))
+                }
+                Value::Number(x) if x.fract() == 0.0 && *x >= 1.0 && *x <= MAX_USAGE_COUNT as f64 => {
+                    row.push((variant.clone(), *x as u64))
+                }
+                _ => problems.push(problem(&q, "a count must be a whole number from 1 to 1000000000")),
+            }
+        }
+        out.push((flag.clone(), row));
+    }
+    if pairs > MAX_USAGE_PAIRS {
+        problems.push(problem(
+            path,
+            msg![uint(pairs), " counts is more than the limit of ", uint(MAX_USAGE_PAIRS), " per usage event"],
+        ));
+    }
+    (problems.len() == before).then_some(out)
 }
 
 /// The keyed hash the event store keeps for a unit: HMAC-SHA256 of the
@@ -471,6 +574,50 @@ mod tests {
             "events[1].metrics.: a metric name must be 1 to 256 bytes",
             "events[2].error: \"error\" belongs to an outcome event",
             "events[3]: an outcome has no \"event\" or \"value\"",
+        ] {
+            assert!(joined.contains(want), "{want} missing in\n{joined}");
+        }
+    }
+
+    #[test]
+    fn usage_events() {
+        let b = parse(
+            r#"{"events":[{"type":"usage","id":"u1","time":7,"counts":{"search":{"on":120,"off":3},"limit":{"small":1}}}]}"#,
+        )
+        .unwrap();
+        let e = &b.events[0];
+        assert_eq!(
+            e.kind,
+            EventKind::Usage {
+                counts: vec![
+                    ("search".into(), vec![("on".into(), 120), ("off".into(), 3)]),
+                    ("limit".into(), vec![("small".into(), 1)]),
+                ]
+            }
+        );
+        assert_eq!((e.unit.as_str(), e.time, e.dedup_id().as_str()), ("", Some(7), "u1"));
+        let many: Vec<String> = (0..1001).map(|i| format!(r#""v{i}":1"#)).collect();
+        let e = parse(&format!(
+            r#"{{"events":[{{"type":"usage","counts":{{"f":{{"on":0}},"g":{{"on":1.5}},"h":{{"on":1e10}},"i":[1],"":{{"x":1}},"j":{{"":1}}}}}},
+            {{"type":"usage","id":"x","counts":[],"unit":"u"}},{{"type":"usage","id":"y"}},
+            {{"type":"track","event":"e","unit":"u","counts":{{}}}},{{"type":"usage","id":"z","counts":{{"f":{{{}}}}}}}]}}"#,
+            many.join(",")
+        ))
+        .unwrap_err();
+        let joined: String = e.iter().map(|p| format!("{}: {}\n", p.path, p.message)).collect();
+        for want in [
+            "events[0]: a usage event needs \"id\"",
+            "events[0].counts.f.on: a count must be a whole number from 1 to 1000000000",
+            "events[0].counts.g.on: a count must be a whole number",
+            "events[0].counts.h.on: a count must be a whole number",
+            "events[0].counts.i: a flag's counts must be an object {variant: answers}, not array",
+            "events[0].counts.: a flag key must be 1 to 256 bytes",
+            "events[0].counts.j.: a variant name must be 1 to 256 bytes",
+            "events[1].counts: counts must be an object {flag: {variant: answers}}, not array",
+            "events[1].unit: a usage event has no \"unit\"",
+            "events[2]: a usage event needs \"counts\"",
+            "events[3].counts: \"counts\" belongs to a usage event",
+            "events[4].counts: 1001 counts is more than the limit of 1000 per usage event",
         ] {
             assert!(joined.contains(want), "{want} missing in\n{joined}");
         }

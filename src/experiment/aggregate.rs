@@ -81,7 +81,7 @@ pub fn aggregate<'e>(spec: &ExperimentSpec, events: impl IntoIterator<Item = &'e
                 }
             }
             // A rollout's outcomes are not experiment data.
-            EventKind::Outcome { .. } => {}
+            EventKind::Outcome { .. } | EventKind::Usage { .. } => {}
         }
     }
 

@@ -84,6 +84,52 @@ describe("counting", () => {
   });
 });
 
+/** POSTs events to /v1/events; the answer's JSON. */
+async function postEvents(worker, events) {
+  const r = await worker.fetch("/v1/events", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ events }) });
+  assert.equal(r.status, 202, await r.clone().text());
+  return json(r);
+}
+
+describe("usage from clients (the npm package's counts)", () => {
+  test("known pairs are counted once however often a report arrives; unknown ones are dropped", async () => {
+    const total = async () => (await w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage").first()).n;
+    const base = await total();
+    const before = (await usageOf("dark_mode")).variants;
+    const report = { type: "usage", id: "client-report-1", time: Date.now(), counts: { dark_mode: { on: 5, off: 2, nope: 9 }, gone: { on: 1 } } };
+    assert.deepEqual(await postEvents(w, [report, { type: "usage", id: "client-report-0", counts: { gone: { on: 4 } } }]), { accepted: 1, ignored: 1 });
+    // The client retries (it did not hear the 202), twice in one batch too.
+    assert.deepEqual(await postEvents(w, [report]), { accepted: 1, ignored: 0 });
+    const twice = { type: "usage", id: "client-report-2", counts: { new_search: { on: 11 } } };
+    assert.deepEqual(await postEvents(w, [twice, twice]), { accepted: 2, ignored: 0 });
+    await waitCounted(base + 7 + 11);
+    // Give a second count time to land, were it to.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await total(), base + 7 + 11, "each report counted once");
+    const dark = (await usageOf("dark_mode")).variants;
+    assert.deepEqual(dark, { on: (before.on ?? 0) + 5, off: (before.off ?? 0) + 2 });
+    const applied = (await w.db.prepare("SELECT id FROM usage_applied WHERE id LIKE 'c:%' ORDER BY id").all()).results.map((r) => r.id);
+    assert.deepEqual(applied, ["c:client-report-1/0", "c:client-report-2/0"]);
+  });
+
+  test("a report about a time beyond what is kept, or malformed, changes nothing", async () => {
+    const total = async () => (await w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage").first()).n;
+    const base = await total();
+    assert.deepEqual(await postEvents(w, [{ type: "usage", id: "old-1", time: Date.now() - 100 * DAY, counts: { dark_mode: { on: 3 } } }]), { accepted: 0, ignored: 1 });
+    const bad = await w.fetch("/v1/events", {
+      method: "POST",
+      body: JSON.stringify({ events: [{ type: "usage", id: "bad-1", counts: { dark_mode: { on: -1 } } }, { type: "usage", counts: { dark_mode: { on: 1 } } }] }),
+    });
+    assert.equal(bad.status, 400);
+    const problems = (await json(bad)).error.problems.map((p) => p.path);
+    assert.deepEqual(problems, ["events[0].counts.dark_mode.on", "events[1]"]);
+    // A later report that does count shows the earlier ones did not.
+    assert.deepEqual(await postEvents(w, [{ type: "usage", id: "after-bad", counts: { dark_mode: { off: 1 } } }]), { accepted: 1, ignored: 0 });
+    await waitCounted(base + 1);
+    assert.equal(await total(), base + 1);
+  });
+});
+
 describe("cleanup findings", () => {
   test("one variant for 40 days, unused, ops never; policy; access; the CLI", async () => {
     // 60 days of history: new_search served only "on"; old_banner served
@@ -168,6 +214,9 @@ test("FLAG_USAGE=off counts nothing, and the endpoints still answer", async () =
       assert.equal((await off.fetch(`/v1/flags?user_id=u${i}`)).status, 200);
       assert.equal((await w.fetch(`/v1/flags?user_id=u${i}`)).status, 200);
     }
+    // A client's report is ignored too.
+    const r = await off.fetch("/v1/events", { method: "POST", body: JSON.stringify({ events: [{ type: "usage", id: "off-1", counts: { dark_mode: { on: 2 } } }] }) });
+    assert.deepEqual(await json(r), { accepted: 0, ignored: 1 });
     await waitCounted(before + 5 * 4);
     assert.equal((await off.db.prepare("SELECT COUNT(*) AS n FROM flag_usage").first()).n, 0);
     const u = await json(await off.admin("/v1/flags/dark_mode/usage"));

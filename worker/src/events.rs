@@ -135,17 +135,40 @@ pub fn may_post(
     }
 }
 
-/// What a posted batch becomes: the stored events, and how many were
-/// ignored (exposures of flags that are not experiments in `rs`, or of
-/// variants their split does not assign; outcomes of flags `rs` does not
-/// have, or of variants the flag does not have). `version` is the
-/// ruleset version `rs` is: an outcome without one counts for it.
-pub fn accept(events: Vec<Event>, rs: &Ruleset, version: u64, unit_key: &[u8], received: i64) -> (Vec<Stored>, usize) {
+/// What a posted batch becomes: the stored events, the usage counts (of
+/// flags and variants `rs` has; none when `usage_on` is false), and how
+/// many events were ignored (exposures of flags that are not experiments
+/// in `rs`, or of variants their split does not assign; outcomes of flags
+/// `rs` does not have, or of variants the flag does not have; usage with
+/// nothing kept). `version` is the ruleset version `rs` is: an outcome
+/// without one counts for it.
+pub fn accept(
+    events: Vec<Event>,
+    rs: &Ruleset,
+    version: u64,
+    unit_key: &[u8],
+    received: i64,
+    usage_on: bool,
+) -> Accepted {
     let mut out = Vec::with_capacity(events.len());
+    let mut used = Vec::new();
     let mut ignored = 0;
     for e in events {
         let at = e.time.unwrap_or(received);
         let id = e.dedup_id();
+        if let EventKind::Usage { counts } = e.kind {
+            // Counted on the day of its time: at most the skew ahead, and
+            // nothing older than what the usage table keeps.
+            let at = at.min(received + MAX_FUTURE_SKEW_MS);
+            let oldest = received - edgeflags::usage::KEPT_DAYS * edgeflags::usage::DAY_MS;
+            let rows = if usage_on && at >= oldest { crate::usage::client_rows(rs, counts, at) } else { Vec::new() };
+            if rows.is_empty() {
+                ignored += 1;
+            } else {
+                used.push((format!("c:{id}"), rows));
+            }
+            continue;
+        }
         if let EventKind::Outcome { flag, variant, version: sent, error, latency_ms, metrics } = e.kind {
             // A clock ahead (or a sender that lies) must not park an outcome
             // in every future window, beyond the pruning: at most the skew.
@@ -174,10 +197,22 @@ pub fn accept(events: Vec<Event>, rs: &Ruleset, version: u64, unit_key: &[u8], r
                 out.push(Stored::Exposure { experiment: flag, variant, unit, at, version, source: Source::Api });
             }
             EventKind::Track { event, value } => out.push(Stored::Track { id, event, unit, value, at }),
-            EventKind::Outcome { .. } => {}
+            EventKind::Outcome { .. } | EventKind::Usage { .. } => {}
         }
     }
-    (out, ignored)
+    Accepted { stored: out, usage: used, ignored }
+}
+
+/// What [`accept`] keeps of a `POST /v1/events` batch.
+#[derive(Debug, Default)]
+pub struct Accepted {
+    /// Exposures, tracks and outcomes for the event store.
+    pub stored: Vec<Stored>,
+    /// Each kept usage event's counts, with its message id (`c:{id}`).
+    pub usage: Vec<(String, Vec<crate::usage::Row>)>,
+    /// Events dropped: unknown flags or variants (of an experiment, for an
+    /// exposure), usage with no known pair, too old, or turned off.
+    pub ignored: usize,
 }
 
 /// The exposures of evaluating `keys` for `ctx` at `now`, as the edge
@@ -496,7 +531,7 @@ mod tests {
             {"type": "exposure", "flag": "missing", "variant": "on", "unit": "u1"},
             {"type": "track", "event": "buy", "unit": "u1", "id": "e1"}]}"#,
         );
-        let (stored, ignored) = accept(events, &rs, 1, b"0123456789abcdef", 99);
+        let Accepted { stored, ignored, .. } = accept(events, &rs, 1, b"0123456789abcdef", 99, true);
         assert_eq!(ignored, 3);
         assert_eq!(stored.len(), 2);
         let Stored::Exposure { unit, at, source, .. } = &stored[0] else { panic!() };
@@ -562,7 +597,7 @@ mod tests {
             {"type": "outcome", "id": "r3", "flag": "plain", "variant": "zz"},
             {"type": "outcome", "id": "r4", "flag": "missing", "variant": "on"}]}"#,
         );
-        let (stored, ignored) = accept(events, &rs, 3, b"0123456789abcdef", 99);
+        let Accepted { stored, ignored, .. } = accept(events, &rs, 3, b"0123456789abcdef", 99, true);
         assert_eq!((stored.len(), ignored), (2, 2));
         let Stored::Outcome { version, at, error, .. } = &stored[0] else { panic!() };
         assert_eq!((*version, *at, *error), (3, 120_000, true));

@@ -5,12 +5,16 @@
 //! JSON of `GET /v1/usage` and `GET /v1/flags/{key}/usage`. What the
 //! counts say about cleanup is the core's (`edgeflags::usage`).
 //!
-//! Storage (D1, `migrations/0004_flag_usage.sql`): `flag_usage` holds one
-//! row per (flag, variant, day); each delivery adds its counts to the row
-//! (`INSERT ... ON CONFLICT DO UPDATE`). The last time and which variants
-//! were served are exact however often a message is delivered; a count
-//! can be added twice if a delivery is retried after its write succeeded
-//! (rare: a counter, not an audit).
+//! Storage (D1, `migrations/0004_flag_usage.sql`,
+//! `migrations/0005_usage_applied.sql`): `flag_usage` holds one row per
+//! (flag, variant, day); each message adds its counts to the rows
+//! (`INSERT ... ON CONFLICT DO UPDATE`). Every message has an id (an
+//! isolate's send, or a client's usage event), and the consumer adds a
+//! message's counts only in the transaction that records its id in
+//! `usage_applied`: a message delivered twice (a queue retry after the
+//! write succeeded, a send retried after it reached the queue, a client
+//! resending a batch) is counted once. Ids are kept
+//! [`APPLIED_KEPT_DAYS`] days, far longer than any retry.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -22,6 +26,11 @@ use crate::events::{Param, MAX_PARAMS};
 
 /// Rows per queue message.
 pub const ROWS_PER_MESSAGE: usize = 200;
+/// How long a message id is remembered (days).
+pub const APPLIED_KEPT_DAYS: i64 = 7;
+/// Rows per upsert statement: five parameters a row, and the two of the
+/// id check.
+const ROWS_PER_STATEMENT: usize = (MAX_PARAMS - 2) / 5;
 
 /// One row: evaluations of a flag's variant on a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,11 +104,23 @@ impl Counts {
     }
 }
 
-/// The queue messages carrying `rows`: `{"v": 1, "usage": [{"flag",
-/// "variant", "day", "count", "last_at"}]}`.
-pub fn messages(rows: &[Row]) -> Vec<String> {
+/// One queue message: counts and the id that makes them count once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// Unique per message (a retry resends the same id); `None` only in
+    /// messages from a version that sent none (counted as they come).
+    pub id: Option<String>,
+    /// The counts.
+    pub rows: Vec<Row>,
+}
+
+/// The queue messages carrying `rows`, at most [`ROWS_PER_MESSAGE`] each:
+/// `{"v": 1, "id", "usage": [{"flag", "variant", "day", "count",
+/// "last_at"}]}`, the ids `{id}/{n}`.
+pub fn messages(id: &str, rows: &[Row]) -> Vec<String> {
     rows.chunks(ROWS_PER_MESSAGE)
-        .map(|chunk| {
+        .enumerate()
+        .map(|(n, chunk)| {
             let items: Vec<serde_json::Value> = chunk
                 .iter()
                 .map(|r| {
@@ -108,18 +129,19 @@ pub fn messages(rows: &[Row]) -> Vec<String> {
                     })
                 })
                 .collect();
-            serde_json::json!({ "v": 1, "usage": items }).to_string()
+            serde_json::json!({ "v": 1, "id": format!("{id}/{n}"), "usage": items }).to_string()
         })
         .collect()
 }
 
 /// A usage message read back; `None` when `text` is not one.
-pub fn read_message(text: &str) -> Option<Vec<Row>> {
+pub fn read_message(text: &str) -> Option<Message> {
     let v: serde_json::Value = serde_json::from_str(text).ok()?;
     if v.get("v")?.as_u64()? != 1 {
         return None;
     }
-    v.get("usage")?
+    let rows = v
+        .get("usage")?
         .as_array()?
         .iter()
         .map(|m| {
@@ -131,20 +153,43 @@ pub fn read_message(text: &str) -> Option<Vec<Row>> {
                 last_at: m.get("last_at")?.as_i64()?,
             })
         })
-        .collect()
+        .collect::<Option<Vec<Row>>>()?;
+    Some(Message { id: v.get("id").and_then(|i| i.as_str()).map(str::to_string), rows })
 }
 
-/// The statements adding `rows` to `flag_usage` (multi-row upserts).
-pub fn upsert_statements(rows: &[Row]) -> Vec<(String, Vec<Param>)> {
-    rows.chunks(MAX_PARAMS / 5)
-        .map(|chunk| {
-            let sql = format!(
-                "INSERT INTO flag_usage (flag, variant, day, count, last_at) VALUES {} \
-                 ON CONFLICT (flag, variant, day) DO UPDATE SET count = count + excluded.count, \
-                 last_at = MAX(last_at, excluded.last_at)",
-                vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ")
-            );
-            let params = chunk
+/// The rows a client's usage event adds (`counts` of flags and variants
+/// the ruleset has; the rest is dropped), counted on the day of `at`.
+pub fn client_rows(rs: &Ruleset, counts: edgeflags::events::UsageCounts, at: Millis) -> Vec<Row> {
+    let mut out = Vec::new();
+    for (flag, variants) in counts {
+        let Some(f) = rs.flag(&flag) else { continue };
+        for (variant, count) in variants {
+            if f.variants().iter().any(|v| *v.name == *variant) {
+                out.push(Row { flag: flag.clone(), variant, day: usage::day_of(at), count, last_at: at });
+            }
+        }
+    }
+    out
+}
+
+/// The statements applying `messages` (in one transaction): per message
+/// with an id, its id is recorded in `usage_applied` with a token unique
+/// to this write (`{token}/{n}`), and its upserts add the counts only
+/// where the id is recorded with that token: a message applied before
+/// (or twice in this batch) adds nothing.
+pub fn apply_statements(messages: &[Message], token: &str, now: Millis) -> Vec<(String, Vec<Param>)> {
+    let mut out = Vec::new();
+    for (n, m) in messages.iter().enumerate() {
+        let check = m.id.as_ref().map(|id| {
+            let token = format!("{token}/{n}");
+            out.push((
+                "INSERT INTO usage_applied (id, token, at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING".to_string(),
+                vec![Param::Text(id.clone()), Param::Text(token.clone()), Param::Int(now)],
+            ));
+            (id.clone(), token)
+        });
+        for chunk in m.rows.chunks(ROWS_PER_STATEMENT) {
+            let mut params: Vec<Param> = chunk
                 .iter()
                 .flat_map(|r| {
                     [
@@ -156,9 +201,27 @@ pub fn upsert_statements(rows: &[Row]) -> Vec<(String, Vec<Param>)> {
                     ]
                 })
                 .collect();
-            (sql, params)
-        })
-        .collect()
+            let values = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            // SQLite needs a WHERE before an upsert's ON CONFLICT when the
+            // rows come from a SELECT: `WHERE true` without an id.
+            let filter = match &check {
+                Some((id, token)) => {
+                    params.push(Param::Text(id.clone()));
+                    params.push(Param::Text(token.clone()));
+                    "EXISTS (SELECT 1 FROM usage_applied WHERE id = ? AND token = ?)"
+                }
+                None => "true",
+            };
+            let sql = format!(
+                "INSERT INTO flag_usage (flag, variant, day, count, last_at) \
+                 SELECT column1, column2, column3, column4, column5 FROM (VALUES {values}) WHERE {filter} \
+                 ON CONFLICT (flag, variant, day) DO UPDATE SET count = count + excluded.count, \
+                 last_at = MAX(last_at, excluded.last_at)"
+            );
+            out.push((sql, params));
+        }
+    }
+    out
 }
 
 /// Every flag's rows from a day on. Params: the first day.
@@ -171,6 +234,8 @@ pub const FLAG_QUERY: &str =
 pub const OBSERVED_QUERY: &str = "SELECT MIN(day) AS day FROM flag_usage";
 /// Deletes rows before a day. Params: the first day kept.
 pub const PRUNE_QUERY: &str = "DELETE FROM flag_usage WHERE day < ?1";
+/// Forgets message ids recorded before a time. Params: the first ms kept.
+pub const PRUNE_APPLIED_QUERY: &str = "DELETE FROM usage_applied WHERE at < ?1";
 
 /// One row of the queries.
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
@@ -278,7 +343,7 @@ mod tests {
     const DAY: i64 = usage::DAY_MS;
 
     #[test]
-    fn counts_round_trip_through_messages_and_upserts() {
+    fn counts_round_trip_through_messages_and_statements() {
         let mut c = Counts::default();
         c.add("a", "on", 5 * DAY + 10);
         c.add("a", "on", 5 * DAY + 30);
@@ -288,17 +353,56 @@ mod tests {
         let rows = c.take();
         assert!(c.is_empty());
         assert_eq!(rows[1], Row { flag: "a".into(), variant: "on".into(), day: 5, count: 2, last_at: 5 * DAY + 30 });
-        let back: Vec<Row> = messages(&rows).iter().flat_map(|m| read_message(m).unwrap()).collect();
-        assert_eq!(back, rows);
+        let texts = messages("e:abc", &rows);
+        let back = read_message(&texts[0]).unwrap();
+        assert_eq!((back.id.as_deref(), &back.rows), (Some("e:abc/0"), &rows));
         assert_eq!(read_message(r#"{"v":1,"metrics":[]}"#), None);
-        let many: Vec<Row> = (0..45).map(|i| Row { day: i, ..rows[0].clone() }).collect();
-        let stmts = upsert_statements(&many);
-        assert_eq!(stmts.len(), 3);
+        // A message from before ids counts as it comes.
+        let old =
+            read_message(r#"{"v":1,"usage":[{"flag":"a","variant":"on","day":1,"count":2,"last_at":3}]}"#).unwrap();
+        assert_eq!(old.id, None);
+        let many: Vec<Row> = (0..450).map(|i| Row { day: i, ..rows[0].clone() }).collect();
+        let texts = messages("e:x", &many);
+        assert_eq!(texts.len(), 3);
+        let msgs: Vec<Message> = texts.iter().map(|t| read_message(t).unwrap()).collect();
+        assert_eq!(msgs[2].id.as_deref(), Some("e:x/2"));
+        let stmts = apply_statements(&msgs, "tok", 9);
+        // Per message: the id's record, then its upserts.
+        let upserts = |n: usize| n.div_ceil(ROWS_PER_STATEMENT);
+        assert_eq!(stmts.len(), 3 + 2 * upserts(200) + upserts(50));
+        assert!(stmts[0].0.starts_with("INSERT INTO usage_applied"));
+        assert!(matches!(&stmts[0].1[1], Param::Text(t) if t == "tok/0"));
         for (sql, params) in &stmts {
-            assert!(sql.contains("ON CONFLICT (flag, variant, day) DO UPDATE"));
             assert_eq!(sql.matches('?').count(), params.len());
             assert!(params.len() <= MAX_PARAMS);
         }
+        assert!(stmts[1].0.contains("WHERE EXISTS (SELECT 1 FROM usage_applied WHERE id = ? AND token = ?)"));
+        assert!(matches!(&stmts[1].1[stmts[1].1.len() - 1], Param::Text(t) if t == "tok/0"));
+        let without = apply_statements(&[old], "tok", 9);
+        assert_eq!(without.len(), 1);
+        assert!(without[0].0.contains("WHERE true ON CONFLICT"));
+    }
+
+    #[test]
+    fn client_counts_keep_known_pairs_on_their_day() {
+        let rs = Ruleset::from_json(
+            r#"{"flags": {"a": true, "s": {"variants": {"x": 1, "y": 2}, "default_variant": "x"}}}"#,
+        )
+        .unwrap();
+        let on = rs.flag("a").unwrap().variants()[0].name.to_string();
+        let counts = vec![
+            ("a".to_string(), vec![(on.clone(), 3), ("nope".to_string(), 1)]),
+            ("s".to_string(), vec![("y".to_string(), 7)]),
+            ("gone".to_string(), vec![("x".to_string(), 1)]),
+        ];
+        let rows = client_rows(&rs, counts, 3 * DAY + 5);
+        assert_eq!(
+            rows,
+            vec![
+                Row { flag: "a".into(), variant: on, day: 3, count: 3, last_at: 3 * DAY + 5 },
+                Row { flag: "s".into(), variant: "y".into(), day: 3, count: 7, last_at: 3 * DAY + 5 },
+            ]
+        );
     }
 
     #[test]

@@ -86,12 +86,17 @@ pub async fn post(req: &Incoming, env: &Env, cfg: &Config, store: &Store) -> Res
     let snap = state::current(store, cfg, now).await;
     // Without a ruleset the exposures cannot be checked: refuse, the client retries.
     let Some(loaded) = &snap.loaded else { return Err(unavailable("no ruleset loaded to check exposures against")) };
-    let (stored, ignored) = ev::accept(batch.events, &loaded.rs, loaded.version, key.as_bytes(), now as i64);
-    if !stored.is_empty() {
+    let ev::Accepted { stored, usage: used, ignored } =
+        ev::accept(batch.events, &loaded.rs, loaded.version, key.as_bytes(), now as i64, cfg.usage);
+    if !stored.is_empty() || !used.is_empty() {
         let queue = env.queue(QUEUE).map_err(|e| unavailable(&format!("queue binding {QUEUE}: {e}")))?;
+        // Usage messages carry their event's id: sent again on the
+        // client's retry, they count once (crate::usage).
+        let texts: Vec<String> = used.iter().flat_map(|(id, rows)| usage::messages(id, rows)).collect();
+        send_texts(&queue, &texts).await.map_err(|e| unavailable(&format!("queue send: {e}")))?;
         send(&queue, &stored).await.map_err(|e| unavailable(&format!("queue send: {e}")))?;
     }
-    let body = serde_json::json!({ "accepted": stored.len(), "ignored": ignored });
+    let body = serde_json::json!({ "accepted": stored.len() + used.len(), "ignored": ignored });
     Ok(Reply::json(202, body.to_string()).with("Cache-Control", "no-store"))
 }
 
@@ -259,7 +264,7 @@ thread_local! {
 async fn deliver(queue: &Queue, out: Batch) {
     let Batch { events, rows, usage } = out;
     if !usage.is_empty() {
-        let texts = usage::messages(&usage);
+        let texts = usage::messages(&format!("e:{}", http::random_id()), &usage);
         if let Err(e) = send_texts(queue, &texts).await {
             if let Err(e2) = send_texts(queue, &texts).await {
                 worker::console_error!("flag usage lost ({} rows): {e}; retry: {e2}", usage.len());
@@ -299,7 +304,7 @@ fn js(p: &Param) -> JsValue {
 pub async fn consume(batch: MessageBatch<String>, env: &Env) {
     let mut events = Vec::new();
     let mut rows = Vec::new();
-    let mut used = Vec::new();
+    let mut used: Vec<usage::Message> = Vec::new();
     match batch.messages() {
         Ok(messages) => {
             for m in messages {
@@ -308,7 +313,7 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) {
                     continue;
                 }
                 if let Some(u) = usage::read_message(m.body()) {
-                    used.extend(u);
+                    used.push(u);
                     continue;
                 }
                 match ev::read_message(m.body()) {
@@ -335,7 +340,12 @@ pub async fn consume(batch: MessageBatch<String>, env: &Env) {
     batch.ack_all();
 }
 
-async fn write(env: &Env, events: &[Stored], rows: &[metrics::StoredRow], used: &[usage::Row]) -> Result<(), String> {
+async fn write(
+    env: &Env,
+    events: &[Stored],
+    rows: &[metrics::StoredRow],
+    used: &[usage::Message],
+) -> Result<(), String> {
     if events.is_empty() && rows.is_empty() && used.is_empty() {
         return Ok(());
     }
@@ -344,7 +354,7 @@ async fn write(env: &Env, events: &[Stored], rows: &[metrics::StoredRow], used: 
     let all = ev::insert_statements(events)
         .into_iter()
         .chain(metrics::insert_statements(rows))
-        .chain(usage::upsert_statements(used));
+        .chain(usage::apply_statements(used, &http::random_id(), http::now_ms() as i64));
     for (sql, params) in all {
         let values: Vec<JsValue> = params.iter().map(js).collect();
         stmts.push(db.prepare(sql).bind(&values).map_err(|e| e.to_string())?);

@@ -98,7 +98,8 @@ fn describe(e: &JsValue) -> String {
     }
 }
 
-/// Drops route metrics older than [`metrics::KEPT_DAYS`].
+/// Drops route metrics older than [`metrics::KEPT_DAYS`], usage older
+/// than its 90 days and usage message ids older than a week.
 async fn prune(env: &Env, minute: i64) {
     let first_kept = minute - metrics::KEPT_DAYS * 24 * 60;
     let result = async {
@@ -108,6 +109,8 @@ async fn prune(env: &Env, minute: i64) {
         }
         let first_day = edgeflags::usage::day_of(minute * 60_000) - edgeflags::usage::KEPT_DAYS;
         db.prepare(crate::usage::PRUNE_QUERY).bind(&[JsValue::from_f64(first_day as f64)])?.run().await?;
+        let first_applied = minute * 60_000 - crate::usage::APPLIED_KEPT_DAYS * edgeflags::usage::DAY_MS;
+        db.prepare(crate::usage::PRUNE_APPLIED_QUERY).bind(&[JsValue::from_f64(first_applied as f64)])?.run().await?;
         Ok::<_, worker::Error>(())
     };
     if let Err(e) = result.await {
