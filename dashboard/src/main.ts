@@ -2,7 +2,7 @@
 // unreachable Worker, and the hash router (#/flags, #/flag/<key>, ...).
 // Pages render into <main>; each is a function of the route's parts.
 
-import { ApiError, describe, probe, session, watchReachability } from './api';
+import { ApiError, call, describe, probe, session, watchReachability } from './api';
 import { h, put } from './dom';
 import { flagPage, flagsPage } from './flags';
 import { historyPage } from './history';
@@ -15,6 +15,7 @@ const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
 const who = document.getElementById('who') as HTMLElement;
 const banner = document.getElementById('banner') as HTMLElement;
+const shared = document.getElementById('shared-origin') as HTMLElement;
 
 type Page = (root: HTMLElement, parts: string[]) => Promise<void> | void;
 const PAGES: { name: string; title: string; admin: boolean; page: Page }[] = [
@@ -85,6 +86,32 @@ function signIn(root: HTMLElement): void {
   input.focus();
 }
 
+// An admin token kept where routed pages share the origin can be read by
+// their scripts: say so, once per sign-in, when the Worker serves routes
+// here (no DASHBOARD_HOST).
+let originChecked: string | null = null;
+async function checkOrigin(): Promise<void> {
+  const token = session.token;
+  if (session.role !== 'admin' || token === null || originChecked === token) {
+    if (session.role !== 'admin') shared.hidden = true;
+    return;
+  }
+  originChecked = token;
+  try {
+    const { data } = await call<{ routes?: number | null; dashboardHost?: string | null }>('/v1/status');
+    if ((data.routes ?? 0) > 0 && !data.dashboardHost) {
+      put(shared, h('strong', {}, 'Routed pages share this origin. '),
+        'Scripts on them could read the admin token this tab keeps. Give the dashboard a host of its own with the DASHBOARD_HOST setting (docs/dashboard.md).');
+      shared.hidden = false;
+    } else {
+      shared.hidden = true;
+    }
+  } catch {
+    // No ruleset yet (503), or unreachable: no routes to warn about now.
+    originChecked = null;
+  }
+}
+
 let rendering = 0;
 async function render(): Promise<void> {
   const n = ++rendering;
@@ -92,11 +119,13 @@ async function render(): Promise<void> {
   if (!session.role || parts[0] === 'signin') {
     if (session.role && parts[0] === 'signin') session.clear();
     renderNav('');
+    shared.hidden = true;
     signIn(main);
     return;
   }
   const name = parts[0] === 'flag' ? 'flags' : parts[0] ?? 'flags';
   renderNav(name);
+  void checkOrigin();
   const page = parts[0] === 'flag' ? { page: flagPage, admin: false, title: 'Flag' } : PAGES.find((p) => p.name === name);
   if (!page || (page.admin && session.role !== 'admin')) {
     put(main, h('h1', {}, 'Not found'), h('p', {}, 'No such page here.'));

@@ -85,6 +85,8 @@ describe("sign-in", () => {
     assert.equal(await page.textContent("main h1"), "Not found");
     // The token is in sessionStorage only, never in a URL.
     assert.doesNotMatch(page.url(), /test-read-key/);
+    // No admin token here: no warning about the shared origin.
+    assert.equal(await page.isVisible("#shared-origin"), false);
     // (The sign-in's probe of the management API is a 403 for a read key.)
     assert.deepEqual(page.problems.filter((p) => !p.startsWith("Failed to load resource")), []);
     await page.context().close();
@@ -98,6 +100,11 @@ describe("as an admin", () => {
     await signIn(page, base);
   });
   after(() => page.context().close());
+
+  test("the example's route shares the dashboard's origin: the admin is told, with the setting that fixes it", async () => {
+    await page.waitForSelector("#shared-origin:not([hidden])");
+    assert.match(await page.textContent("#shared-origin"), /Routed pages share this origin\..*DASHBOARD_HOST/);
+  });
 
   test("the flags list shows every flag and filters", async () => {
     const all = await page.$$eval("table.flags tbody tr", (rs) => rs.map((r) => r.dataset.flag));

@@ -77,6 +77,55 @@ describe("/, /app and the ruleset's routes", () => {
   });
 });
 
+describe("DASHBOARD_HOST: the dashboard on a host of its own", () => {
+  test("that host serves the dashboard and the API but no route; every other host the routes but no dashboard", async () => {
+    const own = await startWorker({ DASHBOARD_HOST: "Flags.Test:8443" }, { cf: NO_CF });
+    try {
+      const doc = {
+        flags: { site: true },
+        routes: [
+          { id: "api", path: "/api/**", flag: "site", upstreams: { on: up.url, off: up.url } },
+          { id: "app", path: "/app/**", flag: "site", upstreams: { on: up.url, off: up.url } },
+        ],
+      };
+      assert.equal((await putRuleset(own, doc)).status, 200);
+      const at = (origin, path, init = {}) => own.mf.dispatchFetch(origin + path, { redirect: "manual", ...init });
+      const dash = "http://flags.test:8443";
+      const shop = "http://shop.test";
+      // The dashboard's host: /, /app even though a route claims /app, the API; routes are 404.
+      assert.equal((await at(dash, "/")).headers.get("location"), "/app/");
+      const app = await at(dash, "/app/");
+      assert.match(await app.text(), /<title>edgeflags<\/title>/);
+      assert.ok(app.headers.get("content-security-policy"));
+      const routed = await at(dash, "/api/x");
+      assert.equal(routed.status, 404);
+      assert.equal(routed.headers.get("x-edgeflags-route"), null);
+      await routed.text();
+      assert.equal((await at(dash, "/v1/flags/site")).status, 200);
+      // The same host on another port is another origin: routes only.
+      assert.equal(await (await at("http://flags.test:9000", "/app/")).text(), "upstream /app/");
+      // Any other host: the routes (the app route included), no dashboard.
+      assert.equal(await (await at(shop, "/api/x")).text(), "upstream /api/x");
+      assert.equal(await (await at(shop, "/app/")).text(), "upstream /app/");
+      const root = await at(shop, "/");
+      assert.equal(root.status, 404);
+      assert.equal(root.headers.get("location"), null);
+      await root.text();
+      // The status names the host, for the dashboard's warning.
+      const status = await (await at(dash, "/v1/status", { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+      assert.equal(status.dashboardHost, "flags.test:8443");
+      assert.equal(status.routes, 2);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test("without it, the admin status says the dashboard shares the routes' hosts", async () => {
+    const status = await (await fetch(`${base}/v1/status`, { headers: { Authorization: `Bearer ${ADMIN}` } })).json();
+    assert.equal(status.dashboardHost, null);
+  });
+});
+
 describe("POST /v1/ruleset/preview", () => {
   test("admin only", async () => {
     const body = { ruleset: { flags: {} } };

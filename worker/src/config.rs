@@ -53,6 +53,11 @@ pub struct Config {
     /// Whether served answers are counted for the flag usage telemetry
     /// (`FLAG_USAGE`: `off` turns it off; on by default).
     pub usage: bool,
+    /// The host (with its port, when not the default) that alone serves
+    /// the dashboard and serves no routes (`DASHBOARD_HOST`); unset, the
+    /// dashboard shares every host with the routes
+    /// ([`crate::dashboard::placement`]).
+    pub dashboard_host: Option<String>,
     /// A path whose requests panic (`TEST_PANIC_PATH`), for the test that
     /// the Worker recovers from a crash; never set in a deployment.
     pub test_panic_path: Option<String>,
@@ -87,6 +92,7 @@ impl Config {
             user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
             anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
             usage: !var("FLAG_USAGE").is_some_and(|v| v.trim().eq_ignore_ascii_case("off")),
+            dashboard_host: var("DASHBOARD_HOST").map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()),
             test_panic_path: var("TEST_PANIC_PATH").filter(|p| p.starts_with('/')),
         }
     }

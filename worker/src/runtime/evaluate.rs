@@ -271,6 +271,7 @@ pub async fn status(store: &Store, cfg: &Config, caller: &Caller) -> Result<Repl
                 opt(stats.checked_at.map(|t| Value::String(edgeflags::time::format_rfc3339(t as i64)))),
             ),
             ("revalidateSeconds".into(), num(cfg.revalidate_ms / 1000)),
+            ("dashboardHost".into(), opt(cfg.dashboard_host.clone().map(Value::String))),
         ]);
     }
     let body = Value::Object(body);

@@ -71,6 +71,15 @@ impl Incoming {
         worker::url::form_urlencoded::parse(self.query().unwrap_or("").as_bytes())
     }
 
+    /// The URL's host, with its port when not the scheme's default.
+    pub fn host(&self) -> String {
+        worker::Url::parse(&self.url).ok().map_or_else(String::new, |u| match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => String::new(),
+        })
+    }
+
     /// Whether the request came over https.
     pub fn https(&self) -> bool {
         self.url.starts_with("https:")

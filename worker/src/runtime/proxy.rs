@@ -28,6 +28,7 @@ use super::http::{self, Incoming};
 use super::kv::Store;
 use super::state;
 use crate::config::Config;
+use crate::dashboard::{placement, Placement};
 use crate::errors::ApiError;
 use crate::metrics;
 use crate::requester::{self, Facts, Identity};
@@ -41,6 +42,30 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
         ApiError::new(400, edgeflags::path::PathError::CODE, format!("this path cannot be routed: {e}"))
     })?;
     let path = normalized.as_encoded();
+    match placement(&req.host(), cfg.dashboard_host.as_deref()) {
+        // The dashboard's own host serves no upstream page.
+        Placement::Dashboard => {
+            return match unclaimed(req, env, path).await {
+                Some(r) => r,
+                None => Err(ApiError::not_found(req.path())),
+            }
+        }
+        Placement::Routes => return route(req, env, cfg, rec, &normalized, false).await,
+        Placement::Shared => route(req, env, cfg, rec, &normalized, true).await,
+    }
+}
+
+/// Proxies `req` by the ruleset's routes; with `dashboard`, what no route
+/// claims of `/` and `/app/...` is the dashboard's.
+async fn route(
+    req: &Incoming,
+    env: &Env,
+    cfg: &Config,
+    rec: &Recorder,
+    normalized: &edgeflags::path::NormalizedPath,
+    dashboard: bool,
+) -> Result<web_sys::Response, ApiError> {
+    let path = normalized.as_encoded();
     let now = http::now_ms();
     let store = Store::open(env)?;
     let snap = state::current(&store, cfg, now).await;
@@ -48,7 +73,7 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
     // dashboard's. With no ruleset ever published there are no routes;
     // when the ruleset cannot be read, the routes are unknown: 503.
     let Some(loaded) = &snap.loaded else {
-        if matches!(snap.trouble, None | Some((state::Trouble::Missing, _))) {
+        if dashboard && matches!(snap.trouble, None | Some((state::Trouble::Missing, _))) {
             if let Some(r) = unclaimed(req, env, path).await {
                 return r;
             }
@@ -58,9 +83,11 @@ pub async fn proxy(req: &Incoming, env: &Env, cfg: &Config, rec: &Recorder) -> R
         );
     };
     let rs = &*loaded.rs;
-    let Some(route) = rs.route_for_path(&normalized) else {
-        if let Some(r) = unclaimed(req, env, path).await {
-            return r;
+    let Some(route) = rs.route_for_path(normalized) else {
+        if dashboard {
+            if let Some(r) = unclaimed(req, env, path).await {
+                return r;
+            }
         }
         return Err(ApiError::not_found(req.path()));
     };
