@@ -228,6 +228,58 @@ describe("failures", () => {
   });
 });
 
+describe("dead letters", () => {
+  test("what fails every retry is kept in KV, listed for an admin, and replayed once D1 works, counting once", async () => {
+    const w = await startWorker({}, { kvFault: true, queueRetryDelay: 0, queueMaxRetries: 1 });
+    try {
+      await seed(w.kv, RULESET);
+      // D1 down for longer than the queue retries: 2 deliveries of each batch.
+      await w.kv.put("test/d1-fail-batches", "1000");
+      const events = [track("u1", "purchase", { id: "dl1" }), track("u2", "purchase", { id: "dl2" }), exposure("u3")];
+      assert.equal((await post(w, { events })).status, 202);
+      const listed = async () => json(await w.admin("/v1/events/dead-letters"));
+      const deadline = Date.now() + 30_000;
+      let list = await listed();
+      while (list.count === 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 200));
+        list = await listed();
+      }
+      assert.equal(list.count, 1, JSON.stringify(list));
+      const [m] = list.messages;
+      assert.deepEqual([m.kind, m.items, list.more], ["events", 3, false]);
+      assert.ok(Math.abs(Date.parse(m.at) - Date.now()) < 60_000, m.at);
+      assert.equal(await count(w, "SELECT COUNT(*) FROM tracks"), 0);
+      // Admin only.
+      assert.equal((await w.fetch("/v1/events/dead-letters")).status, 401);
+      assert.equal((await w.fetch("/v1/events/dead-letters/replay", { method: "POST", headers: { Authorization: "Bearer nope" } })).status, 403);
+      // Replayed while D1 still fails, the message comes back: nothing is lost.
+      const early = await w.admin("/v1/events/dead-letters/replay", { method: "POST" });
+      assert.deepEqual(await json(early), { replayed: 1, failed: 0, remaining: 0, more: false });
+      list = await listed();
+      while (list.count === 0 && Date.now() < deadline + 30_000) {
+        await new Promise((r) => setTimeout(r, 200));
+        list = await listed();
+      }
+      assert.equal(list.count, 1, "back in the dead letters");
+      await w.kv.put("test/d1-fail-batches", "0");
+      // One track of the batch was meanwhile written by a client's retry: the replay adds it once.
+      assert.equal((await post(w, { events: [track("u1", "purchase", { id: "dl1" })] })).status, 202);
+      await waitCount(w, "SELECT COUNT(*) FROM tracks", 1);
+      const r = await w.admin("/v1/events/dead-letters/replay", { method: "POST" });
+      assert.equal(r.status, 200);
+      assert.deepEqual(await json(r), { replayed: 1, failed: 0, remaining: 0, more: false });
+      await waitCount(w, "SELECT COUNT(*) FROM tracks", 2);
+      await waitCount(w, "SELECT COUNT(*) FROM exposures", 1);
+      assert.equal((await listed()).count, 0);
+      // Nothing more arrives later.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(await count(w, "SELECT COUNT(*) FROM tracks"), 2);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe("exposures at the edge", () => {
   test("/v1/flags, OFREP and the bulk answers record split assignments only, after the response", async () => {
     const w = await startWorker();

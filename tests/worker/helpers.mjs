@@ -52,7 +52,7 @@ function exportsControl(dir) {
  * option; default: its placeholder, country "US", ...): pass NO_CF to keep
  * browsers' contexts as sent. `scheduled()` runs the Worker's scheduled
  * handler once (the guard's every-minute tick). */
-export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false, queueRetryDelay } = {}) {
+export async function startWorker(vars = {}, { kvFault = false, instances = 1, listen = false, cf = false, queueRetryDelay, queueMaxRetries = 10 } = {}) {
   for (const f of ["index.js", "index_bg.wasm"]) {
     if (!existsSync(join(BUILD, f))) throw new Error(`${BUILD}/${f} is missing: run scripts/build-worker.sh`);
   }
@@ -77,7 +77,8 @@ export async function startWorker(vars = {}, { kvFault = false, instances = 1, l
     ...(i === 0
       ? {
           queueConsumers: {
-            [EVENTS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10, deadLetterQueue: `${EVENTS_QUEUE}-dlq`, ...(queueRetryDelay === undefined ? {} : { retryDelay: queueRetryDelay }) },
+            [EVENTS_QUEUE]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: queueMaxRetries, deadLetterQueue: `${EVENTS_QUEUE}-dlq`, ...(queueRetryDelay === undefined ? {} : { retryDelay: queueRetryDelay }) },
+            [`${EVENTS_QUEUE}-dlq`]: { maxBatchSize: 100, maxBatchTimeout: 1, maxRetries: 10 },
           },
         }
       : {}),

@@ -57,6 +57,10 @@ pub enum Endpoint {
     ListAudit,
     /// `POST /v1/events`: exposures and tracked events in.
     PostEvents,
+    /// `GET /v1/events/dead-letters`: queue messages that failed every retry.
+    ListDeadLetters,
+    /// `POST /v1/events/dead-letters/replay`: send them back to the queue.
+    ReplayDeadLetters,
     /// `GET /v1/experiments`: every experiment's results.
     ListExperiments,
     /// `GET /v1/experiments/{flag}`: one experiment's results.
@@ -158,6 +162,8 @@ pub fn route(method: &str, path: &str) -> Result<Target, ApiError> {
         ["versions", n, "rollback"] => vec![("POST", Rollback(version_number(n).ok_or_else(not_found)?), Admin)],
         ["audit"] => vec![("GET", ListAudit, Admin)],
         ["events"] => vec![("POST", PostEvents, Events)],
+        ["events", "dead-letters"] => vec![("GET", ListDeadLetters, Admin)],
+        ["events", "dead-letters", "replay"] => vec![("POST", ReplayDeadLetters, Admin)],
         ["experiments"] => vec![("GET", ListExperiments, Results)],
         ["experiments", key] if !key.is_empty() => vec![("GET", GetExperiment(key.to_string()), Results)],
         ["rollouts"] => vec![("GET", ListRollouts, Results)],
@@ -246,6 +252,15 @@ mod tests {
         assert_eq!(route("GET", "/v10").unwrap(), Target::Proxy);
         assert_eq!(route("POST", "/v1/events").unwrap(), Target::Api(Endpoint::PostEvents, Access::Events));
         assert_eq!(route("GET", "/v1/events").unwrap_err().status, 405);
+        assert_eq!(
+            route("GET", "/v1/events/dead-letters").unwrap(),
+            Target::Api(Endpoint::ListDeadLetters, Access::Admin)
+        );
+        assert_eq!(
+            route("POST", "/v1/events/dead-letters/replay").unwrap(),
+            Target::Api(Endpoint::ReplayDeadLetters, Access::Admin)
+        );
+        assert_eq!(route("GET", "/v1/events/dead-letters/replay").unwrap_err().status, 405);
         assert_eq!(route("GET", "/v1/experiments").unwrap(), Target::Api(Endpoint::ListExperiments, Access::Results));
         assert_eq!(ep("GET", "/v1/experiments/checkout%20test"), Endpoint::GetExperiment("checkout test".into()));
         assert_eq!(

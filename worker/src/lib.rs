@@ -30,6 +30,7 @@ pub mod body;
 pub mod config;
 pub mod cors;
 pub mod dashboard;
+pub mod dead;
 pub mod errors;
 pub mod events;
 pub mod metrics;

@@ -106,7 +106,7 @@ async fn send(queue: &Queue, events: &[Stored]) -> Result<(), String> {
 }
 
 /// Sends queue messages in batches the queue accepts.
-async fn send_texts(queue: &Queue, messages: &[String]) -> Result<(), String> {
+pub(super) async fn send_texts(queue: &Queue, messages: &[String]) -> Result<(), String> {
     // A batch is at most 100 messages and 256 KB: five messages of at most
     // 100 events (or metric rows) each stay under that.
     for chunk in messages.chunks(5) {

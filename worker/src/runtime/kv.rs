@@ -69,6 +69,11 @@ impl Store {
         op.execute().await.map_err(|e| fail(&e))
     }
 
+    /// Deletes `key` (nothing when it is absent).
+    pub async fn delete(&self, key: &str) -> Result<(), String> {
+        self.kv()?.delete(key).await.map_err(|e| format!("KV delete {key}: {e}"))
+    }
+
     /// One page of keys under `prefix`.
     pub async fn list(&self, prefix: &str, limit: u64, cursor: Option<String>) -> Result<Page, String> {
         let mut op = self.kv()?.list().prefix(prefix.to_string()).limit(limit.clamp(1, MAX_LIST_LIMIT));

@@ -7,6 +7,7 @@
 mod admin;
 mod control;
 mod dashboard;
+mod dead;
 mod evaluate;
 mod events;
 mod guard;
@@ -48,10 +49,16 @@ async fn fetch(req: web_sys::Request, env: Env, ctx: worker::Context) -> worker:
     res
 }
 
-/// The queue consumer: experiment events from `EVENTS` into D1.
+/// The queue consumers: experiment events, route metrics and usage from
+/// `EVENTS` into D1; what failed every retry, from the dead-letter queue
+/// (its name ends in `-dlq`, wrangler.toml) into KV.
 #[event(queue)]
 async fn queue(batch: worker::MessageBatch<String>, env: Env, _ctx: worker::Context) -> worker::Result<()> {
-    events::consume(batch, &env).await;
+    if batch.queue().ends_with("-dlq") {
+        dead::keep(batch, &env).await;
+    } else {
+        events::consume(batch, &env).await;
+    }
     Ok(())
 }
 
@@ -159,6 +166,8 @@ async fn handle(
         Endpoint::ListUsage => usage::get(req, env, &store, cfg, None).await,
         Endpoint::FlagUsage(key) => usage::get(req, env, &store, cfg, Some(&key)).await,
         Endpoint::PostEvents => Err(ApiError::internal("events reached the dispatcher")),
+        Endpoint::ListDeadLetters => dead::list(env).await,
+        Endpoint::ReplayDeadLetters => dead::replay(env).await,
         Endpoint::GetRuleset => evaluate::get_ruleset(req, &store, cfg).await,
         Endpoint::PreviewRuleset => preview::preview(req, env, label).await,
         // The store's one writer, the control object, serves every change
