@@ -16,6 +16,7 @@ const nav = document.getElementById('nav') as HTMLElement;
 const who = document.getElementById('who') as HTMLElement;
 const banner = document.getElementById('banner') as HTMLElement;
 const shared = document.getElementById('shared-origin') as HTMLElement;
+const dead = document.getElementById('dead-letters') as HTMLElement;
 
 type Page = (root: HTMLElement, parts: string[]) => Promise<void> | void;
 const PAGES: { name: string; title: string; admin: boolean; page: Page }[] = [
@@ -112,6 +113,43 @@ async function checkOrigin(): Promise<void> {
   }
 }
 
+// Events the Worker could not store after every retry wait as dead
+// letters (docs/worker.md, "Dead letters"): an admin sees how many, on
+// every page change, and can send them back (replaying counts each once).
+async function checkDeadLetters(): Promise<void> {
+  if (session.role !== 'admin') {
+    dead.hidden = true;
+    return;
+  }
+  let count = 0;
+  let more = false;
+  try {
+    ({ count, more } = (await call<{ count: number; more: boolean }>('/v1/events/dead-letters')).data);
+  } catch {
+    return;
+  }
+  if (count === 0) {
+    dead.hidden = true;
+    return;
+  }
+  const msg = h('span', { id: 'dead-letters-text' },
+    h('strong', {}, `${count}${more ? '+' : ''} event message${count === 1 ? '' : 's'} could not be stored. `),
+    'They failed every retry and are kept; replay them once the event store works again (each counts once).');
+  const button = h('button', { type: 'button', id: 'dead-letters-replay' }, 'Replay');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const r = (await call<{ replayed: number; failed: number; remaining: number }>('/v1/events/dead-letters/replay', { method: 'POST' })).data;
+      put(msg, `Replayed ${r.replayed}${r.failed ? `, ${r.failed} failed` : ''}; ${r.remaining} left.`);
+    } catch (e) {
+      put(msg, `Replay failed: ${describe(e)}`);
+    }
+    button.disabled = false;
+  });
+  put(dead, msg, ' ', button);
+  dead.hidden = false;
+}
+
 let rendering = 0;
 async function render(): Promise<void> {
   const n = ++rendering;
@@ -120,12 +158,14 @@ async function render(): Promise<void> {
     if (session.role && parts[0] === 'signin') session.clear();
     renderNav('');
     shared.hidden = true;
+    dead.hidden = true;
     signIn(main);
     return;
   }
   const name = parts[0] === 'flag' ? 'flags' : parts[0] ?? 'flags';
   renderNav(name);
   void checkOrigin();
+  void checkDeadLetters();
   const page = parts[0] === 'flag' ? { page: flagPage, admin: false, title: 'Flag' } : PAGES.find((p) => p.name === name);
   if (!page || (page.admin && session.role !== 'admin')) {
     put(main, h('h1', {}, 'Not found'), h('p', {}, 'No such page here.'));

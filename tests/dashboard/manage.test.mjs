@@ -293,6 +293,30 @@ describe("as an admin", () => {
   });
 });
 
+describe("dead letters", () => {
+  test("an admin sees events that failed every retry and replays them; they reach D1 once", async () => {
+    const day = Math.floor(Date.now() / 86_400_000);
+    const body = JSON.stringify({ v: 1, id: "dash-dead-1/0", usage: [{ flag: "new_search", variant: "on", day, count: 5, last_at: Date.now() }] });
+    await env.w.kv.put(`dead-letters/${String(Date.now()).padStart(13, "0")}-dash1`, body, { metadata: { at: Date.now(), kind: "usage", items: 1 } });
+    const sum = async () => (await env.w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage WHERE flag = 'new_search' AND variant = 'on' AND day = ?").bind(day).first()).n;
+    const before = await sum();
+    const page = await env.page();
+    await signIn(page, base);
+    await page.waitForSelector("#dead-letters:not([hidden])");
+    assert.match(await page.textContent("#dead-letters"), /1 event message could not be stored/);
+    await page.click("#dead-letters-replay");
+    await page.waitForFunction(() => /Replayed 1; 0 left\./.test(document.getElementById("dead-letters-text")?.textContent ?? ""));
+    const deadline = Date.now() + 15_000;
+    while ((await sum()) !== before + 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(await sum(), before + 5);
+    // Gone from the list; the next page no longer shows the notice.
+    assert.equal((await api(env.w, "/v1/events/dead-letters")).json.count, 0);
+    await page.click('#nav a:text-is("Rollouts")');
+    await page.waitForSelector("#dead-letters", { state: "hidden" });
+    await page.context().close();
+  });
+});
+
 describe("a Worker that stops", () => {
   test("the banner says so and the editor keeps the draft", async () => {
     // Its own Worker, stopped for real while the page is open.
