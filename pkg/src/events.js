@@ -6,8 +6,9 @@
 // (Pending). Node and Workers bundle it (useSender).
 //
 // Which evaluation is an exposure, and its unit, is the core's answer
-// (flags.js asks Engine::exposure_unit). The event format is POST
-// /v1/events (docs/experiments.md).
+// (flags.js asks Engine::exposure_unit). Flag usage counts are kept by
+// flags.js and drained by the sender (Events.usage). The event format is
+// POST /v1/events (docs/experiments.md).
 
 import { EdgeflagsError } from './errors.js';
 
@@ -20,6 +21,8 @@ export const MAX_VALUE = 1e12;
 // The numeric options and their minimum; each is a whole number (or
 // Infinity). Their defaults are sender.js's.
 const MINIMUM = { flushAt: 1, flushIntervalMs: 0, maxQueue: 1, dedup: 0, maxRetries: 0, timeout: 0 };
+// The other options' types.
+const TYPES = { key: 'string', onError: 'function', fetch: 'function', usage: 'boolean' };
 
 // How the sender module is reached: set by each entry.
 let loadSender;
@@ -36,8 +39,12 @@ export function fits(s, max) {
   return s.length > 0 && (s.length * 3 <= max || new TextEncoder().encode(s).length <= max);
 }
 
-/** The events of a Flags instance for options.events (checked here). */
-export function openEvents(o) {
+/**
+ * The events of a Flags instance for options.events (checked here);
+ * `flags` is where the sender drains the usage counts from, unless
+ * options.events.usage is false.
+ */
+export function openEvents(o, flags) {
   if (typeof o !== 'object' || o === null || (typeof o.url !== 'string' && !(o.url instanceof URL))) {
     throw bad('options.events needs url: the URL of the Worker\'s /v1/events');
   }
@@ -45,30 +52,36 @@ export function openEvents(o) {
     const v = o[k];
     if (v !== undefined && !(v >= MINIMUM[k] && (Number.isInteger(v) || v === Infinity))) throw bad(`options.events.${k} must be a whole number >= ${MINIMUM[k]}`);
   }
-  for (const k of ['key', 'onError', 'fetch']) {
-    if (o[k] !== undefined && typeof o[k] !== (k === 'key' ? 'string' : 'function')) throw bad(`options.events.${k} must be a ${k === 'key' ? 'string' : 'function'}`);
+  for (const k in TYPES) {
+    if (o[k] !== undefined && typeof o[k] !== TYPES[k]) throw bad(`options.events.${k} must be a ${TYPES[k]}`);
   }
+  if (o.usage === false) flags = undefined;
   const m = loadSender();
-  return typeof m.then === 'function' ? new Pending(o, m) : new m.Events(o, EdgeflagsError);
+  return typeof m.then === 'function' ? new Pending(o, m, flags) : new m.Events(o, EdgeflagsError, flags);
 }
 
 // Stands in for sender.js's Events while the module loads (browsers):
 // calls wait in line with their time (at most maxQueue: the oldest go
 // first, counted) and run in order once it is here; none are taken after
-// close().
+// close(). Usage counts wait in flags.js; whether there are some, and the
+// tables of the rulesets replaced meanwhile (keep), wait here.
 class Pending {
-  constructor(o, loading) {
+  constructor(o, loading, flags) {
     this.to = null;
     this.later = [];
     this.closed = false;
     this.dropped = 0;
+    this.counting = false;
+    this.kept = [];
     this.max = o.maxQueue || 10000;
     this.ready = loading.then(
       (m) => {
-        const to = new m.Events(o, EdgeflagsError);
+        const to = new m.Events(o, EdgeflagsError, flags);
         to.n.dropped += this.dropped;
         for (const [name, args] of this.later) to[name](...args);
         this.later = [];
+        for (const tables of this.kept) to.keep(...tables);
+        if (this.counting) to.counted();
         return (this.to = to);
       },
       (e) => {
@@ -97,6 +110,16 @@ class Pending {
 
   track(event, unit, value) {
     this._call('track', [event, unit, value]);
+  }
+
+  counted() {
+    if (this.to !== null) this.to.counted();
+    else this.counting = true;
+  }
+
+  keep(...tables) {
+    if (this.to !== null) this.to.keep(...tables);
+    else this.kept.push(tables);
   }
 
   outcome(flag, variant, version, fields) {

@@ -34,6 +34,16 @@
 // the answer is remembered like the results are. Without options.events,
 // or for any other flag, evaluation costs one check more than without.
 //
+// Flag usage (options.events, unless usage: false): every value served on
+// the fast path is counted in a Float64Array by global variant index, one
+// check and one increment per answer, so that flags evaluated only here
+// are not reported unused by the Worker's cleanup (docs/worker.md, "Flag
+// usage"). The sender reads and zeroes the table (_use, with _keys, _base
+// and _names) before it builds a batch; a load hands it the old tables
+// (events.keep), whose counts it keeps by name for the next drain.
+// Overridden keys, unknown flags, unusable contexts and defaults of
+// another type are not counted: they serve nothing of the ruleset's.
+//
 // This module does not load the wasm: each entry (web.js, node.js,
 // node-cjs.js, workerd.js) initialises the glue and checks its ABI first.
 
@@ -268,7 +278,10 @@ export class Flags {
     this._inCap = 0;
     const events = options && options.events;
     /** The experiment events (options.events), or null. */
-    this.events = events === undefined ? null : openEvents(events);
+    this.events = events === undefined ? null : openEvents(events, this);
+    // Usage counts, by variant index (null: off).
+    this._usage = this.events !== null && events.usage !== false;
+    this._use = null;
     this._engine = new Engine();
     try {
       this._load(ruleset);
@@ -336,6 +349,8 @@ export class Flags {
     for (let j = 0; j < values.length; j++) deepFreeze(values[j]);
     const attrs = meta.attributes;
     const timed = meta.timed;
+    if (this._use !== null) this.events.keep(this._use, this._keys, this._base, this._names);
+    this._use = this._usage ? new Float64Array(values.length) : null;
     this._index = index;
     this._keys = keys;
     this._timed = timed;
@@ -811,7 +826,9 @@ export class Flags {
     const r = this._res(i, context);
     if (r === NO_RESOLUTION) return false;
     if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
-    return this._truthy[this._base[i] + (r & VARIANT_MASK)] === 1;
+    const j = this._base[i] + (r & VARIANT_MASK);
+    if (this._use !== null && this._use[j]++ === 0) this.events.counted();
+    return this._truthy[j] === 1;
   }
 
   /** The flag's value, or `defaultValue` for an unknown flag, a value of another type, or an unusable context. */
@@ -827,6 +844,7 @@ export class Flags {
     const j = this._base[i] + (r & VARIANT_MASK);
     if (this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 0) return defaultValue;
     if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
+    if (this._use !== null && this._use[j]++ === 0) this.events.counted();
     return this._values[j];
   }
 
@@ -838,7 +856,9 @@ export class Flags {
     const r = this._res(i, context);
     if (r === NO_RESOLUTION) return null;
     if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
-    return this._names[this._base[i] + (r & VARIANT_MASK)];
+    const j = this._base[i] + (r & VARIANT_MASK);
+    if (this._use !== null && this._use[j]++ === 0) this.events.counted();
+    return this._names[j];
   }
 
   /** The full result: value, variant, reason, and ruleId / errorCode when there is one. */
@@ -850,6 +870,7 @@ export class Flags {
     const j = this._base[i] + (r & VARIANT_MASK);
     if (this._accepts[kindOf(defaultValue) * KINDS + this._kinds[j]] === 0) return this._detail(key, context, defaultValue);
     if (this._xp !== null && this._xp[i] === 1) this._expose(i, r, context);
+    if (this._use !== null && this._use[j]++ === 0) this.events.counted();
     const out = { value: this._values[j], variant: this._names[j], reason: this._reasons[(r >>> REASON_SHIFT) & REASON_MASK] };
     if (r >>> MATCHED_SHIFT !== 0) {
       const id = this._ruleId(i, r);
@@ -886,6 +907,7 @@ export class Flags {
     if (packed !== undefined && this._xp !== null) this._exposeAll(packed, context);
     const keys = this._keys;
     const row = this._row;
+    const use = packed === undefined ? null : this._use;
     for (let i = 0; i < keys.length; i++) {
       let e;
       if (packed === undefined) {
@@ -895,6 +917,7 @@ export class Flags {
         const j = this._base[i] + (r & VARIANT_MASK);
         const reason = (r >>> REASON_SHIFT) & REASON_MASK;
         const slot = j * 8 + reason;
+        if (use !== null && use[j]++ === 0) this.events.counted();
         e = this._entries[slot];
         if (e === undefined) {
           e = this._entries[slot] = Object.freeze({ value: this._values[j], variant: this._names[j], reason: this._reasons[reason] });
@@ -922,8 +945,11 @@ export class Flags {
     if (packed === undefined) return out;
     if (this._xp !== null) this._exposeAll(packed, context);
     const keys = this._keys;
+    const use = this._use;
     for (let i = 0; i < keys.length; i++) {
-      if (this._truthy[this._base[i] + (packed[i] & VARIANT_MASK)] === 1) out.push(keys[i]);
+      const j = this._base[i] + (packed[i] & VARIANT_MASK);
+      if (use !== null && use[j]++ === 0) this.events.counted();
+      if (this._truthy[j] === 1) out.push(keys[i]);
     }
     return out;
   }

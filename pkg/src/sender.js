@@ -17,6 +17,13 @@
 // - In browsers, a page going hidden (or away) hands what is queued to
 //   navigator.sendBeacon, as text/plain (no CORS preflight) with the key
 //   in the body.
+// - Flag usage: flags.js counts the answers it serves and calls counted()
+//   the first time a count appears after a drain, which schedules a send
+//   like a queued event does. Right before a batch is built (the interval,
+//   flushAt, flush(), close(), a beacon) the counts are drained into usage
+//   events, {type: "usage", id, time, counts: {flag: {variant: n}}}, at
+//   most MAX_USAGE_PAIRS pairs and about MAX_USAGE_BYTES each, queued like
+//   any other event (a retry resends the same id).
 //
 // Browsers load this module only when an instance records events (web.js:
 // a dynamic import); it imports nothing and gets EdgeflagsError from its
@@ -30,6 +37,11 @@ const MAX_BYTES = 256 * 1024;
 const MAX_UNIT_BYTES = 1024;
 // A page's beacons share 64 KiB in flight (the Beacon spec's quota).
 const MAX_BEACON_BYTES = 60000;
+// A usage event's bounds: the Worker's pairs per event and count
+// (edgeflags::events), and a size that fits a beacon with room to spare.
+const MAX_USAGE_PAIRS = 1000;
+const MAX_USAGE_COUNT = 1e9;
+const MAX_USAGE_BYTES = 50000;
 // Retries wait 1 s, 2 s, 4 s ... at most 60 s, times a random 0.5 to 1.
 const RETRY_BASE_MS = 1000;
 const RETRY_MAX_MS = 60000;
@@ -64,9 +76,38 @@ function randomId() {
   return Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
 }
 
+// Adds the counts of a usage table (flags.js: by global variant index;
+// `base` says where each flag's variants start) to `into`, by flag key
+// then variant name, in null-prototype objects (a key may be "__proto__");
+// null while empty. Zeroes the table.
+function fold(into, use, keys, base, names) {
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = base[i]; j < base[i + 1]; j++) {
+      const n = use[j];
+      if (n === 0) continue;
+      if (into === null) into = Object.create(null);
+      const by = into[keys[i]] || (into[keys[i]] = Object.create(null));
+      by[names[j]] = (by[names[j]] || 0) + n;
+    }
+  }
+  use.fill(0);
+  return into;
+}
+
+// The UTF-8 bytes of a name as a JSON string (quotes and escapes included).
+function jsonBytes(s) {
+  return ENCODER.encode(JSON.stringify(s)).length;
+}
+
 export class Events {
-  constructor(o, Err) {
+  constructor(o, Err, flags) {
     this.Err = Err;
+    // Where usage counts are drained from (flags.js Flags), or undefined
+    // (options.events.usage false); whether some were counted since the
+    // last drain; those of replaced rulesets, by name (fold).
+    this.flags = flags;
+    this.counting = false;
+    this.carry = null;
     this.url = String(o.url);
     this.key = o.key;
     this.onError = o.onError;
@@ -138,12 +179,73 @@ export class Events {
 
   push(e) {
     if (this.closed) return;
+    this.enqueue(e);
+    this.added();
+  }
+
+  // Queues e without scheduling a send (the caller sends).
+  enqueue(e) {
     if (this.size() >= this.maxQueue) {
       this.q[this.h++] = undefined;
       this.n.dropped++;
     }
     this.q.push(e);
+  }
+
+  // Flags counted an answer, the first since the last drain.
+  counted() {
+    if (this.counting || this.closed) return;
+    this.counting = true;
     this.added();
+  }
+
+  // A load replaced the ruleset: its usage counts wait, by name, for the
+  // next drain.
+  keep(use, keys, base, names) {
+    this.carry = fold(this.carry, use, keys, base, names);
+  }
+
+  // Drains the usage counts into usage events on the queue, right before a
+  // batch is built (the caller sends them).
+  usage() {
+    if (!this.counting) return;
+    this.counting = false;
+    const f = this.flags;
+    const all = fold(this.carry, f._use, f._keys, f._base, f._names);
+    this.carry = null;
+    if (all === null) return;
+    const time = Date.now();
+    let counts = null;
+    let pairs = 0;
+    let size = 0;
+    for (const flag in all) {
+      const by = all[flag];
+      // "flag":{...}, and "variant":1000000000, at most.
+      const flagBytes = jsonBytes(flag) + 4;
+      let into = null;
+      for (const variant in by) {
+        const pair = jsonBytes(variant) + 12;
+        if (counts !== null && (pairs === MAX_USAGE_PAIRS || size + pair + (into === null ? flagBytes : 0) > MAX_USAGE_BYTES)) {
+          this.enqueue({ type: 'usage', id: randomId(), time, counts });
+          counts = null;
+        }
+        if (counts === null) {
+          counts = Object.create(null);
+          pairs = 0;
+          // The event's other fields.
+          size = 100;
+          into = null;
+        }
+        if (into === null) {
+          into = counts[flag] = Object.create(null);
+          size += flagBytes;
+        }
+        into[variant] = Math.min(by[variant], MAX_USAGE_COUNT);
+        pairs++;
+        size += pair;
+      }
+    }
+    if (counts !== null) this.enqueue({ type: 'usage', id: randomId(), time, counts });
   }
 
   // Takes up to n events off the queue.
@@ -201,10 +303,11 @@ export class Events {
     return p;
   }
 
-  // Sends batches while any are queued (all) or at least flushAt; true
-  // when every one was accepted.
+  // Sends batches while any are queued (all) or at least flushAt, the
+  // usage counts drained first; true when every one was accepted.
   async loop(all) {
     let ok = true;
+    this.usage();
     while (this.batch !== null || this.size() >= (all ? 1 : this.flushAt)) {
       if (this.batch === null) {
         const [n, json] = body(this.q.slice(this.h, this.h + MAX_BATCH), undefined, MAX_BYTES);
@@ -231,7 +334,8 @@ export class Events {
       this.batch = null;
       this.tries = 0;
     }
-    if (this.size() > 0 && this.flushIntervalMs > 0) this.wait(this.flushIntervalMs);
+    // Queued or counted while a request was out.
+    if ((this.size() > 0 || this.counting) && this.flushIntervalMs > 0) this.wait(this.flushIntervalMs);
     return ok;
   }
 
@@ -279,6 +383,7 @@ export class Events {
   // retry) goes by sendBeacon, which outlives the page. A refused beacon
   // (over the quota) leaves its events queued.
   beacon() {
+    this.usage();
     if (this.batch !== null && !this.inFlight) {
       this.q = this.batch[0].concat(this.q.slice(this.h));
       this.h = 0;
