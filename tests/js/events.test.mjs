@@ -37,6 +37,26 @@ function queued(flags) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// The events received other than usage counts (tests about something else).
+function notUsage(events) {
+  return events.filter((e) => e.type !== 'usage');
+}
+
+// The usage counts received, summed over every usage event: {flag: {variant: n}}.
+function usageOf(events) {
+  const out = {};
+  for (const e of events) {
+    if (e.type !== 'usage') continue;
+    for (const [flag, by] of Object.entries(e.counts)) {
+      for (const [variant, n] of Object.entries(by)) {
+        out[flag] ??= {};
+        out[flag][variant] = (out[flag][variant] ?? 0) + n;
+      }
+    }
+  }
+  return out;
+}
+
 test('without options.events nothing is recorded and track only checks its arguments', () => {
   const flags = new Flags(RULESET);
   assert.equal(flags.events, null);
@@ -113,8 +133,11 @@ test('exposures: experiment flags only, from the split only, once per (unit, fla
   flags.isEnabled('exp', { user_id: 'z'.repeat(1025) });
   assert.equal(flags.events.stats.dropped, 1);
   await flags.close();
-  assert.equal(srv.events().length, 14);
-  assert.equal(new Set(srv.events().map((x) => x.id)).size, 14);
+  // The evaluations' usage counts go with them (tested on their own below).
+  const exposures = notUsage(srv.events());
+  assert.equal(exposures.length, 14);
+  assert.equal(new Set(exposures.map((x) => x.id)).size, 14);
+  assert.ok(srv.events().length > 14);
 });
 
 test('the dedup structure stays bounded: 100,000 units with dedup 1,000', async () => {
@@ -238,7 +261,8 @@ test('the interval flush sends what is queued below flushAt', async () => {
   flags.isEnabled('exp', { user_id: 'u1' });
   await srv.waitFor(1);
   assert.ok(Date.now() - t0 >= 150, `sent after ${Date.now() - t0} ms`);
-  assert.deepEqual(srv.requests[0].body.events.map((e) => e.type), ['track', 'exposure']);
+  // The usage counts are drained into the same batch.
+  assert.deepEqual(srv.requests[0].body.events.map((e) => e.type), ['track', 'exposure', 'usage']);
   // Again for the next event.
   flags.track('purchase', 'u2');
   await srv.waitFor(2);
@@ -402,7 +426,9 @@ test('the OpenFeature providers\' track reaches the sender', async () => {
   assert.deepEqual(got(provider), [['track', 'purchase', 'of-1', 9.5], ['track', 'purchase', 'of-2', undefined], ['exposure', 'exp', 'of-1']]);
   assert.deepEqual(got(webProvider), [['track', 'revenue', 'of-3', 20], ['exposure', 'exp', 'of-3']]);
   assert.equal(await provider.flags.flush(), true);
-  assert.equal(srv.events().length, 3);
+  assert.equal(notUsage(srv.events()).length, 3);
+  // The provider's evaluation is counted like the direct one.
+  assert.deepEqual(usageOf(srv.events()), { exp: { [provider.flags.variant('exp', { user_id: 'of-1' })]: 2 } });
   await server.OpenFeature.close();
   await web.OpenFeature.close();
   await provider.flags.close();
@@ -445,7 +471,10 @@ test('outcomes: the served variant, error, latency and metrics; checked; from tr
     { type: 'outcome', flag: 'plain', variant: served, version: 7, error: true },
   ]);
   assert.equal(await flags.flush(), true);
-  assert.equal(srv.events().length, 4);
+  assert.equal(notUsage(srv.events()).length, 4);
+  // variant() once, outcome() and track() with a flag once each (their
+  // variant() call); not the unknown flag nor the refused calls.
+  assert.deepEqual(usageOf(srv.events()), { plain: { [served]: 5 } });
   // The OpenFeature server provider: details.flag makes an outcome.
   const provider = new EdgeflagsProvider({ ruleset: RULESET, flagsOptions: { events: quiet() } });
   await server.OpenFeature.setProviderAndWait('events-outcome', provider);
