@@ -531,3 +531,244 @@ test('before the sender has loaded, events wait in line, in order, bounded, with
   broken.track('purchase', 'u2');
   assert.equal(broken.stats.queued, 1);
 });
+
+// Flag usage: every answer the package serves is counted per flag and
+// variant and sent as usage events, so that flags evaluated only here are
+// not reported unused by the Worker (docs/worker.md, "Flag usage").
+// RULESET serves u1 plain "off" and exp "control", u2 plain "on" and exp
+// "a"; killed_exp and team_exp serve "off" to both.
+test('usage: every answer served is counted by flag and variant, on every path; overrides, unknown flags and errors are not', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet() });
+  const u1 = { user_id: 'u1' };
+  const u2 = { user_id: 'u2' };
+  const t0 = Date.now();
+  for (let k = 0; k < 3; k++) flags.isEnabled('plain', u1);
+  flags.isEnabled('plain', { user_id: 'u2' });
+  flags.getValue('plain', u1, false);
+  flags.getValue('plain', u2, true);
+  flags.variant('exp', u1);
+  flags.variant('exp', u2);
+  flags.variant('exp', u2);
+  flags.evaluate('exp', u1);
+  flags.evaluate('exp', u2, 'x');
+  flags.evaluateAll(u1);
+  flags.evaluateAll(u2);
+  flags.activeFlags(u1);
+  // A prepared context: its remembered results are counted too.
+  const p2 = flags.context(u2);
+  flags.isEnabled('plain', p2);
+  flags.isEnabled('plain', p2);
+  flags.evaluateAll(p2);
+  // Not counted: unknown flags, defaults of another type, unusable contexts.
+  flags.isEnabled('nope', u1);
+  flags.getValue('nope', u1, 1);
+  flags.variant('nope', u1);
+  flags.evaluate('nope', u1);
+  flags.getValue('plain', u1, 5);
+  flags.evaluate('exp', u1, 5);
+  flags.isEnabled('plain', [1]);
+  flags.evaluateAll([1]);
+  flags.activeFlags([1]);
+  // Overridden keys are not counted; with an override, evaluateAll and
+  // activeFlags take the detail path and count nothing; the keys not
+  // overridden still count one by one.
+  flags.override('exp', 'red');
+  flags.isEnabled('exp', u1);
+  flags.getValue('exp', u1, 'x');
+  flags.variant('exp', u1);
+  flags.evaluate('exp', u1);
+  flags.evaluateAll(u1);
+  flags.activeFlags(u1);
+  flags.isEnabled('plain', u1);
+  flags.reset();
+  assert.deepEqual(queued(flags).map((e) => e.type), ['exposure', 'exposure'], 'counted, no usage event before the drain');
+  assert.equal(await flags.flush(), true);
+  const usage = srv.events().filter((e) => e.type === 'usage');
+  assert.equal(usage.length, 1, 'one drain, one event');
+  assert.deepEqual(usageOf(usage), {
+    plain: { off: 3 + 1 + 1 + 1 + 1, on: 1 + 1 + 1 + 2 + 1 },
+    exp: { control: 1 + 1 + 1 + 1, a: 2 + 1 + 1 + 1 },
+    killed_exp: { off: 1 + 1 + 1 + 1 },
+    team_exp: { off: 1 + 1 + 1 + 1 },
+  });
+  // The event: exactly type, id, time and counts.
+  const [e] = usage;
+  assert.deepEqual(Object.keys(e).sort(), ['counts', 'id', 'time', 'type']);
+  assert.match(e.id, /^[0-9a-f-]{32,36}$/);
+  assert.ok(e.time >= t0 && e.time <= Date.now(), `time ${e.time}`);
+  // Drained: the next flush sends nothing; a new answer is counted from 0.
+  srv.reset();
+  assert.equal(await flags.flush(), true);
+  assert.equal(srv.requests.length, 0);
+  flags.isEnabled('plain', u1);
+  assert.equal(await flags.flush(), true);
+  assert.deepEqual(srv.events().map((x) => [x.type, x.counts]), [['usage', { plain: { off: 1 } }]]);
+  await flags.close();
+});
+
+test('usage: false counts and sends nothing; without counts there is no timer and no request', async () => {
+  srv.reset();
+  const off = new Flags(RULESET, { events: { url: srv.url, flushIntervalMs: 50, usage: false } });
+  // plain is no experiment: nothing else to send.
+  for (let k = 0; k < 10; k++) off.isEnabled('plain', { user_id: `u${k}` });
+  assert.equal(off._use, null);
+  assert.equal(off.events.timer, undefined, 'nothing counted: no timer');
+  await sleep(150);
+  assert.equal(await off.flush(), true);
+  assert.equal(srv.requests.length, 0);
+  // Usage on (the default), the interval at 50 ms.
+  const on = new Flags(RULESET, { events: { url: srv.url, flushIntervalMs: 50 } });
+  assert.equal(on.events.timer, undefined, 'nothing counted yet: no timer');
+  await sleep(150);
+  assert.equal(await on.flush(), true);
+  assert.equal(srv.requests.length, 0, 'nothing counted: no request');
+  srv.answer({ status: 202, delay: 300 });
+  on.isEnabled('plain', { user_id: 'u1' });
+  assert.notEqual(on.events.timer, undefined, 'the first count schedules the send');
+  on.isEnabled('plain', { user_id: 'u1' });
+  await srv.waitFor(1);
+  assert.deepEqual(srv.requests[0].body.events.map((e) => [e.type, e.counts]), [['usage', { plain: { off: 2 } }]]);
+  // Counted while the request is out: sent after it, by the interval.
+  on.isEnabled('plain', { user_id: 'u2' });
+  await srv.waitFor(2);
+  assert.deepEqual(srv.requests[1].body.events.map((e) => [e.type, e.counts]), [['usage', { plain: { on: 1 } }]]);
+  assert.ok(srv.requests[1].at - srv.requests[0].at >= 300);
+  // Drained and sent: no timer until the next count.
+  while (on.events.running !== null) await sleep(10);
+  assert.equal(on.events.timer, undefined);
+  await sleep(150);
+  assert.equal(srv.requests.length, 2);
+  on.variant('exp', { user_id: 'u2' });
+  await srv.waitFor(3);
+  assert.deepEqual(srv.requests[2].body.events.filter((e) => e.type === 'usage').map((e) => e.counts), [{ exp: { a: 1 } }]);
+  await on.close();
+  await off.close();
+  // The option is checked.
+  for (const usage of ['no', 0, 1, null, {}]) {
+    assert.throws(
+      () => new Flags(RULESET, { events: { url: srv.url, usage } }),
+      (e) => e instanceof EdgeflagsError && e.code === 'INVALID_ARGUMENT' && /options\.events\.usage must be a boolean/.test(e.message),
+      JSON.stringify(usage),
+    );
+  }
+  const yes = new Flags(RULESET, { events: quiet({ usage: true }) });
+  assert.notEqual(yes._use, null);
+  await yes.close();
+});
+
+test('usage: counts survive update() to another ruleset (by flag key and variant name) and a failed one', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet() });
+  const u1 = { user_id: 'u1' };
+  flags.isEnabled('plain', u1);
+  flags.isEnabled('killed_exp', u1);
+  // Another ruleset: a flag before the others (every index moves), one
+  // removed, and plain's variants in another order.
+  const next = {
+    version: 8,
+    flags: {
+      fresh: { variants: { yes: true, no: false }, default_variant: 'yes' },
+      plain: { variants: { off: false, on: true }, default_variant: 'off' },
+      exp: RULESET.flags.exp,
+    },
+  };
+  flags.update(next);
+  flags.isEnabled('plain', u1);
+  flags.isEnabled('fresh', u1);
+  // A refused ruleset changes nothing; a third one merges again.
+  assert.throws(() => flags.update({ flags: 5 }));
+  flags.isEnabled('plain', u1);
+  flags.update(RULESET);
+  flags.isEnabled('plain', { user_id: 'u2' });
+  assert.equal(await flags.flush(), true);
+  const usage = srv.events().filter((e) => e.type === 'usage');
+  assert.equal(usage.length, 1);
+  assert.deepEqual(usageOf(usage), { plain: { off: 3, on: 1 }, killed_exp: { off: 1 }, fresh: { yes: 1 } });
+  await flags.close();
+});
+
+test('usage: a retry resends the same usage event; what is counted meanwhile goes in a new one', async () => {
+  srv.reset();
+  srv.answer(503);
+  const errors = [];
+  const flags = new Flags(RULESET, { events: quiet({ onError: (e) => errors.push(e) }) });
+  flags.isEnabled('plain', { user_id: 'u1' });
+  assert.equal(await flags.flush(), false);
+  assert.equal(errors[0].status, 503);
+  flags.isEnabled('plain', { user_id: 'u2' });
+  assert.equal(await flags.flush(), true);
+  assert.equal(srv.requests.length, 3);
+  assert.equal(srv.requests[1].text, srv.requests[0].text, 'the same batch, the usage event\'s id included');
+  const [first] = srv.requests[0].body.events;
+  const [second] = srv.requests[2].body.events;
+  assert.deepEqual([first.type, first.counts], ['usage', { plain: { off: 1 } }]);
+  assert.deepEqual([second.type, second.counts], ['usage', { plain: { on: 1 } }]);
+  assert.notEqual(first.id, second.id);
+  assert.deepEqual(flags.events.stats, { queued: 0, sent: 2, dropped: 0, failed: 0, retries: 1 });
+  await flags.close();
+});
+
+test('usage: close() and free() send the last counts; at most 1000 pairs per event; counts clamped at 1e9', async () => {
+  srv.reset();
+  const flags = new Flags(RULESET, { events: quiet() });
+  flags.isEnabled('plain', { user_id: 'u1' });
+  flags.free();
+  await flags.events.ready;
+  while (flags.events.running !== null) await sleep(10);
+  assert.deepEqual(usageOf(srv.events()), { plain: { off: 1 } });
+  // 1,500 flags of 2 variants, each served once, plain's count set high.
+  srv.reset();
+  const many = { flags: {} };
+  for (let i = 0; i < 1500; i++) many.flags[`f${i}`] = { variants: { a: i, b: -i }, default_variant: i % 2 ? 'a' : 'b' };
+  const big = new Flags(many, { events: quiet() });
+  big.evaluateAll({});
+  big.evaluateAll({});
+  big._use[big._names.indexOf('b')] = 5e9;
+  assert.equal(await big.close(), true);
+  const usage = srv.events().filter((e) => e.type === 'usage');
+  assert.deepEqual(usage.map((e) => Object.values(e.counts).reduce((n, by) => n + Object.keys(by).length, 0)), [1000, 500]);
+  assert.equal(usage[0].counts.f0.b, 1e9, 'clamped');
+  assert.equal(usage[0].counts.f1.a, 2);
+  assert.equal(new Set(usage.map((e) => e.id)).size, 2);
+  assert.equal(usage[0].time, usage[1].time, 'one drain');
+  // Long keys: an event stays small enough for a beacon (about 50 KB).
+  srv.reset();
+  const long = { flags: {} };
+  for (let i = 0; i < 400; i++) long.flags[`${'k'.repeat(240)}${i}`] = { variants: { [`${'v'.repeat(200)}`]: true }, default_variant: 'v'.repeat(200) };
+  const wide = new Flags(long, { events: quiet() });
+  wide.evaluateAll({});
+  assert.equal(await wide.close(), true);
+  const sizes = srv.events().map((e) => JSON.stringify(e).length);
+  assert.ok(sizes.length >= 4 && sizes.every((n) => n <= 50000), String(sizes));
+  assert.equal(usageOf(srv.events())[`${'k'.repeat(240)}399`]['v'.repeat(200)], 1);
+  assert.equal(Object.keys(usageOf(srv.events())).length, 400);
+});
+
+// Browsers: until the sender has loaded, the counts wait in flags.js and
+// the tables of replaced rulesets wait in Pending (events.js).
+test('usage before the sender has loaded: counted() and the kept tables are handed over', async () => {
+  const events = await import('../../pkg/src/events.js');
+  let arrive;
+  events.useSender(() => new Promise((resolve) => (arrive = resolve)));
+  srv.reset();
+  // A stand-in for a Flags instance's tables: two flags of two variants.
+  const src = { _use: new Float64Array([0, 3, 0, 0]), _keys: ['x', 'y'], _base: [0, 2, 4], _names: ['on', 'off', 'a', 'b'] };
+  const ev = events.openEvents(quiet(), src);
+  ev.counted();
+  // A load replaced the ruleset: its table is kept; the new one counts on.
+  ev.keep(new Float64Array([2, 0]), ['z'], [0, 2], ['p', 'q']);
+  src._use[1] += 1;
+  src._use[2] = 7;
+  arrive(await import('../../pkg/src/sender.js'));
+  await ev.ready;
+  assert.equal(ev.to.counting, true);
+  assert.equal(await ev.flush(), true);
+  assert.deepEqual(usageOf(srv.events()), { x: { off: 4 }, y: { a: 7 }, z: { p: 2 } });
+  assert.deepEqual(Array.from(src._use), [0, 0, 0, 0], 'drained');
+  // usage: false: the sender gets no source and never drains.
+  const none = events.openEvents(quiet({ usage: false }), src);
+  arrive(await import('../../pkg/src/sender.js'));
+  await none.ready;
+  assert.equal(none.to.flags, undefined);
+});
