@@ -1,7 +1,8 @@
 // Experiment events from a page in headless Chromium (Debian's, through
 // playwright-core; nothing is downloaded): a plain module page importing
-// dist/web.js records an exposure and a track; when the page goes hidden
-// (and on pagehide) they reach the stand-in for POST /v1/events
+// dist/web.js records an exposure and a track, and counts its answers
+// (flag usage); when the page goes hidden (and on pagehide) they reach the
+// stand-in for POST /v1/events
 // (events-server.mjs, which also serves the page) by navigator.sendBeacon,
 // as text/plain with the key in the body. flush() sends by fetch with the
 // key as a Bearer header. A page without options.events never fetches
@@ -77,11 +78,11 @@ function hide() {
   document.dispatchEvent(new Event('visibilitychange'));
 }
 
-test('a hidden page sends its exposure and track by sendBeacon (text/plain, key in the body)', async () => {
+test('a hidden page sends its exposure, track and usage counts by sendBeacon (text/plain, key in the body)', async () => {
   srv.reset();
   const { context, page: p, requests, errors } = await open('/events.html');
   try {
-    const { variant } = await p.evaluate(() => window.__result);
+    const { variant, on } = await p.evaluate(() => window.__result);
     assert.ok(variant === 'control' || variant === 'a', variant);
     // The sender arrives by itself (a dynamic import of dist/sender.js).
     await p.waitForFunction(() => window.flags.events.to !== null, null, { timeout: 30_000 });
@@ -95,20 +96,25 @@ test('a hidden page sends its exposure and track by sendBeacon (text/plain, key 
     assert.match(beacon.headers['content-type'], /^text\/plain/);
     assert.equal(beacon.headers.authorization, undefined);
     assert.equal(beacon.body.key, 'beacon-key');
-    const [exposure, track] = beacon.body.events;
+    const [exposure, track, usage] = beacon.body.events;
+    assert.equal(beacon.body.events.length, 3);
     assert.deepEqual([exposure.type, exposure.flag, exposure.variant, exposure.unit, exposure.version], ['exposure', 'exp', variant, 'b1', 7]);
     assert.deepEqual([track.type, track.event, track.unit, track.value], ['track', 'purchase', 'b1', 12.5]);
     assert.match(exposure.id, /^[0-9a-f-]{36}$/);
     assert.notEqual(exposure.id, track.id);
-    assert.deepEqual(await p.evaluate(() => window.flags.events.stats), { queued: 0, sent: 2, dropped: 0, failed: 0, retries: 0 });
-    // pagehide too; the same (unit, flag, variant) is not exposed again.
+    // The page's two answers, counted (the sender loaded after them).
+    assert.deepEqual([usage.type, usage.counts], ['usage', { exp: { [variant]: 1 }, plain: { [on ? 'on' : 'off']: 1 } }]);
+    assert.match(usage.id, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(await p.evaluate(() => window.flags.events.stats), { queued: 0, sent: 3, dropped: 0, failed: 0, retries: 0 });
+    // pagehide too; the same (unit, flag, variant) is not exposed again,
+    // and is counted again.
     await p.evaluate(() => {
       window.flags.variant('exp', { user_id: 'b1' });
       window.flags.track('refund', 'b2');
       dispatchEvent(new Event('pagehide'));
     });
     await srv.waitFor(2);
-    assert.deepEqual(srv.requests[1].body.events.map((e) => [e.type, e.event, e.unit]), [['track', 'refund', 'b2']]);
+    assert.deepEqual(srv.requests[1].body.events.map((e) => [e.type, e.event, e.unit, e.counts]), [['track', 'refund', 'b2', undefined], ['usage', undefined, undefined, { exp: { [variant]: 1 } }]]);
     // flush(): fetch, JSON, the key as a Bearer header.
     await p.evaluate(() => {
       window.flags.variant('exp', { user_id: 'b3' });
@@ -118,7 +124,7 @@ test('a hidden page sends its exposure and track by sendBeacon (text/plain, key 
     assert.match(post.headers['content-type'], /^application\/json/);
     assert.equal(post.headers.authorization, 'Bearer beacon-key');
     assert.equal(post.body.key, undefined);
-    assert.deepEqual(post.body.events.map((e) => [e.type, e.unit]), [['exposure', 'b3']]);
+    assert.deepEqual(post.body.events.map((e) => [e.type, e.unit]), [['exposure', 'b3'], ['usage', undefined]]);
     assert.deepEqual(errors, []);
   } finally {
     await context.close();
