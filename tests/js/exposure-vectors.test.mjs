@@ -15,7 +15,8 @@ test(`every exposure vector (${doc.cases.length} cases): the package records exa
   for (const c of doc.cases) {
     const posted = [];
     const fetch = async (_url, init) => {
-      posted.push(...JSON.parse(init.body).events);
+      // The usage counts sent beside (flag usage) are not the vectors' subject.
+      posted.push(...JSON.parse(init.body).events.filter((e) => e.type !== 'usage'));
       return new Response(JSON.stringify({ accepted: 1, ignored: 0 }), { status: 202 });
     };
     const flags = new Flags(doc.ruleset, { events: { url: 'http://edge.test/v1/events', fetch, flushAt: 1e9, flushIntervalMs: 0 } });

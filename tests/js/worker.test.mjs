@@ -105,13 +105,15 @@ describe('the package in workerd', () => {
     assert.equal(res.status, 200, await res.clone().text());
     const { variant, flushed, stats, posted } = await res.json();
     assert.equal(flushed, true);
-    assert.deepEqual(stats, { queued: 0, sent: 2, dropped: 0, failed: 0, retries: 0 });
+    assert.deepEqual(stats, { queued: 0, sent: 3, dropped: 0, failed: 0, retries: 0 });
     assert.equal(posted.length, 1);
     assert.equal(posted[0].authorization, 'Bearer write-key');
     assert.deepEqual(
       posted[0].body.events.map((e) => [e.type, e.flag || e.event, e.variant, e.unit, e.value]),
-      [['exposure', 'exp', variant, 'w1', undefined], ['track', 'purchase', undefined, 'w1', 9.5]],
+      [['exposure', 'exp', variant, 'w1', undefined], ['track', 'purchase', undefined, 'w1', 9.5], ['usage', undefined, undefined, undefined, undefined]],
     );
+    // The answer served, counted (flag usage).
+    assert.deepEqual(posted[0].body.events[2].counts, { exp: { [variant]: 1 } });
   });
 
   it('throws real EdgeflagsErrors with problems', async () => {
