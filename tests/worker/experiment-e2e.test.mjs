@@ -146,7 +146,11 @@ test("100,000 users: the effect is found, the null variant is not, SRM is flagge
     // The package (users 20,000..79,999): exposures and tracks recorded and sent by it.
     const sent = await viaPackage(w, EDGE_USERS, EDGE_USERS + PACKAGE_USERS, packageTracks);
     assert.equal(sent.stats.dropped, 0);
-    assert.equal(sent.stats.sent, PACKAGE_USERS + packageTracks.length, JSON.stringify(sent.stats));
+    assert.equal(sent.accepted.events, PACKAGE_USERS + packageTracks.length, JSON.stringify(sent.stats));
+    assert.equal(sent.stats.sent, sent.accepted.events + sent.accepted.usageEvents, JSON.stringify(sent.stats));
+    // Every answer the package served, counted once: two per user.
+    const usage = Object.values(sent.accepted.usage.checkout ?? {}).reduce((a, b) => a + b, 0);
+    assert.deepEqual([Object.keys(sent.accepted.usage), usage], [["checkout"], 2 * PACKAGE_USERS]);
     for (let i = EDGE_USERS; i < EDGE_USERS + PACKAGE_USERS; i++) {
       const u = `user:${i}`;
       exported.push({ type: "exposure", flag: "checkout", variant: variantOf.get(u), unit: u });
@@ -218,10 +222,32 @@ test("100,000 users: the effect is found, the null variant is not, SRM is flagge
 
 /** Users from..to-1 served by the npm package with events on: it
  * records their exposures (each user evaluated twice: one exposure) and
- * their tracks, and posts them to the Worker over 127.0.0.1. */
+ * their tracks, and posts them to the Worker over 127.0.0.1, with its
+ * usage counts (flag usage). Returns its stats and what the Worker
+ * accepted: the events other than usage, and the usage counts summed. */
 async function viaPackage(w, from, to, tracks) {
   const errors = [];
-  const flags = new Flags(RULESET, { events: { url: `${w.url}/v1/events`, flushAt: 500, flushIntervalMs: 200, onError: (e) => errors.push(e) } });
+  const accepted = { events: 0, usageEvents: 0, usage: {} };
+  const fetch = async (url, init) => {
+    const res = await globalThis.fetch(url, init);
+    if (res.ok) {
+      for (const e of JSON.parse(init.body).events) {
+        if (e.type !== "usage") {
+          accepted.events++;
+          continue;
+        }
+        accepted.usageEvents++;
+        for (const [flag, by] of Object.entries(e.counts)) {
+          for (const [variant, n] of Object.entries(by)) {
+            accepted.usage[flag] ??= {};
+            accepted.usage[flag][variant] = (accepted.usage[flag][variant] ?? 0) + n;
+          }
+        }
+      }
+    }
+    return res;
+  };
+  const flags = new Flags(RULESET, { events: { url: `${w.url}/v1/events`, flushAt: 500, flushIntervalMs: 200, fetch, onError: (e) => errors.push(e) } });
   for (let i = from; i < to; i++) {
     const user = { user_id: `user:${i}` };
     flags.getValue("checkout", user, "blue");
@@ -235,7 +261,7 @@ async function viaPackage(w, from, to, tracks) {
   }
   assert.equal(await flags.close(), true, errors.map((e) => e.message).join("; "));
   const stats = { ...flags.events.stats };
-  return { stats };
+  return { stats, accepted };
 }
 
 /** Deep equality, member order included, numbers to 1e-9 relative. */
