@@ -248,7 +248,7 @@ export interface TrackOutcomeOptions {
   latencyMs?: number;
 }
 
-/** `options.events`: record experiment exposures and track events, and send them to the Worker. */
+/** `options.events`: record experiment exposures, track events and flag usage counts, and send them to the Worker. */
 export interface EventsOptions {
   /** The Worker's `POST /v1/events` URL. */
   url: string | URL;
@@ -268,6 +268,12 @@ export interface EventsOptions {
   timeout?: number;
   /** Called for every failed request (never throws into a timer or an evaluation). */
   onError?: (error: EventsError) => void;
+  /**
+   * Count every answer served per flag and variant and send the counts as
+   * usage events, for the Worker's flag usage and cleanup report (default
+   * true; overridden keys, unknown flags and errors are not counted).
+   */
+  usage?: boolean;
   /** The fetch to use (default globalThis.fetch). */
   fetch?: (url: string, init: { method: 'POST'; headers: { [name: string]: string }; body: string; signal?: AbortSignal }) => Promise<Response>;
 }

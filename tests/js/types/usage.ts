@@ -61,6 +61,11 @@ const servedVariant: string | null = tracked.outcome('b', { user_id: 'u' }, { er
 const viaTrack: string | null = tracked.track('checkout_failed', { user_id: 'u' }, 1, { flag: 'b', latencyMs: 3 });
 // @ts-expect-error: error is a boolean
 tracked.outcome('b', { user_id: 'u' }, { error: 'yes' });
+// Flag usage counts are on by default with events; usage: false turns them off.
+const uncounted = new Flags(rs, { events: { url: 'https://flags.example.com/v1/events', usage: false } });
+// @ts-expect-error: usage is a boolean
+new Flags(rs, { events: { url: 'https://flags.example.com/v1/events', usage: 'off' } });
+console.log(uncounted.events?.stats);
 console.log(servedVariant, viaTrack);
 const stats: EventsStats | undefined = tracked.events?.stats;
 async function sendNow() {
