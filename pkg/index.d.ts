@@ -317,7 +317,7 @@ export interface FlagsOptions {
    * then reports a violation per load).
    */
   codegen?: boolean;
-  /** Record experiment exposures and track events and send them to the Worker (docs/experiments.md); without it nothing is recorded. */
+  /** Record experiment exposures, track events and flag usage counts and send them to the Worker (docs/experiments.md); without it nothing is recorded. */
   events?: EventsOptions;
 }
 
