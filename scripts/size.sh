@@ -15,7 +15,10 @@
 # events and is not counted here); 106 KB after issue 13 (105.8 KB
 # measured): the checks of a flag's `rollout` plan, +3.1 KB of wasm
 # (docs/ARCHITECTURE.md); 108 KB with issue 13's custom-metric guards and
-# flags.outcome(), then rule-level plans (107.8 KB measured, +2.0 KB). Issue 9's goal of 45 KB is missed and
+# flags.outcome(), then rule-level plans (107.8 KB measured, +2.0 KB); 109 KB
+with the package's flag usage counts (110,568 bytes measured, +211 bytes of
+web.js: the counting and the hand-over of counts across update(); the
+sender, which turns them into usage events, is not counted here). Issue 9's goal of 45 KB is missed and
 # tracked in BENCHMARKS.md and docs/ARCHITECTURE.md (what each part of the
 # wasm costs). `--no-fail` only prints (the build uses it; scripts/test-pkg.sh
 # runs the check).
@@ -23,7 +26,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-LIMIT_GZ=$((108 * 1024))
+LIMIT_GZ=$((109 * 1024))
 GOAL_GZ=$((45 * 1024))
 files=(pkg/dist/edgeflags_bg.wasm pkg/dist/web.js)
 for f in "${files[@]}"; do

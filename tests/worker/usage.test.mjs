@@ -11,7 +11,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { json, putRuleset, runCli, startWorker, waitForD1 } from "./helpers.mjs";
+import { pathToFileURL } from "node:url";
+import { ROOT, json, putRuleset, runCli, startWorker, waitForD1 } from "./helpers.mjs";
 
 const DAY = 86_400_000;
 const today = () => Math.floor(Date.now() / DAY);
@@ -110,6 +111,37 @@ describe("usage from clients (the npm package's counts)", () => {
     assert.deepEqual(dark, { on: (before.on ?? 0) + 5, off: (before.off ?? 0) + 2 });
     const applied = (await w.db.prepare("SELECT id FROM usage_applied WHERE id LIKE 'c:%' ORDER BY id").all()).results.map((r) => r.id);
     assert.deepEqual(applied, ["c:client-report-1/0", "c:client-report-2/0"]);
+  });
+
+  test("the npm package in Node: what it evaluates locally reaches the flag's usage, once; overrides do not", async () => {
+    const { Flags } = await import(pathToFileURL(join(ROOT, "pkg/dist/node.mjs")).href);
+    const view = await json(await w.fetch("/v1/ruleset"));
+    const visible = Object.keys(view.flags);
+    assert.deepEqual(visible.sort(), ["canary", "dark_mode", "kill_payments", "new_search"]);
+    const errors = [];
+    const flags = new Flags(view, { events: { url: `${w.url}/v1/events`, flushAt: 1e9, flushIntervalMs: 0, onError: (e) => errors.push(e) } });
+    const total = async () => (await w.db.prepare("SELECT TOTAL(count) AS n FROM flag_usage").first()).n;
+    const base = await total();
+    const before = (await usageOf("dark_mode")).variants;
+    for (let i = 0; i < 7; i++) assert.equal(flags.isEnabled("dark_mode", { user_id: "u2" }), false);
+    assert.equal(flags.variant("dark_mode", { user_id: "u1" }), "on");
+    // An evaluate-all counts each flag of the answer.
+    flags.evaluateAll({ user_id: "u5" });
+    // Not counted: a test override, an unknown flag.
+    flags.enable("dark_mode");
+    assert.equal(flags.isEnabled("dark_mode", { user_id: "u2" }), true);
+    flags.reset();
+    assert.equal(flags.isEnabled("nope", { user_id: "u2" }), false);
+    assert.equal(await flags.flush(), true);
+    await waitCounted(base + 8 + visible.length);
+    const dark = (await usageOf("dark_mode")).variants;
+    assert.deepEqual(dark, { on: (before.on ?? 0) + 1, off: (before.off ?? 0) + 7 + 1 });
+    // A flush with nothing new sends nothing more.
+    assert.equal(await flags.flush(), true);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await total(), base + 8 + visible.length);
+    await flags.close();
+    assert.deepEqual(errors, []);
   });
 
   test("a report about a time beyond what is kept, or malformed, changes nothing", async () => {
