@@ -92,10 +92,19 @@ impl Config {
             user_cookie: cookie("USER_COOKIE", DEFAULT_USER_COOKIE),
             anon_cookie: cookie("ANON_COOKIE", DEFAULT_ANON_COOKIE),
             usage: !var("FLAG_USAGE").is_some_and(|v| v.trim().eq_ignore_ascii_case("off")),
-            dashboard_host: var("DASHBOARD_HOST").map(|h| h.trim().to_ascii_lowercase()).filter(|h| !h.is_empty()),
+            dashboard_host: var("DASHBOARD_HOST").map(|h| dashboard_host(&h)).filter(|h| !h.is_empty()),
             test_panic_path: var("TEST_PANIC_PATH").filter(|p| p.starts_with('/')),
         }
     }
+}
+
+/// `DASHBOARD_HOST` as the request's host compares with it: lower case,
+/// and a URL written there (`https://flags.example.com/`) read as its host,
+/// so a pasted origin does not leave the dashboard served nowhere.
+fn dashboard_host(raw: &str) -> String {
+    let h = raw.trim().to_ascii_lowercase();
+    let h = h.strip_prefix("https://").or_else(|| h.strip_prefix("http://")).unwrap_or(&h);
+    h.split('/').next().unwrap_or("").to_string()
 }
 
 impl Config {
@@ -131,6 +140,16 @@ mod tests {
         assert_ne!(open.client_view_salt(1), secret.client_view_salt(1));
         assert_eq!(secret.client_view_salt(7), secret.client_view_salt(7));
         assert!(!secret.client_view_salt(7).contains("s3cret"));
+    }
+
+    #[test]
+    fn dashboard_host_forms() {
+        let host = |v: &str| Config::from_vars(|k| (k == "DASHBOARD_HOST").then(|| v.to_string())).dashboard_host;
+        assert_eq!(host(" Flags.Example.com "), Some("flags.example.com".into()));
+        assert_eq!(host("https://flags.example.com/"), Some("flags.example.com".into()));
+        assert_eq!(host("http://127.0.0.1:8787/app/"), Some("127.0.0.1:8787".into()));
+        assert_eq!(host("  "), None);
+        assert_eq!(Config::from_vars(|_| None).dashboard_host, None);
     }
 
     #[test]
